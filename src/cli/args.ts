@@ -1,0 +1,149 @@
+// The command line: one parseArgs table, one help text, and validation into typed commands.
+
+import { parseArgs } from 'node:util';
+import { MODEL_CHOICES_HELP } from '../core/models.js';
+import type { SearchMode } from '../core/types.js';
+
+export const helpText = `codeintent — find code by what it does, not what it is called (offline).
+
+Usage:
+  codeintent index [PATH]            build or update the index of PATH (default: .)
+  codeintent search "QUERY"          search the index (indexes first when needed)
+  codeintent search --queries FILE   one query per line, one model load
+  codeintent status [PATH]           what is indexed, with which model, how big, when
+
+Search options:
+  --root PATH          the workspace to search (default: .)
+  --top N              number of results (default: 10)
+  --mode MODE          hybrid (default), vector or lexical
+  --adapter A          default, none, or an adapter folder
+  --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score};
+                       with --queries, one array per line
+  --queries FILE       run each line of FILE as a query
+
+Common options:
+  --db DIR             index folder (default: one per workspace in the user's cache folder)
+  --model M            embedding model: ${MODEL_CHOICES_HELP}
+  --exclude GLOB       extra gitignore-style pattern to leave out (repeatable)
+  --max-file-size N    skip files larger than N bytes (default: 1048576)
+  --no-progress        no progress bar
+  --verbose            say which files were skipped and why, and where parsing fell back to lines
+  -h, --help           this help
+  -v, --version        the version
+
+Exit status: 0 success (with or without results), 1 failure, 2 bad usage.
+`;
+
+const options = {
+  root: { type: 'string' },
+  top: { type: 'string' },
+  mode: { type: 'string' },
+  adapter: { type: 'string' },
+  json: { type: 'boolean' },
+  queries: { type: 'string' },
+  db: { type: 'string' },
+  model: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'max-file-size': { type: 'string' },
+  'no-progress': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CommonOptions {
+  db?: string;
+  model: string;
+  exclude: string[];
+  maxFileBytes?: number;
+  progress: boolean;
+  verbose: boolean;
+}
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'version' }
+  | { name: 'index'; root: string; common: CommonOptions }
+  | { name: 'status'; root: string; common: CommonOptions }
+  | {
+      name: 'search';
+      root: string;
+      queries: { kind: 'one'; query: string } | { kind: 'file'; file: string };
+      top: number;
+      mode: SearchMode;
+      adapter: string;
+      json: boolean;
+      common: CommonOptions;
+    };
+
+const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number from 1 up, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { name: 'help' };
+  if (values.version) return { name: 'version' };
+  const [name, ...rest] = positionals;
+  if (name === undefined) throw new UsageError('missing command: index, search or status');
+
+  const common: CommonOptions = {
+    model: values.model ?? 'default',
+    exclude: values.exclude ?? [],
+    progress: !values['no-progress'],
+    verbose: values.verbose ?? false,
+    ...(values.db !== undefined ? { db: values.db } : {}),
+    ...(values['max-file-size'] !== undefined ? { maxFileBytes: positiveInteger('--max-file-size', values['max-file-size'], 0) } : {}),
+  };
+  const searchOnly = (['root', 'top', 'mode', 'adapter', 'json', 'queries'] as const).filter((flag) => values[flag] !== undefined);
+
+  switch (name) {
+    case 'index':
+    case 'status': {
+      if (searchOnly.length > 0) throw new UsageError(`--${searchOnly[0]} belongs to search, not ${name}`);
+      if (rest.length > 1) throw new UsageError(`${name} takes one PATH, got ${rest.length}`);
+      return { name, root: rest[0] ?? '.', common };
+    }
+    case 'search': {
+      const mode = values.mode ?? 'hybrid';
+      if (!MODES.includes(mode as SearchMode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, not ${JSON.stringify(mode)}`);
+      let queries: Extract<Command, { name: 'search' }>['queries'];
+      if (values.queries !== undefined) {
+        if (rest.length > 0) throw new UsageError('give either a QUERY or --queries FILE, not both');
+        queries = { kind: 'file', file: values.queries };
+      } else {
+        if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'search needs a QUERY (in quotes) or --queries FILE' : `search takes one QUERY; put it in quotes (got ${rest.length} words)`);
+        const query = rest[0] ?? '';
+        if (query.trim() === '') throw new UsageError('the QUERY is empty: say what the code does, e.g. "retry failed webhooks"');
+        queries = { kind: 'one', query };
+      }
+      return {
+        name,
+        root: values.root ?? '.',
+        queries,
+        top: positiveInteger('--top', values.top, 10),
+        mode: mode as SearchMode,
+        adapter: values.adapter ?? 'default',
+        json: values.json ?? false,
+        common,
+      };
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(name)}: use index, search or status`);
+  }
+}

@@ -1,0 +1,164 @@
+// codeintent: arguments → core → reporters. Results go to stdout, progress and errors to stderr.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AdapterError, resolveAdapter } from '../core/adapter.js';
+import { UserError } from '../core/errors.js';
+import { IndexBusyError } from '../core/lock.js';
+import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
+import type { SearchHit } from '../core/types.js';
+import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
+import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
+import { progressBar } from './progress.js';
+import { hitsJson, hitsText, statusText, summaryText } from './report.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+function warn(text: string): void {
+  process.stderr.write(`codeintent: ${text}\n`);
+}
+
+function workspaceOptions(root: string, common: CommonOptions, adapter?: string): WorkspaceOptions {
+  return {
+    root,
+    model: common.model,
+    crawl: { exclude: common.exclude, ...(common.maxFileBytes ? { maxFileBytes: common.maxFileBytes } : {}) },
+    ...(common.db ? { indexDir: common.db } : {}),
+    ...(adapter ? { adapter } : {}),
+    warn,
+    ...(common.verbose ? { log: warn } : {}),
+  };
+}
+
+/** Ctrl-C stops indexing between batches; what was committed stays, and the next run resumes. */
+function interruptible(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    warn('stopping… the index keeps what was done; run the command again to resume');
+    controller.abort(new UserError('interrupted'));
+    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
+  });
+  return controller.signal;
+}
+
+async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, showSummary: boolean): Promise<void> {
+  const bar = progressBar(process.stderr, common.progress);
+  try {
+    const summary = await workspace.index({
+      signal,
+      onProgress: (p) => bar.update(p),
+      onWait: () => {
+        bar.clear();
+        warn('another CodeIntent process is indexing this workspace; waiting for it to finish…');
+      },
+    });
+    bar.clear();
+    if (showSummary) write(summaryText(summary));
+    else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(summaryText(summary));
+  } finally {
+    bar.clear();
+  }
+}
+
+async function readQueries(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read the queries file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+async function run(command: Command, signal: AbortSignal): Promise<void> {
+  switch (command.name) {
+    case 'help':
+      write(helpText);
+      return;
+    case 'version': {
+      const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+      write(`${pkg.version}\n`);
+      return;
+    }
+    case 'status': {
+      const status = await indexStatus({ root: command.root, warn, ...(command.common.db ? { indexDir: command.common.db } : {}) });
+      if (!status) {
+        write(`${path.resolve(command.root)} has no index yet: run \`codeintent index ${command.root}\`.\n`);
+        return;
+      }
+      const adapter = await resolveAdapter({
+        choice: 'default',
+        modelId: status.meta.embedderId,
+        searchDirs: [path.join(status.indexDir, 'adapters'), SHIPPED_ADAPTERS_DIR],
+      });
+      write(statusText(status, adapter.source));
+      return;
+    }
+    case 'index': {
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common));
+      try {
+        await runIndex(workspace, command.common, signal, true);
+      } finally {
+        await workspace.close();
+      }
+      return;
+    }
+    case 'search': {
+      const queries = command.queries.kind === 'one' ? [command.queries.query] : await readQueries(command.queries.file);
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common, command.adapter));
+      try {
+        try {
+          await runIndex(workspace, command.common, signal, false);
+        } catch (error) {
+          if (!(error instanceof IndexBusyError)) throw error;
+          warn(`${error.message}; searching the index as it is`);
+        }
+        for (const query of queries) {
+          const hits: SearchHit[] = query.trim() === '' ? [] : await workspace.search(query, { mode: command.mode, top: command.top, signal });
+          if (command.json) write(`${hitsJson(hits)}\n`);
+          else write(command.queries.kind === 'file' ? `# ${query}\n${hitsText(hits)}\n` : hitsText(hits));
+        }
+      } finally {
+        await workspace.close();
+      }
+      return;
+    }
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    warn(`${error.message}\nRun \`codeintent --help\` for usage.`);
+    return EXIT_USAGE;
+  }
+  const signal = interruptible();
+  try {
+    await run(command, signal);
+    return 0;
+  } catch (error) {
+    if (signal.aborted) return EXIT_INTERRUPTED;
+    if (error instanceof UserError || error instanceof AdapterError || error instanceof IndexBusyError) {
+      warn(error.message);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+}
+
+// A closed pipe (`codeintent search … | head`) is a normal end, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});

@@ -1,0 +1,110 @@
+// The linear adapter: a d×d matrix W trained so that W·query lands near the code it asks for.
+// It is applied to queries only, so a retrained adapter never forces re-embedding the index.
+
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const ADAPTER_FORMAT = 'codeintent-adapter';
+
+export interface AdapterInfo {
+  format: typeof ADAPTER_FORMAT;
+  version: 1;
+  /** The embedder id (Embedder.id) the adapter was trained on; it fits no other model. */
+  modelId: string;
+  dimension: number;
+  /** Row-major little-endian float32 matrix, next to adapter.json. */
+  matrixFile: string;
+}
+
+export interface Adapter {
+  /** Where it came from ('identity' when none applies). */
+  readonly source: string;
+  apply(query: Float32Array): Float32Array;
+}
+
+export const IDENTITY_ADAPTER: Adapter = { source: 'identity', apply: (query) => query };
+
+export class AdapterError extends Error {
+  override readonly name = 'AdapterError';
+}
+
+export function linearAdapter(source: string, matrix: Float32Array, dimension: number): Adapter {
+  if (matrix.length !== dimension * dimension) {
+    throw new AdapterError(`${source}: matrix has ${matrix.length} values, expected ${dimension}×${dimension}`);
+  }
+  return {
+    source,
+    apply(query) {
+      if (query.length !== dimension) throw new AdapterError(`${source}: query has ${query.length} dimensions, expected ${dimension}`);
+      const out = new Float32Array(dimension);
+      let norm = 0;
+      for (let row = 0; row < dimension; row++) {
+        let sum = 0;
+        const offset = row * dimension;
+        for (let col = 0; col < dimension; col++) sum += (matrix[offset + col] ?? 0) * (query[col] ?? 0);
+        out[row] = sum;
+        norm += sum * sum;
+      }
+      norm = Math.sqrt(norm) || 1;
+      for (let i = 0; i < dimension; i++) out[i] = (out[i] ?? 0) / norm;
+      return out;
+    },
+  };
+}
+
+/** Reads an adapter folder (or its adapter.json). */
+export async function readAdapter(location: string): Promise<{ info: AdapterInfo; adapter: Adapter }> {
+  const file = location.endsWith('.json') ? location : path.join(location, 'adapter.json');
+  let info: AdapterInfo;
+  try {
+    info = JSON.parse(await readFile(file, 'utf8')) as AdapterInfo;
+  } catch (error) {
+    throw new AdapterError(`cannot read the adapter at ${file}: ${(error as Error).message}`);
+  }
+  if (info.format !== ADAPTER_FORMAT || typeof info.modelId !== 'string' || !Number.isInteger(info.dimension)) {
+    throw new AdapterError(`${file} is not a CodeIntent adapter (expected format "${ADAPTER_FORMAT}")`);
+  }
+  const bytes = await readFile(path.join(path.dirname(file), info.matrixFile));
+  const matrix = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return { info, adapter: linearAdapter(path.dirname(file), matrix, info.dimension) };
+}
+
+export interface AdapterChoice {
+  /** 'default', 'none', or a path to an adapter folder. */
+  choice: string;
+  modelId: string;
+  /** Folders searched for 'default', in order (e.g. the workspace's own tuned adapter first, then the shipped ones). */
+  searchDirs: readonly string[];
+}
+
+/**
+ * 'none' → identity; a path → that adapter, which must fit the model; 'default' → the first adapter
+ * found for this exact model, else identity.
+ */
+export async function resolveAdapter({ choice, modelId, searchDirs }: AdapterChoice): Promise<Adapter> {
+  if (choice === 'none') return IDENTITY_ADAPTER;
+  if (choice !== 'default') {
+    const { info, adapter } = await readAdapter(choice);
+    if (info.modelId !== modelId) {
+      throw new AdapterError(`the adapter at ${choice} was trained for model ${info.modelId}, but the index uses ${modelId}; use --adapter none or train one for this model`);
+    }
+    return adapter;
+  }
+  for (const dir of searchDirs) {
+    let entries: string[];
+    try {
+      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch {
+      continue;
+    }
+    for (const name of entries) {
+      try {
+        const { info, adapter } = await readAdapter(path.join(dir, name));
+        if (info.modelId === modelId) return adapter;
+      } catch {
+        // Not an adapter folder.
+      }
+    }
+  }
+  return IDENTITY_ADAPTER;
+}

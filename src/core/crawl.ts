@@ -1,0 +1,113 @@
+// The workspace crawl: which files are worth indexing, in a deterministic order.
+// Ignore rules, secrets and content classification live in ./crawl/.
+
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import ignore from 'ignore';
+import type { CrawledFile, SkipReason } from './types.js';
+import { compileDefaults, DEFAULT_EXCLUDES } from './crawl/defaults.js';
+import { IGNORE_CASE, IgnoreFile, RuleSet } from './crawl/ignore-rules.js';
+import { walk } from './crawl/walk.js';
+
+export { classifyContent } from './crawl/classify.js';
+export type { ContentClass } from './crawl/classify.js';
+export { DEFAULT_EXCLUDES } from './crawl/defaults.js';
+export { isSecretPath } from './crawl/secrets.js';
+
+export interface CrawlOptions {
+  /** The workspace folder, absolute or relative to the current directory. */
+  root: string;
+  /** Files larger than this are skipped as 'too-large'. Default 1 MiB (1_048_576). */
+  maxFileBytes?: number;
+  /** Extra gitignore-style patterns relative to the root (settings, CLI). They override every ignore file; `!pattern` re-includes. */
+  exclude?: readonly string[];
+  /** Gitignore-style patterns relative to the root; when non-empty, only files they match are yielded. */
+  include?: readonly string[];
+  /** Index files that look like they hold credentials (`.env`, keys, …). Default false. */
+  indexSecrets?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Called for every entry passed over that a user might have expected: an excluded directory once
+   * (not each file under it), each excluded file, secrets, files over the size limit, unreadable
+   * entries, symlink loops. Files left out by `include` are not reported.
+   */
+  onSkip?: (path: string, reason: SkipReason, detail?: string) => void;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1_048_576;
+
+const OPTION_KEYS = new Set(['root', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'signal', 'onSkip']);
+
+/**
+ * Walks the workspace and yields the files worth indexing, sorted by path (UTF-16 code unit order
+ * of the forward-slash relative path), each with its size and mtime.
+ *
+ * Excluded: `DEFAULT_EXCLUDES`; `.gitignore` at every level and `.git/info/exclude`; `.codeintentignore`
+ * at every level; the `exclude` option (precedence in that order, see `RuleSet`). Secrets (`isSecretPath`)
+ * unless `indexSecrets`. Symlinks are followed while they stay inside the root; loops are cut and reported.
+ * Options are checked at call time (a TypeError names the option); file-system errors on the root
+ * reject the iteration; errors below it are reported through `onSkip` and the walk goes on.
+ * When `signal` aborts, iteration throws the signal's reason.
+ */
+export function crawl(options: CrawlOptions): AsyncIterable<CrawledFile> {
+  checkOptions(options);
+  return run(options);
+}
+
+async function* run(options: CrawlOptions): AsyncGenerator<CrawledFile, void, undefined> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const rootAbs = path.resolve(options.root);
+  const rootStats = await fsp.stat(rootAbs);
+  if (!rootStats.isDirectory()) throw new Error(`crawl root is not a directory: ${rootAbs}`);
+  const rootReal = await fsp.realpath(rootAbs);
+
+  const gitExclude = await readOptional(path.join(rootAbs, '.git', 'info', 'exclude'));
+  const exclude = options.exclude ?? [];
+  const rules = new RuleSet(
+    compileDefaults(DEFAULT_EXCLUDES),
+    gitExclude === undefined ? [] : [new IgnoreFile('', '.git/info/exclude', gitExclude)],
+    [],
+    exclude.length > 0 ? new IgnoreFile('', 'exclude option', exclude) : undefined,
+  );
+  const include = options.include ?? [];
+
+  yield* walk({
+    rootAbs,
+    rootReal,
+    rules,
+    include: include.length > 0 ? ignore({ ignorecase: IGNORE_CASE, allowRelativePaths: true }).add(include) : undefined,
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    indexSecrets: options.indexSecrets ?? false,
+    signal,
+    onSkip: options.onSkip,
+  });
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function checkOptions(options: CrawlOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Expected crawl() options to be an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`Invalid option in crawl(): \`${key}\``);
+  }
+  const { root, maxFileBytes, exclude, include, indexSecrets, signal, onSkip } = options;
+  if (typeof root !== 'string' || root === '') throw new TypeError('Expected `root` to be a non-empty string');
+  if (maxFileBytes !== undefined && !(Number.isSafeInteger(maxFileBytes) && maxFileBytes >= 0)) {
+    throw new TypeError('Expected `maxFileBytes` to be an integer from 0 and up');
+  }
+  for (const [name, value] of [['exclude', exclude], ['include', include]] as const) {
+    if (value !== undefined && !(Array.isArray(value) && value.every((p: unknown) => typeof p === 'string'))) {
+      throw new TypeError(`Expected \`${name}\` to be an array of strings`);
+    }
+  }
+  if (indexSecrets !== undefined && typeof indexSecrets !== 'boolean') throw new TypeError('Expected `indexSecrets` to be a boolean');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected `signal` to be an AbortSignal');
+  if (onSkip !== undefined && typeof onSkip !== 'function') throw new TypeError('Expected `onSkip` to be a function');
+}

@@ -1,0 +1,7 @@
+/**
+ * A failure the user can act on: the message says what went wrong and what to do next.
+ * Front ends print it as one line (plus its cause); anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+}

@@ -1,0 +1,201 @@
+// One index run: crawl → plan → read, chunk, embed and store changed files in batches → tidy up.
+// Each batch commits on its own, so a cancelled or crashed run keeps what it finished and the next
+// run resumes from there.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pLimit from 'p-limit';
+import { classifyContent, crawl } from './crawl.js';
+import type { Chunker } from './chunk/index.js';
+import { documentText } from './embedding-text.js';
+import { planRefresh } from './refresh.js';
+import type { ChunkRow, FileRow, IndexStore } from './store.js';
+import { lexicalText } from './tokens.js';
+import type { CrawledFile, Embedder, Progress, SkipReason } from './types.js';
+
+/** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
+const FILES_PER_BATCH = 200;
+const READ_CONCURRENCY = 8;
+/** Tokens of a chunk kept for full-text search. */
+const MAX_TERMS = 2000;
+
+export interface CrawlSettings {
+  exclude?: readonly string[];
+  include?: readonly string[];
+  maxFileBytes?: number;
+  indexSecrets?: boolean;
+}
+
+export interface IndexRunOptions {
+  root: string;
+  store: IndexStore;
+  embedder: Embedder;
+  /** Created only when a file has to be chunked, so a no-change run loads no grammar. */
+  chunker: () => Promise<Chunker>;
+  crawl?: CrawlSettings;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Files passed over and fallbacks, one line each. */
+  log?: (message: string) => void;
+}
+
+export interface IndexSummary {
+  /** Files in the workspace that are indexed after the run. */
+  files: number;
+  chunks: number;
+  /** Files chunked and embedded in this run (new or changed content). */
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  failed: { path: string; error: string }[];
+  seconds: number;
+}
+
+interface PreparedFile {
+  row: FileRow;
+  chunks: ChunkRow[];
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+export async function updateIndex(options: IndexRunOptions): Promise<IndexSummary> {
+  const started = performance.now();
+  const { root, store, signal, log } = options;
+  const report = (progress: Progress) => options.onProgress?.(progress);
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  const skip = (path: string, reason: SkipReason, detail?: string) => {
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+    if (reason !== 'ignored') log?.(`skipped ${path}: ${reason}${detail ? ` (${detail})` : ''}`);
+  };
+
+  report({ phase: 'crawl', done: 0, total: 0 });
+  const files: CrawledFile[] = [];
+  for await (const file of crawl({ root, ...options.crawl, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
+
+  const indexed = await store.fileRows();
+  const plan = planRefresh(files, indexed);
+  if (plan.remove.length > 0) await store.removeFiles(plan.remove);
+
+  const failed: IndexSummary['failed'] = [];
+  let done = 0;
+  let embedded = 0;
+  let reindexed = 0;
+  let contentChanged = plan.remove.length > 0;
+  const readLimit = pLimit(READ_CONCURRENCY);
+  const { embedder } = options;
+  let chunker: Chunker | undefined;
+
+  for (let start = 0; start < plan.compute.length; start += FILES_PER_BATCH) {
+    signal?.throwIfAborted();
+    const batch = plan.compute.slice(start, start + FILES_PER_BATCH);
+    const read = await Promise.all(
+      batch.map((file) =>
+        readLimit(async () => {
+          try {
+            return { file, bytes: await readFile(file.absPath) };
+          } catch (error) {
+            failed.push({ path: file.path, error: (error as Error).message });
+            return undefined;
+          }
+        }),
+      ),
+    );
+
+    const touched: FileRow[] = [];
+    const prepared: PreparedFile[] = [];
+    const dropped: string[] = [];
+    for (const entry of read) {
+      if (!entry) continue;
+      const { file, bytes } = entry;
+      const previous = indexed.get(file.path);
+      const kind = classifyContent(file.path, bytes);
+      if (kind !== 'text') {
+        skip(file.path, kind);
+        if (previous) dropped.push(file.path);
+        continue;
+      }
+      const row: FileRow = { path: file.path, hash: sha256(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
+      if (previous?.hash === row.hash) {
+        touched.push({ ...row, chunks: previous.chunks });
+        continue;
+      }
+      chunker ??= await options.chunker();
+      const text = decode(bytes, file.path, log);
+      const chunks = await chunker.chunk(file.path, text);
+      row.chunks = chunks.length;
+      prepared.push({
+        row,
+        chunks: chunks.map((chunk) => ({
+          path: chunk.path,
+          hash: sha256(chunk.text),
+          language: chunk.language,
+          kind: chunk.kind,
+          symbol: chunk.symbol,
+          container: chunk.container,
+          startLine: chunk.startLine,
+          endLine: chunk.endLine,
+          text: chunk.text,
+          doc: chunk.doc,
+          terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
+          vector: new Float32Array(0),
+        })),
+      });
+    }
+
+    const rows = prepared.flatMap((p) => p.chunks);
+    if (rows.length > 0) {
+      report({ phase: 'embed', done, total: plan.compute.length });
+      const vectors = await embedder.embed(rows.map(documentText), 'document', signal);
+      rows.forEach((row, i) => {
+        const vector = vectors[i];
+        if (!vector || vector.length !== embedder.dimension) {
+          throw new Error(`the embedder returned a vector of length ${vector?.length} instead of ${embedder.dimension}`);
+        }
+        row.vector = vector;
+      });
+      embedded += rows.length;
+    }
+    signal?.throwIfAborted();
+    const previouslyIndexed = [...prepared.map((p) => p.row.path), ...dropped].filter((p) => indexed.has(p));
+    await store.replaceFiles(prepared.map((p) => p.row), rows, previouslyIndexed);
+    await store.touchFiles(touched);
+    contentChanged ||= prepared.length > 0 || dropped.length > 0;
+    reindexed += prepared.length;
+    done += batch.length;
+    report({ phase: 'store', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
+  }
+
+  if (contentChanged) {
+    report({ phase: 'store', done, total: plan.compute.length, message: 'optimizing the index' });
+    await store.optimize();
+  }
+  if (contentChanged || plan.compute.length > 0) await store.markUpdated();
+  const counts = await store.counts();
+  report({ phase: 'done', done, total: plan.compute.length });
+  return {
+    files: counts.files,
+    chunks: counts.chunks,
+    indexed: reindexed,
+    unchanged: plan.unchanged,
+    removed: plan.remove.length,
+    skipped,
+    failed,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Invalid UTF-8 is indexed with replacement characters rather than dropped. */
+function decode(bytes: Uint8Array, path: string, log?: (message: string) => void): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    log?.(`${path} is not valid UTF-8; indexing it with replacement characters`);
+    return lenientUtf8.decode(bytes);
+  }
+}

@@ -1,0 +1,41 @@
+// Which embedding model a workspace uses, from one choice string (CLI --model, the
+// CODEINTENT_MODEL variable, the extension's setting).
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EmbedderSpec } from './embed/index.js';
+import { UserError } from './errors.js';
+
+/** The repository (or installed package) root: out/src/core/ → ../../../ */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The model the project trained and ships (models/README.md says how it was chosen). */
+export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'code-static-v1');
+export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');
+
+export const MODEL_CHOICES_HELP = "'default', 'use-lite', 'openai:MODEL' (OPENAI_BASE_URL, OPENAI_API_KEY) or a model folder";
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function resolveModel(choice: string, env: NodeJS.ProcessEnv = process.env): Promise<EmbedderSpec> {
+  if (choice === 'default') return { kind: 'static', modelPath: DEFAULT_MODEL_DIR };
+  if (choice === 'use-lite') return { kind: 'use-lite' };
+  if (choice.startsWith('openai:')) {
+    const baseURL = env['OPENAI_BASE_URL'];
+    if (!baseURL) throw new UserError(`--model ${choice} needs OPENAI_BASE_URL (and OPENAI_API_KEY if the server wants one)`);
+    const apiKey = env['OPENAI_API_KEY'];
+    return { kind: 'openai', baseURL, model: choice.slice('openai:'.length), ...(apiKey ? { apiKey } : {}) };
+  }
+  const folder = path.resolve(choice);
+  if (await exists(path.join(folder, 'model.json'))) return { kind: 'static', modelPath: folder };
+  if (await exists(path.join(folder, 'config.json'))) return { kind: 'transformers', modelPath: folder };
+  throw new UserError(`unknown model ${JSON.stringify(choice)}: expected ${MODEL_CHOICES_HELP}`);
+}

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import envPaths from 'env-paths';
+
+/**
+ * Where indexes live by default: the user's cache folder (never the workspace), or
+ * CODEINTENT_CACHE_DIR when set.
+ */
+export function cacheHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env['CODEINTENT_CACHE_DIR'] || envPaths('codeintent', { suffix: '' }).cache;
+}
+
+/** One folder per workspace, named so a person can tell which is which. */
+export function defaultIndexDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const absolute = path.resolve(root);
+  const digest = createHash('sha256').update(absolute).digest('hex').slice(0, 12);
+  const name = path.basename(absolute).replace(/[^A-Za-z0-9._-]+/g, '_') || 'root';
+  return path.join(cacheHome(env), 'indexes', `${name}-${digest}`);
+}
+
+/** Workspace-relative path with forward slashes. */
+export function toPosixRelative(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}

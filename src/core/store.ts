@@ -1,0 +1,371 @@
+// The on-disk index: one LanceDB database per workspace, one pair of tables per embedding model.
+// `chunks_<model>` holds chunks with their vectors and code-aware text; `files_<model>` records
+// which file contents those chunks came from. A file's row is written only after its chunks
+// commit, so an interrupted run leaves files that the next run simply does again.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import './lance-env.js';
+import * as arrow from 'apache-arrow';
+import * as lancedb from '@lancedb/lancedb';
+import { sqlIn } from './sql.js';
+import type { ChunkKind, LanguageId } from './types.js';
+
+/** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
+export const SCHEMA_VERSION = 1;
+
+const META_FILE = 'meta.json';
+/** Values per `IN (…)` predicate. */
+const PREDICATE_BATCH = 500;
+
+export interface IndexMeta {
+  schemaVersion: number;
+  root: string;
+  embedderId: string;
+  dimension: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FileRow {
+  path: string;
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  chunks: number;
+}
+
+export interface ChunkRow {
+  path: string;
+  hash: string;
+  language: LanguageId;
+  kind: ChunkKind;
+  symbol: string;
+  container: string;
+  startLine: number;
+  endLine: number;
+  text: string;
+  doc: string;
+  /** Code-aware tokens for full-text search. */
+  terms: string;
+  vector: Float32Array;
+}
+
+export interface StoredHit {
+  row: Omit<ChunkRow, 'vector' | 'terms'>;
+  score: number;
+}
+
+export class IndexCorruptError extends Error {
+  override readonly name = 'IndexCorruptError';
+}
+
+/** A short, table-name-safe slug of an embedder id. */
+export function modelSlug(embedderId: string): string {
+  const readable = embedderId.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 40);
+  return `${readable}_${createHash('sha256').update(embedderId).digest('hex').slice(0, 8)}`;
+}
+
+function chunkSchema(dimension: number): arrow.Schema {
+  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
+  const int32 = (name: string) => new arrow.Field(name, new arrow.Int32(), false);
+  return new arrow.Schema([
+    utf8('path'),
+    utf8('hash'),
+    utf8('language'),
+    utf8('kind'),
+    utf8('symbol'),
+    utf8('container'),
+    int32('start_line'),
+    int32('end_line'),
+    utf8('text'),
+    utf8('doc'),
+    utf8('terms'),
+    new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false),
+  ]);
+}
+
+function fileSchema(): arrow.Schema {
+  return new arrow.Schema([
+    new arrow.Field('path', new arrow.Utf8(), false),
+    new arrow.Field('hash', new arrow.Utf8(), false),
+    new arrow.Field('size', new arrow.Float64(), false),
+    new arrow.Field('mtime_ms', new arrow.Float64(), false),
+    new arrow.Field('chunks', new arrow.Int32(), false),
+  ]);
+}
+
+function cacheSchema(dimension: number): arrow.Schema {
+  return new arrow.Schema([
+    new arrow.Field('key', new arrow.Utf8(), false),
+    new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false),
+  ]);
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const SELECTED = ['path', 'hash', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text', 'doc'];
+
+function toHitRow(raw: Record<string, unknown>): StoredHit['row'] {
+  return {
+    path: String(raw['path']),
+    hash: String(raw['hash']),
+    language: String(raw['language']) as LanguageId,
+    kind: String(raw['kind']) as ChunkKind,
+    symbol: String(raw['symbol']),
+    container: String(raw['container']),
+    startLine: Number(raw['start_line']),
+    endLine: Number(raw['end_line']),
+    text: String(raw['text']),
+    doc: String(raw['doc']),
+  };
+}
+
+async function readMeta(dir: string): Promise<IndexMeta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, META_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    throw new IndexCorruptError(`${META_FILE} is not valid JSON`);
+  }
+  if (typeof meta !== 'object' || meta === null || typeof (meta as IndexMeta).schemaVersion !== 'number') {
+    throw new IndexCorruptError(`${META_FILE} has no schema version`);
+  }
+  return meta as IndexMeta;
+}
+
+async function writeMeta(dir: string, meta: IndexMeta): Promise<void> {
+  const file = path.join(dir, META_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(meta, null, 2));
+  await rename(temporary, file);
+}
+
+export interface OpenStoreOptions {
+  dir: string;
+  root: string;
+  embedderId: string;
+  dimension: number;
+  /** Told why an existing index is thrown away and rebuilt. */
+  onRebuild?: (reason: string) => void;
+}
+
+export class IndexStore {
+  private constructor(
+    readonly dir: string,
+    private readonly db: lancedb.Connection,
+    private readonly chunks: lancedb.Table,
+    private readonly files: lancedb.Table,
+    private readonly cache: lancedb.Table,
+    private meta: IndexMeta,
+  ) {}
+
+  /**
+   * Opens the index in `dir`, creating it when absent. An index of another schema version, or one
+   * that cannot be read, is deleted and created anew (the caller is told why): it is only a cache of
+   * the workspace, so rebuilding loses nothing.
+   */
+  static async open(options: OpenStoreOptions): Promise<IndexStore> {
+    try {
+      return await IndexStore.openOnce(options);
+    } catch (error) {
+      if (!(error instanceof IndexCorruptError) && !isLanceReadError(error)) throw error;
+      options.onRebuild?.(`the index at ${options.dir} could not be read (${(error as Error).message}); rebuilding it`);
+      await rm(options.dir, { recursive: true, force: true });
+      return IndexStore.openOnce(options);
+    }
+  }
+
+  private static async openOnce({ dir, root, embedderId, dimension, onRebuild }: OpenStoreOptions): Promise<IndexStore> {
+    await mkdir(dir, { recursive: true });
+    const existing = await readMeta(dir);
+    if (existing && existing.schemaVersion !== SCHEMA_VERSION) {
+      onRebuild?.(`the index at ${dir} has schema version ${existing.schemaVersion}, this CodeIntent writes ${SCHEMA_VERSION}; rebuilding it`);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+    }
+    const now = new Date().toISOString();
+    const meta: IndexMeta =
+      existing?.schemaVersion === SCHEMA_VERSION
+        ? { ...existing, root, embedderId, dimension }
+        : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
+
+    const db = await lancedb.connect(path.join(dir, 'lance'));
+    const slug = modelSlug(embedderId);
+    const names = new Set(await db.tableNames());
+    const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
+      // existOk: another process may create the same table at the same moment.
+      if (!names.has(name)) return db.createEmptyTable(name, schema, { existOk: true });
+      const table = await db.openTable(name);
+      const actual = (await table.schema()).fields.map((f) => `${f.name}:${f.type}`).join(',');
+      const expected = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
+      if (actual !== expected) throw new IndexCorruptError(`table ${name} has an unexpected schema`);
+      // A cheap read that fails on missing or truncated data files.
+      await table.query().limit(1).toArray();
+      await table.countRows();
+      return table;
+    };
+    const chunks = await open(`chunks_${slug}`, chunkSchema(dimension));
+    const files = await open(`files_${slug}`, fileSchema());
+    const cache = await open(`cache_${slug}`, cacheSchema(dimension));
+    await writeMeta(dir, meta);
+    return new IndexStore(dir, db, chunks, files, cache, meta);
+  }
+
+  get info(): Readonly<IndexMeta> {
+    return this.meta;
+  }
+
+  async fileRows(): Promise<Map<string, FileRow>> {
+    const rows = await this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'chunks']).toArray();
+    const out = new Map<string, FileRow>();
+    for (const raw of rows as Record<string, unknown>[]) {
+      const row: FileRow = {
+        path: String(raw['path']),
+        hash: String(raw['hash']),
+        size: Number(raw['size']),
+        mtimeMs: Number(raw['mtime_ms']),
+        chunks: Number(raw['chunks']),
+      };
+      out.set(row.path, row);
+    }
+    return out;
+  }
+
+  /**
+   * Replaces everything indexed for these files. Order matters for crash safety: forget the files,
+   * replace their chunks, then record the files — a crash anywhere leaves them unrecorded, to be
+   * done again, and never recorded with missing chunks.
+   */
+  async replaceFiles(files: readonly FileRow[], chunks: readonly ChunkRow[], previouslyIndexed: readonly string[]): Promise<void> {
+    const paths = files.map((f) => f.path);
+    if (previouslyIndexed.length > 0) {
+      for (const part of batches(previouslyIndexed, PREDICATE_BATCH)) await this.files.delete(sqlIn('path', part));
+      for (const part of batches(previouslyIndexed, PREDICATE_BATCH)) await this.chunks.delete(sqlIn('path', part));
+    }
+    if (chunks.length > 0) await this.chunks.add(chunks.map(toChunkRecord));
+    if (paths.length > 0) await this.files.add(files.map(toFileRecord));
+  }
+
+  /** Records new stats for files whose content did not change (touched, or checked out again). */
+  async touchFiles(files: readonly FileRow[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.files.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(files.map(toFileRecord));
+  }
+
+  async removeFiles(paths: readonly string[]): Promise<void> {
+    for (const part of batches(paths, PREDICATE_BATCH)) {
+      await this.files.delete(sqlIn('path', part));
+      await this.chunks.delete(sqlIn('path', part));
+    }
+  }
+
+  async cachedVectors(keys: readonly string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const part of batches(keys, PREDICATE_BATCH)) {
+      const rows = await this.cache.query().where(sqlIn('key', part)).select(['key', 'vector']).toArray();
+      for (const raw of rows as Record<string, unknown>[]) out.set(String(raw['key']), toFloat32(raw['vector']));
+    }
+    return out;
+  }
+
+  async cacheVectors(entries: ReadonlyMap<string, Float32Array>): Promise<void> {
+    if (entries.size === 0) return;
+    const rows = [...entries].map(([key, vector]) => ({ key, vector: Array.from(vector) }));
+    await this.cache.mergeInsert('key').whenNotMatchedInsertAll().execute(rows);
+  }
+
+  async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
+    let query = this.chunks.vectorSearch(Array.from(vector)).distanceType('cosine').select(SELECTED).limit(limit);
+    if (where) query = query.where(where);
+    const rows = (await query.toArray()) as Record<string, unknown>[];
+    return rows.map((raw) => ({ row: toHitRow(raw), score: 1 - Number(raw['_distance']) }));
+  }
+
+  async textSearch(terms: string, limit: number, where?: string): Promise<StoredHit[]> {
+    if (terms.trim() === '') return [];
+    let query = this.chunks.search(terms, 'fts', 'terms').select(SELECTED).limit(limit);
+    if (where) query = query.where(where);
+    const rows = (await query.toArray()) as Record<string, unknown>[];
+    return rows.map((raw) => ({ row: toHitRow(raw), score: Number(raw['_score']) }));
+  }
+
+  async counts(): Promise<{ files: number; chunks: number }> {
+    return { files: await this.files.countRows(), chunks: await this.chunks.countRows() };
+  }
+
+  /**
+   * After a run that changed something: make sure the full-text index exists, fold new rows into
+   * it, compact small fragments and drop table versions older than a minute (a reader in another
+   * process may still be on a recent one).
+   */
+  async optimize(): Promise<void> {
+    const indexed = new Set((await this.chunks.listIndices()).map((i) => i.name));
+    if (!indexed.has('terms_idx') && (await this.chunks.countRows()) > 0) {
+      await this.chunks.createIndex('terms', { config: lancedb.Index.fts({ withPosition: false }) });
+    }
+    const cleanupOlderThan = new Date(Date.now() - 60_000);
+    for (const table of [this.chunks, this.files, this.cache]) await table.optimize({ cleanupOlderThan });
+  }
+
+  async markUpdated(): Promise<void> {
+    this.meta = { ...this.meta, updatedAt: new Date().toISOString() };
+    await writeMeta(this.dir, this.meta);
+  }
+
+  close(): void {
+    for (const table of [this.chunks, this.files, this.cache]) table.close();
+    this.db.close();
+  }
+}
+
+export async function readIndexMeta(dir: string): Promise<IndexMeta | undefined> {
+  return readMeta(dir);
+}
+
+function toChunkRecord(row: ChunkRow): Record<string, unknown> {
+  return {
+    path: row.path,
+    hash: row.hash,
+    language: row.language,
+    kind: row.kind,
+    symbol: row.symbol,
+    container: row.container,
+    start_line: row.startLine,
+    end_line: row.endLine,
+    text: row.text,
+    doc: row.doc,
+    terms: row.terms,
+    vector: Array.from(row.vector),
+  };
+}
+
+function toFileRecord(row: FileRow): Record<string, unknown> {
+  return { path: row.path, hash: row.hash, size: row.size, mtime_ms: row.mtimeMs, chunks: row.chunks };
+}
+
+function toFloat32(value: unknown): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
+    return Float32Array.from((value as { toArray(): ArrayLike<number> }).toArray());
+  }
+  return Float32Array.from(value as ArrayLike<number>);
+}
+
+/** LanceDB reports unreadable data files and manifests as plain errors with these words. */
+function isLanceReadError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /not found|No such file|corrupt|invalid|unexpected end|failed to (read|decode|open)|Lance error|IO error/i.test(message);
+}

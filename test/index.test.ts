@@ -1,0 +1,244 @@
+// The index on a real LanceDB on disk, over real files: incremental updates, resume after an
+// interruption, recovery from a corrupt or outdated index, and the lock between writers.
+
+import assert from 'node:assert/strict';
+import { readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
+import { tempDir, writeTree } from './helpers/fs.js';
+import { makeRandomStaticModel } from './helpers/model.js';
+
+let scratch: { dir: string; cleanup: () => Promise<void> };
+let model: string;
+
+before(async () => {
+  scratch = await tempDir();
+  model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
+});
+after(() => scratch.cleanup());
+
+let counter = 0;
+async function workspace(files: Record<string, string | Uint8Array>, extra: Partial<WorkspaceOptions> = {}) {
+  const root = path.join(scratch.dir, `ws${++counter}`);
+  await writeTree(root, files);
+  const warnings: string[] = [];
+  const options: WorkspaceOptions = { root, indexDir: path.join(root, '..', `index${counter}`), model, warn: (m) => warnings.push(m), ...extra };
+  return { root, options, warnings, open: () => Workspace.open(options) };
+}
+
+const BILLING = `import Stripe from 'stripe';
+
+export function initStripeClient(apiKey: string): Stripe {
+  return new Stripe(apiKey, { apiVersion: '2024-06-20' });
+}
+
+export async function retryFailedWebhook(eventId: string, attempts = 3): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await deliverWebhook(eventId)) return;
+  }
+}
+
+async function deliverWebhook(eventId: string): Promise<boolean> {
+  return eventId.length > 0;
+}
+`;
+
+const UTIL = `def parse_config_file(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def slugify_title(title):
+    return title.lower().replace(' ', '-')
+`;
+
+describe('indexing a workspace', () => {
+  test('finds functions by their words, with exact line ranges, in every mode', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    const w = await ws.open();
+    try {
+      const summary = await w.index();
+      assert.equal(summary.files, 2);
+      assert.equal(summary.indexed, 2);
+      assert.ok(summary.chunks >= 5, `expected at least 5 chunks, got ${summary.chunks}`);
+      for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+        const [top] = await w.search('retry failed webhook', { mode, top: 3 });
+        assert.deepEqual(
+          top && { path: top.path, symbol: top.symbol, startLine: top.startLine, endLine: top.endLine },
+          { path: 'src/billing.ts', symbol: 'retryFailedWebhook', startLine: 7, endLine: 11 },
+          `mode ${mode}`,
+        );
+      }
+      const [py] = await w.search('slugify title', { mode: 'hybrid', top: 1, language: 'python' });
+      assert.equal(py?.symbol, 'slugify_title');
+      assert.deepEqual(await w.search('slugify title', { mode: 'lexical', top: 5, pathPrefix: 'src' }).then((h) => h.map((x) => x.path).filter((p) => !p.startsWith('src/'))), []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('a second run with no change reads nothing; a touched file costs no re-embedding', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    const w = await ws.open();
+    try {
+      await w.index();
+      const again = await w.index();
+      assert.deepEqual([again.indexed, again.unchanged, again.removed], [0, 2, 0]);
+      const later = new Date(Date.now() + 5000);
+      await utimes(path.join(ws.root, 'tools/util.py'), later, later);
+      const touched = await w.index();
+      assert.deepEqual([touched.indexed, touched.files], [0, 2], 'same content under a new mtime is not re-chunked');
+      const third = await w.index();
+      assert.equal(third.unchanged, 2, 'the new mtime was recorded');
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('an edited file is re-indexed alone, and a deleted one disappears from results', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING, "src/it's quoted.ts": 'export function refundOrder(id: string) {\n  return id;\n}\n', 'tools/util.py': UTIL });
+    const w = await ws.open();
+    try {
+      await w.index();
+      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL.replace('slugify_title', 'kebab_case_heading'));
+      const edited = await w.index();
+      assert.deepEqual([edited.indexed, edited.unchanged], [1, 2]);
+      const hits = await w.search('kebab case heading', { mode: 'lexical', top: 3 });
+      assert.equal(hits[0]?.symbol, 'kebab_case_heading');
+      assert.ok(!(await w.search('slugify', { mode: 'lexical', top: 10 })).some((h) => h.symbol === 'slugify_title'), 'the old function is gone');
+
+      await unlink(path.join(ws.root, "src/it's quoted.ts"));
+      const removed = await w.index();
+      assert.deepEqual([removed.removed, removed.files], [1, 2]);
+      assert.ok(!(await w.search('refund order', { mode: 'hybrid', top: 10 })).some((h) => h.path.includes('quoted')));
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('an interrupted run keeps its finished batches and the next run resumes', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 450; i++) files[`pkg/file${String(i).padStart(3, '0')}.ts`] = `export function handler${i}(input: number) {\n  return input * ${i};\n}\n`;
+    const ws = await workspace(files);
+    const w = await ws.open();
+    try {
+      const controller = new AbortController();
+      await assert.rejects(
+        w.index({
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase === 'store' && p.done > 0) controller.abort(new Error('stop'));
+          },
+        }),
+        /stop/,
+      );
+      const resumed = await w.index();
+      assert.ok(resumed.unchanged >= 200, `finished batches are kept (unchanged: ${resumed.unchanged})`);
+      assert.equal(resumed.unchanged + resumed.indexed, 450);
+      assert.equal(resumed.files, 450);
+      assert.equal(resumed.chunks, 450, 'no chunk is duplicated or lost');
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('an empty workspace indexes to nothing and searches to nothing', async () => {
+    const ws = await workspace({});
+    const w = await ws.open();
+    try {
+      const summary = await w.index();
+      assert.deepEqual([summary.files, summary.chunks], [0, 0]);
+      assert.deepEqual(await w.search('anything at all', { mode: 'hybrid', top: 5 }), []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('binary and oversized files are skipped; invalid UTF-8 is indexed, not dropped', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const latin1 = Buffer.concat([Buffer.from('def caf'), Buffer.from([0xe9]), Buffer.from('_menu_price():\n    return 1\n')]);
+    const ws = await workspace({ 'image.dat': new Uint8Array([0, 1, 2, 0, 255, 0]), 'huge.ts': big, 'menu.py': latin1 });
+    const w = await ws.open();
+    try {
+      const summary = await w.index();
+      assert.equal(summary.files, 1);
+      assert.equal(summary.skipped['too-large'], 1);
+      assert.equal(summary.skipped['binary'], 1);
+      const [hit] = await w.search('menu price', { mode: 'lexical', top: 1 });
+      assert.equal(hit?.path, 'menu.py');
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('a damaged or outdated index', () => {
+  test('garbage in meta.json: the index is rebuilt, with a message', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING });
+    let w = await ws.open();
+    await w.index();
+    await w.close();
+    await writeFile(path.join(ws.options.indexDir ?? '', 'meta.json'), '{ not json');
+    w = await ws.open();
+    try {
+      assert.match(ws.warnings.join('\n'), /could not be read.*rebuilding/);
+      const summary = await w.index();
+      assert.equal(summary.indexed, 1, 'everything is indexed again');
+      assert.equal((await w.search('init stripe client', { mode: 'hybrid', top: 1 }))[0]?.symbol, 'initStripeClient');
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('missing data files: the index is rebuilt, with a message', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING });
+    let w = await ws.open();
+    await w.index();
+    await w.close();
+    const lance = path.join(ws.options.indexDir ?? '', 'lance');
+    for (const table of await readdir(lance)) await rm(path.join(lance, table, 'data'), { recursive: true, force: true });
+    w = await ws.open();
+    try {
+      assert.match(ws.warnings.join('\n'), /rebuilding/);
+      assert.equal((await w.index()).indexed, 1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('an index of another schema version is rebuilt, with a message', async () => {
+    const ws = await workspace({ 'src/billing.ts': BILLING });
+    let w = await ws.open();
+    await w.index();
+    await w.close();
+    const metaFile = path.join(ws.options.indexDir ?? '', 'meta.json');
+    const { readFile } = await import('node:fs/promises');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { schemaVersion: number };
+    await writeFile(metaFile, JSON.stringify({ ...meta, schemaVersion: 0 }));
+    w = await ws.open();
+    try {
+      assert.match(ws.warnings.join('\n'), /schema version 0.*rebuilding/);
+      assert.equal((await w.index()).indexed, 1);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+test('two writers on one index: the second waits, and the index stays consistent', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 60; i++) files[`m${i}.ts`] = `export function step${i}() {\n  return ${i};\n}\n`;
+  const ws = await workspace(files);
+  const [a, b] = await Promise.all([ws.open(), ws.open()]);
+  try {
+    let waited = false;
+    const [first, second] = await Promise.all([a.index(), b.index({ onWait: () => (waited = true) })]);
+    assert.ok(waited, 'the second writer was told to wait');
+    assert.equal(first.indexed + second.indexed, 60, 'each file indexed once');
+    assert.deepEqual([second.files, second.chunks], [60, 60]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
