@@ -202,7 +202,9 @@ export class IndexStore {
         ? { ...existing, root, embedderId, dimension }
         : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
 
-    const db = await lancedb.connect(path.join(dir, 'lance'));
+    // Interval 0: every read sees the latest commit, including another process's (a second
+    // writer that waited for the lock, a search during indexing).
+    const db = await lancedb.connect(path.join(dir, 'lance'), { readConsistencyInterval: 0 });
     const slug = modelSlug(embedderId);
     const names = new Set(await db.tableNames());
     const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {

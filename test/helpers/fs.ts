@@ -12,6 +12,7 @@ export async function tempDir(prefix = 'codeintent-test-'): Promise<{ dir: strin
 }
 
 export async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  await mkdir(root, { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(root, name);
     await mkdir(path.dirname(file), { recursive: true });
