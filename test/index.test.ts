@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { IndexBusyError, lockIndex } from '../src/core/lock.js';
 import { Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
@@ -226,19 +227,39 @@ describe('a damaged or outdated index', () => {
   });
 });
 
-test('two writers on one index: the second waits, and the index stays consistent', async () => {
+describe('two writers on one index', () => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 60; i++) files[`m${i}.ts`] = `export function step${i}() {\n  return ${i};\n}\n`;
-  const ws = await workspace(files);
-  const [a, b] = await Promise.all([ws.open(), ws.open()]);
-  try {
-    let waited = false;
-    const [first, second] = await Promise.all([a.index(), b.index({ onWait: () => (waited = true) })]);
-    assert.ok(waited, 'the second writer was told to wait');
-    assert.equal(first.indexed + second.indexed, 60, 'each file indexed once');
-    assert.deepEqual([second.files, second.chunks], [60, 60]);
-  } finally {
-    await a.close();
-    await b.close();
-  }
+
+  test('a writer waits while another holds the lock, then finds its work', async () => {
+    const ws = await workspace(files);
+    const w = await ws.open();
+    const release = await lockIndex(w.indexDir, { waitMs: 0 });
+    try {
+      await assert.rejects(lockIndex(w.indexDir, { waitMs: 0 }), IndexBusyError, 'a second lock is refused at once');
+      let waiting = false;
+      let finished = false;
+      const run = w.index({ onWait: () => (waiting = true) }).finally(() => (finished = true));
+      for (let i = 0; i < 100 && !waiting; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(waiting, 'the writer was told to wait');
+      assert.equal(finished, false, 'it does not write while the lock is held');
+      await release();
+      assert.equal((await run).files, 60);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('two writers at once: each file is indexed once and the index stays consistent', async () => {
+    const ws = await workspace(files);
+    const [a, b] = await Promise.all([ws.open(), ws.open()]);
+    try {
+      const [first, second] = await Promise.all([a.index(), b.index()]);
+      assert.equal(first.indexed + second.indexed, 60, 'each file indexed once');
+      assert.deepEqual([second.files, second.chunks], [60, 60]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

@@ -44,7 +44,9 @@ const OPTION_KEYS = new Set(['root', 'maxFileBytes', 'exclude', 'include', 'inde
  *
  * Excluded: `DEFAULT_EXCLUDES`; `.gitignore` at every level and `.git/info/exclude`; `.codeintentignore`
  * at every level; the `exclude` option (precedence in that order, see `RuleSet`). Secrets (`isSecretPath`)
- * unless `indexSecrets`. Symlinks are followed while they stay inside the root; loops are cut and reported.
+ * unless `indexSecrets`. Symlinks are followed while their target stays inside the root (a link is
+ * judged by its own path, and a linked file can appear under both paths); a link to an enclosing
+ * directory is reported as 'symlink-loop' and not followed.
  * Options are checked at call time (a TypeError names the option); file-system errors on the root
  * reject the iteration; errors below it are reported through `onSkip` and the walk goes on.
  * When `signal` aborts, iteration throws the signal's reason.

@@ -1,0 +1,294 @@
+// The directory walk: reads directories concurrently (ahead of the consumer, within a budget),
+// prunes excluded directories before descending, and hands entries out in sorted path order.
+
+import type { Dirent, Stats } from 'node:fs';
+import { promises as fsp, realpathSync, statSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type ignore from 'ignore';
+import type { CrawledFile, SkipReason } from '../types.js';
+import type { RuleSet } from './ignore-rules.js';
+import { IgnoreFile } from './ignore-rules.js';
+import { isSecretPath } from './secrets.js';
+
+export interface WalkConfig {
+  rootAbs: string;
+  rootReal: string;
+  rules: RuleSet;
+  /** When set, only files it matches are yielded (others are passed over silently). */
+  include: ignore.Ignore | undefined;
+  maxFileBytes: number;
+  indexSecrets: boolean;
+  signal: AbortSignal | undefined;
+  onSkip: ((path: string, reason: SkipReason, detail?: string) => void) | undefined;
+}
+
+/** Directories read at once (readdir is asynchronous; see `#entry` for stats). */
+const DIRECTORY_CONCURRENCY = 16;
+/** Entries read ahead of the consumer before the walk stops prefetching deeper directories. */
+const MAX_BUFFERED_ENTRIES = 50_000;
+/** Entries judged (and stat-ed synchronously) between two turns of the event loop. */
+const STAT_SLICE = 1024;
+
+const GIT_IGNORE = '.gitignore';
+const OUR_IGNORE = '.codeintentignore';
+
+/** Real paths of the directories from the root down to one directory, for loop detection. */
+interface Chain {
+  readonly real: string;
+  readonly parent: Chain | undefined;
+}
+
+interface DirNode {
+  readonly rel: string;
+  readonly abs: string;
+  readonly real: string;
+  readonly chain: Chain;
+  readonly rules: RuleSet;
+  listing?: Promise<Entry[]>;
+}
+
+/** `key` orders siblings so that a depth-first walk yields paths in sorted order: directories sort as 'name/'. */
+type Entry =
+  | { readonly kind: 'file'; readonly key: string; readonly file: CrawledFile }
+  | { readonly kind: 'dir'; readonly key: string; readonly dir: DirNode }
+  | { readonly kind: 'skip'; readonly key: string; readonly path: string; readonly reason: SkipReason; readonly detail: string };
+
+export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, void, undefined> {
+  const { signal, onSkip } = config;
+  const walker = new Walker(config);
+  const root: DirNode = {
+    rel: '',
+    abs: config.rootAbs,
+    real: config.rootReal,
+    chain: { real: config.rootReal, parent: undefined },
+    rules: config.rules,
+  };
+  const stack: Array<{ entries: readonly Entry[]; index: number }> = [];
+  try {
+    stack.push({ entries: await walker.enter(root), index: 0 });
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      const entry = top.entries[top.index++];
+      if (entry === undefined) {
+        stack.pop();
+        continue;
+      }
+      walker.consumed();
+      signal?.throwIfAborted();
+      if (entry.kind === 'file') {
+        yield entry.file;
+      } else if (entry.kind === 'skip') {
+        onSkip?.(entry.path, entry.reason, entry.detail);
+      } else {
+        stack.push({ entries: await walker.enter(entry.dir), index: 0 });
+      }
+    }
+  } finally {
+    walker.close();
+  }
+}
+
+class Walker {
+  readonly #config: WalkConfig;
+  readonly #limit = pLimit(DIRECTORY_CONCURRENCY);
+  #buffered = 0;
+  #closed = false;
+
+  constructor(config: WalkConfig) {
+    this.#config = config;
+  }
+
+  /** The sorted entries of a directory the consumer has reached; starts reading its subdirectories. */
+  async enter(node: DirNode): Promise<readonly Entry[]> {
+    const entries = await abortable(this.#start(node), this.#config.signal);
+    for (const entry of entries) if (entry.kind === 'dir') this.#start(entry.dir);
+    return entries;
+  }
+
+  consumed(): void {
+    this.#buffered--;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#limit.clearQueue();
+  }
+
+  #stopped(): boolean {
+    return this.#closed || this.#config.signal?.aborted === true;
+  }
+
+  #start(node: DirNode): Promise<Entry[]> {
+    if (node.listing === undefined) {
+      node.listing = this.#limit(() => this.#scan(node));
+      // A read-ahead listing may never be awaited (the consumer stopped): keep a failure from going unhandled.
+      node.listing.catch(() => undefined);
+    }
+    return node.listing;
+  }
+
+  /** Rejects only when the root cannot be read: every failure below it becomes a skip entry. */
+  async #scan(node: DirNode): Promise<Entry[]> {
+    if (this.#stopped()) return [];
+    let dirents: Dirent[];
+    try {
+      dirents = await fsp.readdir(node.abs, { withFileTypes: true });
+    } catch (error) {
+      if (node.rel === '') throw error; // an unreadable root is the caller's problem, not a skip
+      return [skip(node.rel, true, 'unreadable', describeError(error))];
+    }
+    const rules = await this.#rulesFor(node, dirents);
+    const entries: Entry[] = [];
+    for (let i = 0; i < dirents.length; i++) {
+      const dirent = dirents[i];
+      if (dirent === undefined) continue;
+      const entry = this.#entry(node, rules, dirent);
+      if (entry !== undefined) entries.push(entry);
+      // Synchronous stats keep a huge directory from holding the event loop for long.
+      if (i % STAT_SLICE === STAT_SLICE - 1) {
+        await yieldToEventLoop();
+        if (this.#stopped()) return [];
+      }
+    }
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.#buffered += entries.length;
+    if (this.#buffered < MAX_BUFFERED_ENTRIES && !this.#closed) {
+      for (const entry of entries) if (entry.kind === 'dir') this.#start(entry.dir);
+    }
+    return entries;
+  }
+
+  /** The directory's rule set, extended with the `.gitignore` and `.codeintentignore` it holds. */
+  async #rulesFor(node: DirNode, dirents: readonly Dirent[]): Promise<RuleSet> {
+    const base = node.rel === '' ? '' : `${node.rel}/`;
+    const load = async (name: string): Promise<IgnoreFile | undefined> => {
+      if (!dirents.some((d) => d.name === name && !d.isDirectory())) return undefined;
+      try {
+        const file = new IgnoreFile(base, `${base}${name}`, await fsp.readFile(path.join(node.abs, name), 'utf8'));
+        return file.isEmpty ? undefined : file;
+      } catch {
+        return undefined; // an unreadable ignore file is reported when the file itself is stat-ed below
+      }
+    };
+    const [git, ours] = await Promise.all([load(GIT_IGNORE), load(OUR_IGNORE)]);
+    return node.rules.with(git, ours);
+  }
+
+  /**
+   * Judges one directory entry. Stats are synchronous on purpose: on a local disk `statSync` costs
+   * ~3 µs against ~15 µs for a promise round trip through the libuv pool (measured on 2 cores:
+   * 12k files, ~40 ms vs ~200 ms), and the walk yields to the event loop every STAT_SLICE entries.
+   */
+  #entry(node: DirNode, rules: RuleSet, dirent: Dirent): Entry | undefined {
+    const { name } = dirent;
+    const rel = node.rel === '' ? name : `${node.rel}/${name}`;
+    const abs = childPath(node.abs, name);
+    let isDir = dirent.isDirectory();
+    let isFile = dirent.isFile();
+    let target: { stats: Stats; real: string } | undefined;
+    if (dirent.isSymbolicLink()) {
+      try {
+        const stats = statSync(abs);
+        const real = realpathSync(abs);
+        target = { stats, real };
+        isDir = stats.isDirectory();
+        isFile = stats.isFile();
+      } catch (error) {
+        const loop = errorCode(error) === 'ELOOP';
+        return skip(rel, false, loop ? 'symlink-loop' : 'unreadable', loop ? 'symlink resolves to itself' : `broken symlink (${describeError(error)})`);
+      }
+    }
+    if (!isDir && !isFile) return skip(rel, false, 'ignored', 'not a regular file or directory');
+
+    const excludedBy = rules.excludedBy(rel, name, isDir);
+    if (excludedBy !== undefined) return skip(rel, isDir, 'ignored', excludedBy);
+    if (target !== undefined && !isInside(this.#config.rootReal, target.real)) {
+      return skip(rel, isDir, 'ignored', `symlink to outside the workspace: ${target.real}`);
+    }
+
+    if (isDir) {
+      const real = target?.real ?? childPath(node.real, name);
+      if (target !== undefined && chainHas(node.chain, real)) {
+        return skip(rel, true, 'symlink-loop', `symlink to an enclosing directory: ${real}`);
+      }
+      return { kind: 'dir', key: `${name}/`, dir: { rel, abs, real, chain: { real, parent: node.chain }, rules } };
+    }
+
+    const { include, indexSecrets, maxFileBytes } = this.#config;
+    if (include !== undefined && !include.ignores(rel)) return undefined;
+    if (!indexSecrets && isSecretPath(rel)) return skip(rel, false, 'secret', 'may hold credentials (set indexSecrets to index it)');
+    let stats = target?.stats;
+    if (stats === undefined) {
+      try {
+        stats = statSync(abs, { throwIfNoEntry: false });
+      } catch (error) {
+        return skip(rel, false, 'unreadable', describeError(error));
+      }
+      if (stats === undefined) return undefined; // deleted since the directory was read: nothing to index or report
+    }
+    if (!canRead(stats)) return skip(rel, false, 'unreadable', 'permission denied');
+    if (stats.size > maxFileBytes) return skip(rel, false, 'too-large', `${stats.size} bytes (limit ${maxFileBytes})`);
+    return { kind: 'file', key: name, file: { path: rel, absPath: abs, size: stats.size, mtimeMs: stats.mtimeMs } };
+  }
+}
+
+function skip(rel: string, isDir: boolean, reason: SkipReason, detail: string): Entry {
+  const slash = rel.lastIndexOf('/');
+  const name = slash === -1 ? rel : rel.slice(slash + 1);
+  return { kind: 'skip', key: isDir ? `${name}/` : name, path: rel, reason, detail };
+}
+
+/** `path.join` for a normalized absolute directory and a plain name, without re-normalizing. */
+function childPath(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
+function isInside(rootReal: string, real: string): boolean {
+  return real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
+}
+
+function chainHas(chain: Chain | undefined, real: string): boolean {
+  for (let link = chain; link !== undefined; link = link.parent) if (link.real === real) return true;
+  return false;
+}
+
+const uid = process.getuid?.();
+const groups = new Set<number>([...(process.getgroups?.() ?? []), ...(process.getgid ? [process.getgid()] : [])]);
+
+/** Read permission from the mode bits (POSIX; root and Windows can read anything the crawl can stat). */
+function canRead(stats: Stats): boolean {
+  if (uid === undefined || uid === 0) return true;
+  if (stats.uid === uid) return (stats.mode & 0o400) !== 0;
+  if (groups.has(stats.gid)) return (stats.mode & 0o040) !== 0;
+  return (stats.mode & 0o004) !== 0;
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}
+
+function describeError(error: unknown): string {
+  return errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** Awaits `promise`, but rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
