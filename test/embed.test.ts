@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -257,6 +257,13 @@ describe('transformers backend (tiny random BERT: wiring only)', () => {
     await assert.rejects(createTransformersEmbedder({ modelPath: noOnnx }), /has no onnx\/model\.onnx or onnx\/model_quantized\.onnx \(there is no onnx\/ subfolder\)/);
     await assert.rejects(createTransformersEmbedder({ modelPath: tinyDir, dtype: 'q8' }), /has no onnx\/model_quantized\.onnx \(onnx\/ holds model\.onnx/);
     await assert.rejects(createTransformersEmbedder({ modelPath: '' }), TypeError);
+    // config.json that disagrees with the ONNX output is caught by the probe.
+    const lying = join(workDir, 'lying');
+    await makeTinyBertModel(lying);
+    const config: unknown = JSON.parse(await readFile(join(lying, 'config.json'), 'utf8'));
+    assert.ok(typeof config === 'object' && config !== null);
+    await writeFile(join(lying, 'config.json'), JSON.stringify({ ...config, hidden_size: 64 }));
+    await assert.rejects(createTransformersEmbedder({ modelPath: lying }), /produced 32-d vectors, but its config\.json says hidden size 64/);
   });
 
   test('abort before a run rejects with the abort reason', async () => {

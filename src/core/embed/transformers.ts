@@ -1,0 +1,307 @@
+// Local transformer encoder through transformers.js (ONNX Runtime on the CPU), strictly offline:
+// the model comes from a folder on disk and nothing is ever fetched.
+
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { EmbedInputKind, Embedder } from '../types.js';
+import { describe, l2normalize, positiveInt, throwIfAborted } from './util.js';
+
+export type TransformersDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
+
+export interface TransformersEmbedderOptions {
+  /** Folder with config.json, tokenizer.json, tokenizer_config.json and onnx/model*.onnx. */
+  modelPath: string;
+  /** How token vectors become one vector: mean over attended tokens (default) or the first ([CLS]) token. */
+  pooling?: 'mean' | 'cls';
+  /** Inputs are truncated to this many tokens, special tokens included (default: min(256, the model's maximum)). */
+  maxTokens?: number;
+  /** Prepended to queries, e.g. "query: " for e5 models. */
+  queryPrefix?: string;
+  /** Prepended to documents, e.g. "passage: " for e5 models. */
+  documentPrefix?: string;
+  /** Which ONNX file: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, … Default: fp32 if present, else q8. */
+  dtype?: TransformersDtype;
+  /** Texts per ONNX run inside one embed() call (default 16). Inputs are sorted by length first to limit padding. */
+  runBatchSize?: number;
+  /** ONNX Runtime intra-op threads (default: ONNX Runtime's choice, the number of physical cores). */
+  threads?: number;
+}
+
+const DTYPE_SUFFIX: Record<TransformersDtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  bnb4: '_bnb4',
+  q4f16: '_q4f16',
+};
+
+const WHERE = 'createTransformersEmbedder';
+const DEFAULT_MAX_TOKENS = 256;
+
+const HOW_TO_GET_ONE =
+  'A transformers.js model folder needs config.json, tokenizer.json, tokenizer_config.json and ' +
+  'onnx/model.onnx (or onnx/model_quantized.onnx). Copy a complete folder of an ONNX export (for example ' +
+  'a Xenova/* or onnx-community/* model, or the output of `optimum-cli export onnx --model <name> <folder>`) ' +
+  'to this machine and point modelPath at it; nothing is downloaded at run time.';
+
+/** Narrow view of the transformers.js pieces used here (their call signatures are typed `any`). */
+interface TensorView {
+  readonly dims: readonly number[];
+  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+}
+type Tokenize = (
+  texts: string[],
+  options: { padding: boolean; truncation: boolean; max_length: number },
+) => Record<string, unknown>;
+type RunModel = (inputs: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+function isTensorView(x: unknown): x is TensorView {
+  if (typeof x !== 'object' || x === null) return false;
+  const dims: unknown = Reflect.get(x, 'dims');
+  const data: unknown = Reflect.get(x, 'data');
+  return Array.isArray(dims) && dims.every((d) => typeof d === 'number') && ArrayBuffer.isView(data);
+}
+
+function tensorOf(record: Record<string, unknown>, names: readonly string[], what: string): TensorView {
+  for (const name of names) {
+    const t = record[name];
+    if (isTensorView(t)) return t;
+  }
+  throw new Error(`${WHERE}: ${what}: expected one of ${names.join(', ')} in ${Object.keys(record).join(', ') || 'nothing'}`);
+}
+
+function at(data: ArrayLike<number> | ArrayLike<bigint>, i: number): number {
+  return Number(data[i] ?? 0);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function hashFile(hash: ReturnType<typeof createHash>, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    if (chunk instanceof Uint8Array) hash.update(chunk);
+  }
+}
+
+function readHiddenSize(config: Record<string, unknown>): number | undefined {
+  for (const key of ['hidden_size', 'd_model', 'dim', 'n_embd']) {
+    const v = config[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+  }
+  return undefined;
+}
+
+async function locateFiles(modelDir: string, dtype: TransformersDtype | undefined): Promise<{ onnxFile: string; dtype: TransformersDtype }> {
+  let info;
+  try {
+    info = await stat(modelDir);
+  } catch {
+    throw new Error(`Model folder ${modelDir} does not exist. ${HOW_TO_GET_ONE}`);
+  }
+  if (!info.isDirectory()) throw new Error(`Model path ${modelDir} is not a folder. ${HOW_TO_GET_ONE}`);
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+    if (!(await exists(join(modelDir, file)))) {
+      throw new Error(`Model folder ${modelDir} has no ${file}. ${HOW_TO_GET_ONE}`);
+    }
+  }
+  const candidates: TransformersDtype[] = dtype !== undefined ? [dtype] : ['fp32', 'q8'];
+  for (const d of candidates) {
+    const file = join(modelDir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`);
+    if (await exists(file)) return { onnxFile: file, dtype: d };
+  }
+  let present = '';
+  try {
+    const names = (await readdir(join(modelDir, 'onnx'))).filter((n) => n.endsWith('.onnx'));
+    present = names.length > 0 ? ` (onnx/ holds ${names.join(', ')}; choose one with the dtype option)` : ' (onnx/ holds no .onnx file)';
+  } catch {
+    present = ' (there is no onnx/ subfolder)';
+  }
+  const wanted = candidates.map((d) => `onnx/model${DTYPE_SUFFIX[d]}.onnx`).join(' or ');
+  throw new Error(`Model folder ${modelDir} has no ${wanted}${present}. ${HOW_TO_GET_ONE}`);
+}
+
+/**
+ * Loads a local transformers.js model folder and returns an Embedder (mean or CLS pooling over the
+ * last hidden state, L2-normalised). Runs one probe embedding to check the output dimension.
+ */
+export async function createTransformersEmbedder(options: TransformersEmbedderOptions): Promise<Embedder> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE}: options must be an object`);
+  if (typeof options.modelPath !== 'string' || options.modelPath.length === 0) {
+    throw new TypeError(`${WHERE}: option \`modelPath\` must be a non-empty string, got ${describe(options.modelPath)}`);
+  }
+  const pooling = options.pooling ?? 'mean';
+  if (pooling !== 'mean' && pooling !== 'cls') {
+    throw new TypeError(`${WHERE}: option \`pooling\` must be 'mean' or 'cls', got ${describe(pooling)}`);
+  }
+  if (options.dtype !== undefined && !Object.hasOwn(DTYPE_SUFFIX, options.dtype)) {
+    throw new TypeError(`${WHERE}: option \`dtype\` must be one of ${Object.keys(DTYPE_SUFFIX).join(', ')}, got ${describe(options.dtype)}`);
+  }
+  for (const name of ['queryPrefix', 'documentPrefix'] as const) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== 'string') throw new TypeError(`${WHERE}: option \`${name}\` must be a string, got ${describe(v)}`);
+  }
+  const queryPrefix = options.queryPrefix ?? '';
+  const documentPrefix = options.documentPrefix ?? '';
+  const runBatchSize = options.runBatchSize === undefined ? 16 : positiveInt(WHERE, 'runBatchSize', options.runBatchSize);
+  const threads = options.threads === undefined ? undefined : positiveInt(WHERE, 'threads', options.threads);
+  if (options.maxTokens !== undefined) positiveInt(WHERE, 'maxTokens', options.maxTokens);
+
+  // Absolute paths matter: transformers.js treats a relative path that looks like "owner/name" as
+  // a Hub model id and prefixes env.localModelPath; an absolute path is read as it is.
+  const modelDir = resolve(options.modelPath);
+  const { onnxFile, dtype } = await locateFiles(modelDir, options.dtype);
+
+  const configText = await readFile(join(modelDir, 'config.json'), 'utf8');
+  let config: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(configText);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    config = { ...parsed };
+  } catch (err) {
+    throw new Error(`Model folder ${modelDir}: config.json is not valid: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const configHidden = readHiddenSize(config);
+
+  const hf = await import('@huggingface/transformers');
+  hf.env.allowRemoteModels = false;
+  hf.env.allowLocalModels = true;
+  hf.env.useFSCache = false;
+
+  const tokenizerObj = await hf.AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  const modelObj = await hf.AutoModel.from_pretrained(modelDir, {
+    local_files_only: true,
+    dtype,
+    device: 'cpu',
+    ...(threads !== undefined ? { session_options: { intraOpNumThreads: threads } } : {}),
+  });
+  const tokenize: Tokenize = (texts, opts) => {
+    const out: unknown = tokenizerObj(texts, opts);
+    if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the tokenizer returned nothing`);
+    return { ...out };
+  };
+  const runModel: RunModel = async (inputs) => {
+    const out: unknown = await modelObj(inputs);
+    if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the model returned nothing`);
+    return { ...out };
+  };
+
+  // Longest input the model takes: the tokenizer's model_max_length when it is a real number
+  // (some configs say 1e30), else config.max_position_embeddings.
+  const tokMax: unknown = tokenizerObj.model_max_length;
+  const posMax = config['max_position_embeddings'];
+  const modelMax =
+    typeof tokMax === 'number' && Number.isInteger(tokMax) && tokMax > 0 && tokMax < 1_000_000
+      ? tokMax
+      : typeof posMax === 'number' && Number.isInteger(posMax) && posMax > 0
+        ? posMax
+        : 512;
+  if (options.maxTokens !== undefined && options.maxTokens > modelMax) {
+    await modelObj.dispose();
+    throw new TypeError(`${WHERE}: option \`maxTokens\` is ${options.maxTokens}, but this model takes at most ${modelMax} tokens`);
+  }
+  const maxTokens = options.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, modelMax);
+
+  // Identity: every input that changes vectors. Content hashes (not mtimes) so that a copied folder
+  // keeps its id; hashing a 90 MB MiniLM file costs ~0.2 s once per start.
+  const hash = createHash('sha256');
+  hash.update(configText);
+  await hashFile(hash, join(modelDir, 'tokenizer.json'));
+  await hashFile(hash, join(modelDir, 'tokenizer_config.json'));
+  hash.update(`\0${basename(onnxFile)}\0`);
+  await hashFile(hash, onnxFile);
+  hash.update(JSON.stringify({ pooling, maxTokens, queryPrefix, documentPrefix }));
+  const id = `transformers:${basename(modelDir)}:${hash.digest('hex').slice(0, 12)}`;
+
+  let disposed = false;
+  let dimension = configHidden ?? 0;
+
+  async function runBatch(texts: string[]): Promise<Float32Array[]> {
+    const inputs = tokenize(texts, { padding: true, truncation: true, max_length: maxTokens });
+    const mask = tensorOf(inputs, ['attention_mask'], 'tokenizer output');
+    const outputs = await runModel(inputs);
+    const hidden = tensorOf(outputs, ['last_hidden_state', 'token_embeddings'], 'model output');
+    const [b, s, h] = hidden.dims;
+    if (hidden.dims.length !== 3 || b !== texts.length || s === undefined || h === undefined) {
+      throw new Error(`${WHERE}: model output has shape [${hidden.dims.join(', ')}], expected [${texts.length}, tokens, hidden]`);
+    }
+    if (mask.dims[0] !== b || mask.dims[1] !== s) {
+      throw new Error(`${WHERE}: attention mask shape [${mask.dims.join(', ')}] does not match output [${hidden.dims.join(', ')}]`);
+    }
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < b; i++) {
+      const v = new Float32Array(h);
+      if (pooling === 'cls') {
+        for (let k = 0; k < h; k++) v[k] = at(hidden.data, i * s * h + k);
+      } else {
+        let n = 0;
+        for (let j = 0; j < s; j++) {
+          if (at(mask.data, i * s + j) === 0) continue;
+          n++;
+          const base = (i * s + j) * h;
+          for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) + at(hidden.data, base + k);
+        }
+        if (n > 0) for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) / n;
+      }
+      vectors.push(l2normalize(v));
+    }
+    return vectors;
+  }
+
+  async function embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
+    if (disposed) throw new Error(`Embedder ${id} has been disposed`);
+    if (kind !== 'query' && kind !== 'document') throw new TypeError(`embed: kind must be 'query' or 'document', got ${describe(kind)}`);
+    throwIfAborted(signal);
+    const prefix = kind === 'query' ? queryPrefix : documentPrefix;
+    const prepared = texts.map((t) => prefix + t);
+    // Sort by length so each run pads little; results go back to their original slots.
+    const order = prepared.map((_, i) => i).sort((a, b) => (prepared[a]?.length ?? 0) - (prepared[b]?.length ?? 0));
+    const result = new Array<Float32Array>(texts.length);
+    for (let start = 0; start < order.length; start += runBatchSize) {
+      throwIfAborted(signal);
+      const slots = order.slice(start, start + runBatchSize);
+      const vectors = await runBatch(slots.map((i) => prepared[i] ?? ''));
+      slots.forEach((slot, j) => {
+        const v = vectors[j];
+        if (v === undefined) throw new Error(`${WHERE}: missing vector ${j}`);
+        if (dimension !== 0 && v.length !== dimension) {
+          throw new Error(`${WHERE}: model ${modelDir} produced ${v.length}-d vectors, but its config.json says hidden size ${dimension}`);
+        }
+        result[slot] = v;
+      });
+    }
+    throwIfAborted(signal);
+    return result;
+  }
+
+  // Probe once: checks that the model runs and that config.json's hidden size is what comes out.
+  try {
+    const [probe] = await embed(['dimension probe'], 'document');
+    if (probe === undefined) throw new Error(`${WHERE}: the probe returned no vector`);
+    dimension = probe.length;
+  } catch (err) {
+    await modelObj.dispose();
+    throw err;
+  }
+
+  return {
+    id,
+    dimension,
+    embed,
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      await modelObj.dispose();
+    },
+  };
+}
