@@ -1,0 +1,286 @@
+// A small chat client over any OpenAI-compatible `/v1/chat/completions` endpoint.
+//
+// - Concurrency is bounded by one p-limit queue per client.
+// - Retries are the `openai` package's own (`maxRetries`): 408/409/429/5xx and connection errors
+//   and timeouts, exponential backoff, honouring `retry-after-ms` / `retry-after`. The package
+//   obeys any wait a server asks for, so a fetch wrapper caps those headers at `maxRetryDelayMs`.
+// - Aborting is ours as well as the package's: its sleep between retries does not listen to the
+//   signal, so the caller's promise rejects at once while the slot frees after the sleep.
+// - Token usage (`usage.prompt_tokens` / `completion_tokens`) is summed per client.
+// - The API key never appears in an error message (a server that echoes the Authorization header
+//   gets it replaced), and no error carries the package's raw error as its cause.
+
+import OpenAI from 'openai';
+import pLimit from 'p-limit';
+import { describe, positiveInt, raceAbort } from '../embed/util.js';
+
+export interface ChatClientOptions {
+  /** e.g. http://127.0.0.1:8080/v1. Default: the package's (OPENAI_BASE_URL, else api.openai.com). */
+  baseURL?: string;
+  /** Sent as a bearer token. Default: the package's (OPENAI_API_KEY). */
+  apiKey?: string;
+  model: string;
+  /** Per attempt (default 60 000 ms); a timed-out attempt is retried. */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 3, at most 10). */
+  maxRetries?: number;
+  /** Longest wait between retries that a server's retry-after may ask for (default 30 000 ms). */
+  maxRetryDelayMs?: number;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatRequest {
+  messages: readonly ChatMessage[];
+  temperature?: number;
+  /** Sent as `max_tokens`. */
+  maxTokens?: number;
+  /** Ask for `response_format: {type: 'json_object'}` (not every compatible server supports it). */
+  json?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface ChatResult {
+  /** The first choice's text ('' when the server sent none). */
+  content: string;
+  finishReason: string | null;
+  /** This call's usage (zeros when the server reported none). */
+  usage: TokenUsage;
+}
+
+export interface ChatClientStats extends TokenUsage {
+  /** complete() calls that returned a result. */
+  calls: number;
+  /** complete() calls that failed (aborts included). */
+  failedCalls: number;
+  /** HTTP attempts, retries included. */
+  httpAttempts: number;
+}
+
+export interface ChatClient {
+  readonly model: string;
+  /** host[:port] of the endpoint, for messages (never the key, never URL credentials). */
+  readonly host: string;
+  readonly concurrency: number;
+  complete(request: ChatRequest): Promise<ChatResult>;
+  /** Totals since the client was created. */
+  stats(): ChatClientStats;
+  readonly activeCount: number;
+  readonly pendingCount: number;
+}
+
+export type ChatErrorKind = 'timeout' | 'connection' | 'http' | 'response';
+
+/** A failed chat request. `status` is the last HTTP status, when there was one. */
+export class ChatRequestError extends Error {
+  override readonly name = 'ChatRequestError';
+  constructor(
+    message: string,
+    readonly kind: ChatErrorKind,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+
+  /** Failures no retry or next snippet will fix: bad key, no access, wrong URL or model. */
+  get fatal(): boolean {
+    return this.kind === 'http' && (this.status === 401 || this.status === 403 || this.status === 404);
+  }
+}
+
+const WHERE = 'createChatClient';
+const RETRYABLE = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
+
+function nonNegativeInt(name: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new TypeError(`${WHERE}: option \`${name}\` must be an integer from 0 to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A fetch that caps the server's retry-after-ms / retry-after on retryable responses at `capMs`,
+ * so the package's backoff (which obeys any wait) stays bounded, and counts attempts.
+ */
+function cappedRetryFetch(capMs: number, onAttempt: () => void): typeof fetch {
+  return async (input, init) => {
+    onAttempt();
+    const response = await fetch(input, init);
+    if (!RETRYABLE(response.status)) return response;
+    const askedMs = retryAfterMs(response.headers);
+    if (askedMs === undefined || askedMs <= capMs) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('retry-after');
+    headers.set('retry-after-ms', String(capMs));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+/** The wait a response asks for, as the package reads it (retry-after-ms first, then retry-after). */
+function retryAfterMs(headers: Headers): number | undefined {
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (!Number.isNaN(ms) && ms !== 0) return ms;
+  const value = headers.get('retry-after');
+  if (value === null) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (!Number.isNaN(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : date - Date.now();
+}
+
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE}: options must be an object`);
+  if (typeof options.model !== 'string' || options.model.trim() === '') {
+    throw new TypeError(`${WHERE}: option \`model\` must be a non-empty string, got ${describe(options.model)}`);
+  }
+  const model = options.model;
+  if (options.baseURL !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.baseURL);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new TypeError(`${WHERE}: option \`baseURL\` must be an absolute http(s) URL, got ${describe(options.baseURL)}`);
+    }
+  }
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+    throw new TypeError(`${WHERE}: option \`apiKey\` must be a non-empty string when given`);
+  }
+  const timeoutMs = options.timeoutMs === undefined ? 60_000 : positiveInt(WHERE, 'timeoutMs', options.timeoutMs);
+  const maxRetries = options.maxRetries === undefined ? 3 : nonNegativeInt('maxRetries', options.maxRetries, 10);
+  const maxRetryDelayMs = options.maxRetryDelayMs === undefined ? 30_000 : nonNegativeInt('maxRetryDelayMs', options.maxRetryDelayMs, 600_000);
+  const concurrency = options.concurrency === undefined ? 4 : positiveInt(WHERE, 'concurrency', options.concurrency);
+
+  const totals: ChatClientStats = { calls: 0, failedCalls: 0, httpAttempts: 0, promptTokens: 0, completionTokens: 0 };
+  let openai: OpenAI;
+  try {
+    openai = new OpenAI({
+      ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+      timeout: timeoutMs,
+      maxRetries,
+      fetch: cappedRetryFetch(maxRetryDelayMs, () => void totals.httpAttempts++),
+    });
+  } catch (err) {
+    // The package's message names OPENAI_API_KEY; it holds no key (there is none).
+    throw new TypeError(`${WHERE}: no API key: pass \`apiKey\` or set OPENAI_API_KEY (${err instanceof Error ? err.message : String(err)})`);
+  }
+  // The keys as the package resolved them (option or environment), only to scrub them from messages.
+  const secrets = [openai.apiKey, openai.adminAPIKey].filter((k): k is string => typeof k === 'string' && k.length >= 4);
+  const endpoint = new URL(openai.baseURL);
+  const host = endpoint.host;
+  const limit = pLimit(concurrency);
+
+  const scrub = (message: string): string => secrets.reduce((m, key) => m.replaceAll(key, '[api key]'), message);
+
+  const attempts = `${maxRetries + 1} attempt${maxRetries === 0 ? '' : 's'}`;
+
+  function describeFailure(err: unknown): ChatRequestError {
+    const where = `Chat request to ${host} (model ${model})`;
+    if (err instanceof OpenAI.APIConnectionTimeoutError) {
+      return new ChatRequestError(`${where} timed out after ${timeoutMs} ms (${attempts})`, 'timeout');
+    }
+    if (err instanceof OpenAI.APIConnectionError) {
+      return new ChatRequestError(scrub(`${where} could not connect (${attempts}): ${err.message}`), 'connection');
+    }
+    if (err instanceof OpenAI.APIError) {
+      const status = typeof err.status === 'number' ? err.status : undefined;
+      const retried = status !== undefined && RETRYABLE(status) ? ` after ${attempts}` : '';
+      const hint =
+        status === 401 || status === 403
+          ? ' (check the API key)'
+          : status === 404
+            ? ' (check the base URL, which usually ends in /v1, and the model name)'
+            : '';
+      return new ChatRequestError(scrub(`${where} failed with HTTP ${String(status)}${retried}${hint}: ${err.message}`), 'http', status);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new ChatRequestError(scrub(`${where} failed: ${message}`), 'response');
+  }
+
+  async function send(request: ChatRequest): Promise<ChatResult> {
+    const signal = request.signal;
+    signal?.throwIfAborted();
+    // The package adds an abort listener to the signal it gets on every attempt and never removes
+    // it; give it a per-call signal so a long run's signal does not collect thousands of them.
+    const local = new AbortController();
+    const forward = (): void => local.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await openai.chat.completions.create(
+        {
+          model,
+          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+          ...(request.json === true ? { response_format: { type: 'json_object' as const } } : {}),
+        },
+        { signal: local.signal },
+      );
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      throw describeFailure(err);
+    } finally {
+      signal?.removeEventListener('abort', forward);
+    }
+    if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+      throw new ChatRequestError(`Chat response from ${host} (model ${model}) is not a chat completion`, 'response');
+    }
+    const usage: TokenUsage = {
+      promptTokens: count(completion.usage?.prompt_tokens),
+      completionTokens: count(completion.usage?.completion_tokens),
+    };
+    totals.promptTokens += usage.promptTokens;
+    totals.completionTokens += usage.completionTokens;
+    const choice = completion.choices[0];
+    const content = choice?.message?.content;
+    return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage };
+  }
+
+  async function complete(request: ChatRequest): Promise<ChatResult> {
+    if (typeof request !== 'object' || request === null || !Array.isArray(request.messages) || request.messages.length === 0) {
+      throw new TypeError('complete: `messages` must be a non-empty array');
+    }
+    const signal = request.signal;
+    signal?.throwIfAborted();
+    try {
+      const result = await raceAbort(limit(send, request), signal);
+      totals.calls++;
+      return result;
+    } catch (err) {
+      totals.failedCalls++;
+      throw err;
+    }
+  }
+
+  return {
+    model,
+    host,
+    concurrency,
+    complete,
+    stats: () => ({ ...totals }),
+    get activeCount() {
+      return limit.activeCount;
+    },
+    get pendingCount() {
+      return limit.pendingCount;
+    },
+  };
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}

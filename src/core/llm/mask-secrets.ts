@@ -1,0 +1,172 @@
+// Masks obvious secrets in source text before it leaves the machine (an LLM prompt, a remote
+// embedding request). Heuristic and deliberately eager: masking a harmless literal costs a little
+// prompt quality, sending a live key costs a rotation. Every match becomes SECRET_MASK; the
+// surrounding code (quotes, names, PEM armour lines) stays, so the model still sees that a
+// credential is there.
+//
+// Caught: PEM private-key blocks (also unterminated ones), OpenAI/Stripe-style `sk-`/`sk_live_`
+// keys, AWS access key ids, GitHub/Slack/Google tokens, JWTs, passwords in URLs, quoted values
+// assigned to password/secret/token/key-like names, `.env`-style `SECRET_TOKEN=value` lines, and
+// long high-entropy quoted strings.
+
+export const SECRET_MASK = '<secret>';
+
+export type SecretKind =
+  | 'private-key'
+  | 'api-key'
+  | 'aws-access-key'
+  | 'github-token'
+  | 'slack-token'
+  | 'google-api-key'
+  | 'jwt'
+  | 'url-password'
+  | 'assignment'
+  | 'high-entropy';
+
+export interface MaskResult {
+  /** The text with every secret replaced by SECRET_MASK. */
+  text: string;
+  /** How many secrets were masked. */
+  masked: number;
+  /** Masked secrets per kind (kinds with none are absent). */
+  kinds: Partial<Record<SecretKind, number>>;
+}
+
+// The armour line, then a body of base64, whitespace, `\n` escapes, the quotes, `+` and commas of
+// string literals (a key spread over code lines) and RFC 1421 header lines, then the END line if
+// the snippet was not cut before it. A guard string such as "-----BEGIN PRIVATE KEY-----" followed
+// by code has no body and stays.
+const PRIVATE_KEY_BLOCK =
+  /-----BEGIN ([A-Z0-9 ]*?)PRIVATE KEY( BLOCK)?-----((?:[A-Za-z0-9+/=\s'"`,]|\\[nr]|(?:Proc-Type|DEK-Info|Version|Comment):[^\n\\]*)*)(-----END [A-Z0-9 ]*?PRIVATE KEY(?: BLOCK)?-----)?/g;
+const MIN_KEY_BODY = 16;
+
+/** Token formats with a recognisable prefix. `check` rejects look-alikes without randomness. */
+const TOKEN_PATTERNS: readonly { kind: SecretKind; re: RegExp; check?: (match: string) => boolean }[] = [
+  // OpenAI (sk-, sk-proj-, sk-live-…), Stripe (sk_live_, rk_test_, …) and similar.
+  { kind: 'api-key', re: /\b(?:sk|rk)[-_][A-Za-z0-9_-]{16,}/g, check: (m) => /[0-9]/.test(m) && /[A-Za-z]/.test(m.slice(3)) },
+  { kind: 'aws-access-key', re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g },
+  { kind: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/g },
+  { kind: 'slack-token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { kind: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g },
+  { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+];
+
+/** `scheme://user:password@host`: the password part. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`<>]+:)([^\s@/'"`<>]+)@/gi;
+
+// Names whose assigned value is a secret. "Strong" names (passwords, secrets) mask any non-empty
+// value; "weak" ones (tokens, keys) only values that look like a credential (8+ key characters
+// with letters and digits), so a lexer's `closeToken = ")"` keeps its literal.
+const STRONG_NAME = '(?:pass(?:word|wd|phrase)?|pwd|secret|secret[_-]?key)';
+const WEAK_NAME = '(?:token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth|credentials?)';
+// name (ending in one of the keywords), an optional closing quote/bracket, an operator, a quoted value.
+const ASSIGNMENT = new RegExp(
+  `((?<![\\w$])[\\w$.-]*?(${STRONG_NAME}|${WEAK_NAME})["'\\]]*\\s*(?::=|=|:|=>)\\s*)(["'\`])((?:\\\\.|(?!\\3)[^\\\\\\n])*)\\3`,
+  'gi',
+);
+const STRONG_RE = new RegExp(`^${STRONG_NAME}$`, 'i');
+/** What a token or key value looks like: 8+ characters of a key alphabet, letters and digits. */
+const CREDENTIAL_VALUE = /^[\w+/=.~:-]{8,}$/;
+
+/** `.env` / shell lines: `export DB_PASSWORD=hunter2` (no spaces around `=`, unquoted). */
+const ENV_LINE = /^(\s*(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)=)([^\s'"`$#{}()[\];,<>][^\s'"`#{}()[\];,<>]*)[ \t]*$/gm;
+const NOT_A_VALUE = new Set(['none', 'null', 'nil', 'true', 'false', 'undefined']);
+
+/** A quoted run of key-ish characters; judged by `looksRandom`. */
+const QUOTED_TOKEN = /(["'`])([A-Za-z0-9+/=_.~-]{20,})\1/g;
+
+/** Shannon entropy of the characters of `s`, in bits per character. */
+export function shannonEntropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * Whether a segment reads like words: short lower- or upper-case runs, or camelCase words with an
+ * average length of 3.5 or more (`receiveEip1193Result`, `SSHX509CertificateChain`); random
+ * mixed-case text splits into one- and two-letter pieces.
+ */
+function wordlike(segment: string): boolean {
+  if (segment.length === 0) return true;
+  if (/^[a-z0-9]{1,12}$/.test(segment) || /^[A-Z0-9]{1,12}$/.test(segment)) return true;
+  const words = segment.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? [];
+  return words.join('').length === segment.length && words.length * 3.5 <= segment.length;
+}
+
+/** Whether `s` looks like a random credential rather than a word, path, version or alphabet. */
+export function looksRandom(s: string): boolean {
+  if (s.length < 20) return false;
+  // Runs of consecutive characters: alphabets ("ABC…xyz0123…"), digit strings.
+  let steps = 0;
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) - s.charCodeAt(i - 1) === 1) steps++;
+  if (steps / (s.length - 1) > 0.4) return false;
+  if (/^[0-9a-f]+$/i.test(s)) return s.length >= 32 && /[a-f]/i.test(s) && /[0-9]/.test(s) && shannonEntropy(s) >= 3;
+  if (!/[0-9]/.test(s) || !/[A-Za-z]/.test(s)) return false;
+  if (s.split(/[/._~+=-]+/).every(wordlike)) return false;
+  return shannonEntropy(s) >= 0.85 * Math.log2(Math.min(s.length, 64));
+}
+
+/** Masks obvious secrets in `text`. Idempotent: masking masked text changes nothing. */
+export function maskSecrets(text: string): MaskResult {
+  const kinds: Partial<Record<SecretKind, number>> = {};
+  let masked = 0;
+  const count = (kind: SecretKind): void => {
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+    masked++;
+  };
+
+  let out = text.replace(PRIVATE_KEY_BLOCK, (block: string, type: string, suffix: string | undefined, body: string, end: string | undefined) => {
+    if (body.replace(/\\[nr]|[^A-Za-z0-9+/=]/g, '').length < MIN_KEY_BODY) return block;
+    count('private-key');
+    const armour = `${type}PRIVATE KEY${suffix ?? ''}`;
+    return `-----BEGIN ${armour}-----${SECRET_MASK}${end !== undefined ? `-----END ${armour}-----` : ''}`;
+  });
+
+  for (const { kind, re, check } of TOKEN_PATTERNS) {
+    out = out.replace(re, (m: string) => {
+      if (check !== undefined && !check(m)) return m;
+      count(kind);
+      return SECRET_MASK;
+    });
+  }
+
+  out = out.replace(URL_PASSWORD, (m: string, head: string, password: string) => {
+    if (password === SECRET_MASK || /^\$\{.*\}$|^\{\{.*\}\}$|^%s$/.test(password)) return m;
+    count('url-password');
+    return `${head}${SECRET_MASK}@`;
+  });
+
+  out = out.replace(ASSIGNMENT, (m: string, head: string, keyword: string, quote: string, value: string) => {
+    if (value.length === 0 || value === SECRET_MASK || isPlaceholder(value)) return m;
+    const strong = STRONG_RE.test(keyword);
+    if (!strong && !(CREDENTIAL_VALUE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value))) return m;
+    count('assignment');
+    return `${head}${quote}${SECRET_MASK}${quote}`;
+  });
+
+  out = out.replace(ENV_LINE, (m: string, head: string, value: string) => {
+    if (value === SECRET_MASK || NOT_A_VALUE.has(value.toLowerCase())) return m;
+    count('assignment');
+    return `${head}${SECRET_MASK}`;
+  });
+
+  out = out.replace(QUOTED_TOKEN, (m: string, quote: string, value: string) => {
+    if (!looksRandom(value)) return m;
+    count('high-entropy');
+    return `${quote}${SECRET_MASK}${quote}`;
+  });
+
+  return { text: out, masked, kinds };
+}
+
+/** Template placeholders and references, not values: `${DB_PASSWORD}`, `{{ secret }}`, `%s`, `<secret>`. */
+function isPlaceholder(value: string): boolean {
+  return /^\$\{[^}]*\}$|^\{\{.*\}\}$|^%[sd]$|^<[^<>]*>$|^\*+$/.test(value);
+}
