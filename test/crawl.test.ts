@@ -247,6 +247,13 @@ describe('ignore files', () => {
     assert.ok(DEFAULT_EXCLUDES.includes('node_modules/'));
   });
 
+  test('extension excludes match files, not folders named like them', async () => {
+    const root = await tree({ 'Hyena.Data.Sqlite/Connection.cs': 'x', 'app.sqlite': 'x', 'libfoo.so.1/readme.md': 'x' });
+    const { paths, skips } = await collect({ root });
+    assert.deepEqual(paths, ['Hyena.Data.Sqlite/Connection.cs', 'libfoo.so.1/readme.md']);
+    assert.deepEqual(sorted(skips.keys()), ['app.sqlite']);
+  });
+
   test('include keeps only matching files and reports nothing for the rest', async () => {
     const root = await tree({ 'src/a.ts': 'x', 'src/b.py': 'x', 'lib/c.ts': 'x', 'README.md': 'x', 'node_modules/m/d.ts': 'x' });
     const { paths, skips } = await collect({ root, include: ['src/', '*.md'] });

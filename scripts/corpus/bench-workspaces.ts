@@ -66,7 +66,7 @@ export interface BenchSplitSummary {
 }
 
 /** Bump when the workspace output changes in a way the state key cannot see. */
-const BENCH_VERSION = 1;
+const BENCH_VERSION = 2;
 
 export async function buildBench(options: BenchOptions): Promise<BenchSplitSummary[]> {
   const summaries: BenchSplitSummary[] = [];

@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { createChunker, languageForPath } from '../../src/core/chunk/index.js';
+import { crawl } from '../../src/core/crawl.js';
 import type { Chunk } from '../../src/core/types.js';
 import { removeDocs } from './blank-doc.js';
 import { type BenchQuery, type CatalogEntry, type SourceFileLimits, listSourceFiles, writeJsonLines } from './common.js';
@@ -123,6 +124,12 @@ if (port !== null) {
         }
       }
     }
+    // An answer must be in a file the product indexes (a package that ships only `dist/` has none).
+    const indexable = new Set<string>();
+    for await (const file of crawl({ root: task.outDir })) indexable.add(file.path);
+    const kept = reply.verified.filter((q) => indexable.has(q.path));
+    reply.failed += reply.verified.length - kept.length;
+    reply.verified = kept;
     return reply;
   }
 }

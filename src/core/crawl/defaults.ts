@@ -68,7 +68,8 @@ const BINARY_EXTENSIONS = [
 const OTHER_FILES = ['*.so.*', '.DS_Store', 'Thumbs.db'] as const;
 
 /**
- * Patterns (gitignore syntax, matched case-insensitively at any depth) that the crawl always applies.
+ * Patterns (gitignore syntax, matched case-insensitively at any depth) that the crawl always applies;
+ * unlike gitignore, extension patterns (`*.sqlite`) match files only.
  * A `.codeintentignore` file or the `exclude` option can re-include one with a negation (`!build/`);
  * a `.gitignore` negation cannot (a whitelist `.gitignore` that re-includes every directory must not pull `node_modules/` back in).
  */
@@ -131,7 +132,8 @@ export function compileDefaults(patterns: readonly string[]): DefaultMatcher {
     const lower = name.toLowerCase();
     const byName = names.get(lower) ?? (isDir ? dirNames.get(lower) : undefined);
     if (byName !== undefined) return byName;
-    const dot = lower.lastIndexOf('.');
+    // Extension and suffix patterns describe files: a folder named `Data.Sqlite` holds code.
+    const dot = isDir ? -1 : lower.lastIndexOf('.');
     if (dot !== -1) {
       const extension = lower.slice(dot);
       const byExt = extensions.get(extension);
@@ -140,12 +142,14 @@ export function compileDefaults(patterns: readonly string[]): DefaultMatcher {
         if (lower.endsWith(suffix)) return pattern;
       }
     }
-    for (const [suffix, pattern] of otherSuffixes) {
-      if (lower.endsWith(suffix)) return pattern;
-    }
-    for (const [infix, pattern] of infixes) {
-      // '*.so.*' is 'the name contains .so.' (a gitignore '*' may match nothing)
-      if (lower.includes(infix)) return pattern;
+    if (!isDir) {
+      for (const [suffix, pattern] of otherSuffixes) {
+        if (lower.endsWith(suffix)) return pattern;
+      }
+      for (const [infix, pattern] of infixes) {
+        // '*.so.*' is 'the name contains .so.' (a gitignore '*' may match nothing)
+        if (lower.includes(infix)) return pattern;
+      }
     }
     for (const glob of nameGlobs) {
       if ((isDir || !glob.dirOnly) && glob.regex.test(lower)) return glob.pattern;
