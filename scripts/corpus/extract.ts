@@ -1,5 +1,5 @@
 // Per-package extraction of (query, code) candidates: chunk every source file, keep documented
-// definitions whose documentation yields a query (doc-text.ts), and record each with its code
+// definitions whose documentation yields a query (src/core/train/doc-query.ts), and record each with its code
 // without documentation. Runs inside the worker threads of pairs.ts.
 
 import { readFile } from 'node:fs/promises';
@@ -7,8 +7,8 @@ import type { Chunk } from '../../src/core/types.js';
 import { codeWithoutDoc } from '../../src/core/chunk/index.js';
 import { classifyContent } from '../../src/core/crawl/classify.js';
 import { type CatalogEntry, type Pair, type SourceFile, normalisedCodeHash, sha1 } from './common.js';
-import { findPythonDocstring, firstPieces } from './blank-doc.js';
-import { type QueryRejection, queryFromDoc } from './doc-text.js';
+import { findPythonDocstring, firstPieces } from '../../src/core/train/doc-removal.js';
+import { type QueryRejection, queryFromDoc } from '../../src/core/train/doc-query.js';
 
 export interface ChunkerLike {
   chunk(path: string, text: string): Promise<Chunk[]>;

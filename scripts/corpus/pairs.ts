@@ -76,7 +76,7 @@ export function corpusLanguageOf(language: LanguageId): CorpusLanguage | undefin
 export async function buildPairs(options: PairsOptions): Promise<{ packages: PackagePairs[]; stats: PairsStats }> {
   const { paths, log } = options;
   const cacheDir = join(paths.pairs, 'by-pkg');
-  const fingerprint = codeFingerprint(['extract.js', 'doc-text.js', 'common.js', 'blank-doc.js', '../../src/core/crawl/classify.js']);
+  const fingerprint = codeFingerprint(['extract.js', '../../src/core/train/doc-query.js', 'common.js', '../../src/core/train/doc-removal.js', '../../src/core/crawl/classify.js']);
   const results = new Map<string, { candidates: Candidate[]; stats: ExtractStats }>();
   const missing: string[] = [];
   let extracted = 0;

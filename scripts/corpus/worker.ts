@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { createChunker, languageForPath } from '../../src/core/chunk/index.js';
 import { crawl } from '../../src/core/crawl.js';
 import type { Chunk } from '../../src/core/types.js';
-import { removeDocs } from './blank-doc.js';
+import { removeDocs } from '../../src/core/train/doc-removal.js';
 import { type BenchQuery, type CatalogEntry, type SourceFileLimits, listSourceFiles, writeJsonLines } from './common.js';
 import { type Candidate, type ExtractStats, extractPackage, readSourceText } from './extract.js';
 

@@ -5,7 +5,7 @@
 //   docstring's indentation) when the docstring was the whole body, so the file still parses.
 // Pure; callers verify the result by chunking it again (see bench-workspaces.ts).
 
-import type { Chunk, LanguageId } from '../../src/core/types.js';
+import type { Chunk, LanguageId } from '../types.js';
 
 export type { Line };
 
