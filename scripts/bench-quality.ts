@@ -5,19 +5,22 @@
 // packages held out from training). Each package is indexed as its own workspace and searched the
 // way a user searches their repository.
 //
-//   node out/scripts/bench-quality.js [--models default,use-lite] [--splits valid,test]
-//                                     [--max-workspaces N] [--out FILE]
+//   node out/scripts/bench-quality.js [--models default,use-lite] [--adapters default,none]
+//                                     [--splits valid,test] [--max-workspace-files N] [--out FILE]
+//
+// --max-workspace-files keeps only the packages with at most N files: slow models (USE-Lite embeds
+// ~9 snippets/s) are compared with the others on that subset.
 //
 // Fusion weights are chosen on the validation split and reported on the test split, so the hybrid
 // figure is not tuned on the data it is judged on.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../src/core/models.js';
-import { rank, type Candidates, type FusionWeights } from '../src/core/search.js';
+import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
 
@@ -81,24 +84,34 @@ interface Evaluated {
 interface ModelRun {
   model: string;
   modelId: string;
+  adapterSource: string;
   chunks: number;
   indexSeconds: number;
   bySplit: Map<string, Evaluated[]>;
 }
 
-async function evaluateModel(model: string, splits: readonly string[], maxWorkspaces: number): Promise<ModelRun> {
-  const run: ModelRun = { model, modelId: '', chunks: 0, indexSeconds: 0, bySplit: new Map() };
+async function fileCount(dir: string): Promise<number> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+}
+
+async function evaluateModel(model: string, adapter: string, splits: readonly string[], maxFiles: number): Promise<ModelRun> {
+  const run: ModelRun = { model, modelId: '', adapterSource: '', chunks: 0, indexSeconds: 0, bySplit: new Map() };
   for (const split of splits) {
     const queries = await readQueries(split);
     const byWorkspace = new Map<string, BenchQuery[]>();
     for (const q of queries) byWorkspace.set(q.workspace, [...(byWorkspace.get(q.workspace) ?? []), q]);
-    const names = [...byWorkspace.keys()].sort().slice(0, maxWorkspaces);
+    const names: string[] = [];
+    for (const name of [...byWorkspace.keys()].sort()) {
+      if ((await fileCount(path.join(BENCH_DIR, split, name))) <= maxFiles) names.push(name);
+    }
     const evaluated: Evaluated[] = [];
     for (const [i, name] of names.entries()) {
       const root = path.join(BENCH_DIR, split, name);
-      const workspace = await Workspace.open({ root, model, indexDir: path.join(INDEX_DIR, model.replace(/[^A-Za-z0-9_-]+/g, '_'), split, name) });
+      const indexDir = path.join(INDEX_DIR, model.replace(/[^A-Za-z0-9_-]+/g, '_'), split, name);
+      const workspace = await Workspace.open({ root, model, adapter, indexDir });
       try {
         run.modelId = workspace.store.info.embedderId;
+        run.adapterSource = (await workspace.queryAdapter()).source;
         const summary = await workspace.index();
         // Cold runs only: a cached index says nothing about speed.
         if (summary.indexed > 0) {
@@ -111,7 +124,7 @@ async function evaluateModel(model: string, splits: readonly string[], maxWorksp
       } finally {
         await workspace.close();
       }
-      process.stderr.write(`\r${model} ${split}: ${i + 1}/${names.length} workspaces, ${evaluated.length} queries`);
+      process.stderr.write(`\r${model} (adapter ${adapter}) ${split}: ${i + 1}/${names.length} workspaces, ${evaluated.length} queries`);
     }
     process.stderr.write('\n');
     run.bySplit.set(split, evaluated);
@@ -132,7 +145,7 @@ function tune(evaluated: readonly Evaluated[]): FusionWeights {
       if (!best || mrr > best.mrr) best = { fusion, mrr };
     }
   }
-  return best?.fusion ?? { vector: 1, lexical: 1, k: 60 };
+  return best?.fusion ?? DEFAULT_FUSION;
 }
 
 const f3 = (x: number) => x.toFixed(3);
@@ -145,13 +158,14 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       models: { type: 'string', default: 'default' },
+      adapters: { type: 'string', default: 'default' },
       splits: { type: 'string', default: 'valid,test' },
-      'max-workspaces': { type: 'string', default: '1000000' },
+      'max-workspace-files': { type: 'string', default: '1000000' },
       out: { type: 'string', default: path.join(PACKAGE_ROOT, '.cache', 'bench-results', 'quality.md') },
     },
   });
   const splits = values.splits.split(',');
-  const maxWorkspaces = Number(values['max-workspaces']);
+  const maxFiles = Number(values['max-workspace-files']);
   if (!existsSync(path.join(BENCH_DIR, 'test', 'queries.jsonl'))) {
     process.stderr.write('No benchmark data yet: building it from npm and Debian packages (cached in .cache/corpus)…\n');
     const built = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'out', 'scripts', 'corpus', 'build.js')], { stdio: 'inherit' });
@@ -162,19 +176,19 @@ async function main(): Promise<void> {
   const evalSplit = splits.includes('test') ? 'test' : (splits[0] ?? 'test');
   const tuneSplit = splits.includes('valid') ? 'valid' : undefined;
   const perLanguage: string[] = [];
-  for (const model of values.models.split(',')) {
-    const run = await evaluateModel(model, splits, maxWorkspaces);
+  for (const [model, adapter] of values.models.split(',').flatMap((m) => values.adapters.split(',').map((a) => [m, a] as const))) {
+    const run = await evaluateModel(model, adapter, splits, maxFiles);
     const test = run.bySplit.get(evalSplit) ?? [];
-    const fusion = tuneSplit ? tune(run.bySplit.get(tuneSplit) ?? []) : { vector: 1, lexical: 1, k: 60 };
+    const fusion = tuneSplit ? tune(run.bySplit.get(tuneSplit) ?? []) : DEFAULT_FUSION;
     const speed = run.indexSeconds > 0 ? `${(run.chunks / run.indexSeconds).toFixed(0)} chunks/s` : 'cached';
-    lines.push(`### ${model} (${run.modelId}) — ${evalSplit} split, indexing ${speed}`, '');
+    lines.push(`### ${model} (${run.modelId}), adapter: ${path.relative(PACKAGE_ROOT, run.adapterSource) || run.adapterSource} — ${evalSplit} split, indexing ${speed}`, '');
     lines.push('| mode | MRR@10 | R@1 | R@5 | R@10 | queries |', '|---|---|---|---|---|---|');
     lines.push(row('lexical', score(test, 'lexical')));
     lines.push(row('vector', score(test, 'vector')));
     lines.push(row(`hybrid (RRF k=${fusion.k}, vector weight ${fusion.vector}${tuneSplit ? ', tuned on valid' : ''})`, score(test, 'hybrid', fusion)));
     lines.push('');
     const languages = [...new Set(test.map((e) => e.query.language))].sort();
-    perLanguage.push(`### ${model}: MRR@10 per language (${evalSplit})`, '', '| language | queries | lexical | vector | hybrid |', '|---|---|---|---|---|');
+    perLanguage.push(`### ${model}, adapter ${adapter}: MRR@10 per language (${evalSplit})`, '', '| language | queries | lexical | vector | hybrid |', '|---|---|---|---|---|');
     for (const language of languages) {
       const subset = test.filter((e) => e.query.language === language);
       perLanguage.push(`| ${language} | ${subset.length} | ${f3(score(subset, 'lexical').mrr)} | ${f3(score(subset, 'vector').mrr)} | ${f3(score(subset, 'hybrid', fusion).mrr)} |`);

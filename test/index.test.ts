@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { makeTinyBertModel } from '../scripts/make-tiny-model.js';
 import { IndexBusyError, lockIndex } from '../src/core/lock.js';
+import { IndexStore } from '../src/core/store.js';
 import { Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
@@ -263,3 +265,55 @@ describe('two writers on one index', () => {
     }
   });
 });
+
+describe('embedding cache', () => {
+  test('vectors stored in the index cache come back by key, quotes and all', async () => {
+    const dir = path.join(scratch.dir, 'cache-store');
+    const store = await IndexStore.open({ dir, root: scratch.dir, embedderId: 'test:model', dimension: 3 });
+    try {
+      await store.cacheVectors(new Map([["it's", Float32Array.of(1, 0, 0)], ['b', Float32Array.of(0, 1, 0)]]));
+      await store.cacheVectors(new Map([['b', Float32Array.of(9, 9, 9)]]));
+      const found = await store.cachedVectors(["it's", 'b', 'missing']);
+      assert.deepEqual([...found.keys()].sort(), ['b', "it's"]);
+      assert.deepEqual(Array.from(found.get("it's") ?? []), [1, 0, 0]);
+      assert.deepEqual(Array.from(found.get('b') ?? []), [0, 1, 0], 'a cached vector is never overwritten');
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a transformers.js model folder indexes and searches through the cache; a restored file is not embedded again', async () => {
+    const modelDir = path.join(scratch.dir, 'tiny-bert');
+    await makeTinyBertModel(modelDir);
+    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL }, { model: modelDir });
+    const w = await ws.open();
+    try {
+      assert.match(w.embedder.id, /^transformers:tiny-bert:/);
+      const first = await w.index();
+      assert.equal(first.files, 2);
+      const hits = await w.search('slugify title', { mode: 'hybrid', top: 3 });
+      assert.ok(hits.some((h) => h.symbol === 'slugify_title'));
+
+      const counting = countEmbedded(w);
+      await unlink(path.join(ws.root, 'tools/util.py'));
+      await w.index();
+      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL);
+      const restored = await w.index();
+      assert.equal(restored.indexed, 1);
+      assert.equal(counting.documents(), 0, 'every chunk of the restored file came from the cache');
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+/** Counts document vectors written to the cache: every text the model had to embed is written once. */
+function countEmbedded(w: Workspace): { documents: () => number } {
+  let documents = 0;
+  const original = w.store.cacheVectors.bind(w.store);
+  w.store.cacheVectors = async (entries) => {
+    documents += entries.size;
+    return original(entries);
+  };
+  return { documents: () => documents };
+}

@@ -16,6 +16,8 @@ import type { ChunkKind, LanguageId } from './types.js';
 export const SCHEMA_VERSION = 1;
 
 const META_FILE = 'meta.json';
+/** Small fragments a table may gather before a run compacts it. */
+const COMPACT_AFTER_FRAGMENTS = 16;
 /** Values per `IN (…)` predicate. */
 const PREDICATE_BATCH = 500;
 
@@ -309,17 +311,27 @@ export class IndexStore {
   }
 
   /**
-   * After a run that changed something: make sure the full-text index exists, fold new rows into
-   * it, compact small fragments and drop table versions older than a minute (a reader in another
-   * process may still be on a recent one).
+   * After a run that changed something: make sure the full-text and cache-key indexes exist; once
+   * small fragments pile up, compact them, fold new rows into the indexes and delete the files of
+   * table versions older than a minute (a reader in another process may still be on a recent one).
+   * `deleteUnverified` is safe because the caller holds the index lock: no other writer has a
+   * transaction in progress.
    */
   async optimize(): Promise<void> {
-    const indexed = new Set((await this.chunks.listIndices()).map((i) => i.name));
-    if (!indexed.has('terms_idx') && (await this.chunks.countRows()) > 0) {
-      await this.chunks.createIndex('terms', { config: lancedb.Index.fts({ withPosition: false }) });
-    }
+    await this.ensureIndex(this.chunks, 'terms', lancedb.Index.fts({ withPosition: false }));
+    await this.ensureIndex(this.cache, 'key', lancedb.Index.btree());
     const cleanupOlderThan = new Date(Date.now() - 60_000);
-    for (const table of [this.chunks, this.files, this.cache]) await table.optimize({ cleanupOlderThan });
+    for (const table of [this.chunks, this.files, this.cache]) {
+      // A run that changed a few files adds a few small fragments; compacting costs more than it
+      // saves until they pile up (new rows are searched without the full-text index meanwhile).
+      const { fragmentStats } = await table.stats();
+      if (fragmentStats.numSmallFragments >= COMPACT_AFTER_FRAGMENTS) await table.optimize({ cleanupOlderThan, deleteUnverified: true });
+    }
+  }
+
+  private async ensureIndex(table: lancedb.Table, column: string, config: lancedb.Index): Promise<void> {
+    const indexed = (await table.listIndices()).some((index) => index.columns.includes(column));
+    if (!indexed && (await table.countRows()) > 0) await table.createIndex(column, { config });
   }
 
   async markUpdated(): Promise<void> {

@@ -69,6 +69,11 @@ export interface Embedder {
   /** Stable identity of the model: changes whenever vectors would change. Used in table names and cache keys. */
   readonly id: string;
   readonly dimension: number;
+  /**
+   * Embedding is cheaper than looking a vector up in the index's cache (a static model embeds
+   * thousands of texts a second): such an embedder is used without the cache and batching.
+   */
+  readonly cheap?: boolean;
   /** Returns one L2-normalised vector per text, in order. */
   embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]>;
   dispose(): Promise<void>;

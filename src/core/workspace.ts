@@ -6,7 +6,7 @@ import { resolveAdapter, type Adapter } from './adapter.js';
 import { createChunker, type Chunker } from './chunk/index.js';
 import { createEmbedder } from './embed/index.js';
 import { withBatching } from './embed/batching.js';
-import { withCache } from './embed/cache.js';
+import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
 import { IndexBusyError, lockIndex } from './lock.js';
@@ -50,6 +50,7 @@ export interface IndexStatus {
 }
 
 const EMBED_BATCH = 64;
+const QUERY_CACHE_ENTRIES = 1000;
 
 async function requireFolder(root: string): Promise<string> {
   const absolute = path.resolve(root);
@@ -86,8 +87,11 @@ export class Workspace {
       dimension: base.dimension,
       ...(options.warn ? { onRebuild: options.warn } : {}),
     });
-    const cache = { get: (keys: readonly string[]) => store.cachedVectors(keys), set: (entries: ReadonlyMap<string, Float32Array>) => store.cacheVectors(entries) };
-    const embedder = withBatching(withCache(base, cache), { batchSize: EMBED_BATCH, concurrency: 2 });
+    // Document vectors are remembered in the index (one lookup and one write per indexing batch);
+    // query vectors only in memory, so searching never writes to the index.
+    const documents = { get: (keys: readonly string[]) => store.cachedVectors(keys), set: (entries: ReadonlyMap<string, Float32Array>) => store.cacheVectors(entries) };
+    const queries = new MemoryEmbeddingCache({ maxEntries: QUERY_CACHE_ENTRIES });
+    const embedder = base.cheap ? base : withCache(withBatching(base, { batchSize: EMBED_BATCH, concurrency: 2 }), { document: documents, query: queries });
     return new Workspace(root, indexDir, store, embedder, options);
   }
 

@@ -18,12 +18,14 @@ export function embeddingCacheKey(embedderId: string, kind: EmbedInputKind, text
 /**
  * Returns an Embedder with the same id and dimension that looks every text up in `store` first,
  * embeds only the misses (each distinct text once, even when repeated in one call) and stores them.
- * A cached vector of the wrong length counts as a miss.
+ * A cached vector of the wrong length counts as a miss. `store` may be one per input kind (queries
+ * kept in memory, documents on disk).
  */
-export function withCache(embedder: Embedder, store: EmbeddingCacheStore): Embedder {
+export function withCache(embedder: Embedder, stores: EmbeddingCacheStore | Readonly<Record<EmbedInputKind, EmbeddingCacheStore>>): Embedder {
   async function embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
     throwIfAborted(signal);
     if (texts.length === 0) return [];
+    const store = 'get' in stores ? stores : stores[kind];
     const keys = texts.map((t) => embeddingCacheKey(embedder.id, kind, t));
     // key → first position holding that text
     const firstAt = new Map<string, number>();
