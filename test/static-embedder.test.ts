@@ -94,6 +94,7 @@ const TRAIN: Partial<StaticTrainOptions> = {
   weightLearningRate: 0.01,
   patience: 100,
   groupSize: 0,
+  separateQueryWeights: false,
   seed: 7,
 };
 
@@ -133,6 +134,24 @@ describe('static embedding model', () => {
     assert.ok(grouped.history.every((e) => Math.abs(e.temperature - 0.05) < 1e-9));
   });
 
+  test('separate query pooling weights train, save and load', async () => {
+    const model = trainStaticModel(splits, { ...TRAIN, separateQueryWeights: true, epochs: 10 });
+    assert.ok(model.bestValid && model.initialValid && model.bestValid.mrr > model.initialValid.mrr + 0.3);
+    const queryWeights = model.parts.queryWeights;
+    assert.ok(queryWeights);
+    assert.ok(queryWeights.some((w, i) => Math.abs(w - (model.parts.weights[i] ?? 0)) > 1e-3), 'the two sides learned different weights');
+    const folder = join(dir, 'query-weights');
+    await saveStaticModel(folder, model.parts, { quantization: 'f32' });
+    const embedder = await createStaticEmbedder({ modelPath: folder });
+    const encoder = new StaticEncoder(model.parts);
+    const text = splits.get('valid')?.[0]?.query ?? '';
+    const [query] = await embedder.embed([text], 'query');
+    const [document] = await embedder.embed([text], 'document');
+    assert.deepEqual(query, encoder.encode(text, 'query'));
+    assert.deepEqual(document, encoder.encode(text, 'document'));
+    assert.notDeepEqual(query, document);
+  });
+
   test('the same seed gives the same bytes; another seed does not', async () => {
     const again = trainStaticModel(splits, TRAIN);
     const other = trainStaticModel(splits, { ...TRAIN, seed: 8 });
@@ -160,7 +179,7 @@ describe('static embedding model', () => {
     const corpus = prepareCorpus(splits, { ...trained.options, maxTokens: trained.parts.maxTokens, tf: trained.parts.tf });
     const bags = corpus.splits.get('valid');
     assert.ok(bags);
-    const fromTrainer = embedBags(bags.queries, valid.map((_, i) => i), trained.parts);
+    const fromTrainer = embedBags(bags.queries, valid.map((_, i) => i), trained.parts, 'query');
     const encoder = new StaticEncoder(trained.parts);
     loaded.forEach((v, i) => {
       assert.deepEqual(v, fromTrainer.subarray(i * 32, (i + 1) * 32));

@@ -39,6 +39,8 @@ export interface StaticModelFile {
   vocab: string[];
   /** Pooling weight per row (vocabulary rows, then hash-bucket rows), e.g. idf or learned; all 1 when absent. */
   weights?: number[];
+  /** Pooling weights for queries, when they differ from documents'; `weights` when absent. */
+  queryWeights?: number[];
   hashBuckets: number;
   quantization: Quantization;
   /** Per-text token cap; DEFAULT_MAX_TOKENS when absent. */
@@ -62,6 +64,8 @@ export interface StaticModelParts {
   vocab: readonly string[];
   /** One per row (vocab.length + hashBuckets). */
   weights: Float32Array;
+  /** Query-side pooling weights, one per row; `weights` when absent. */
+  queryWeights?: Float32Array;
   hashBuckets: number;
   maxTokens: number;
   tf: TfScaling;
@@ -197,6 +201,7 @@ export class StaticEncoder {
   constructor(readonly parts: StaticModelParts) {
     const rows = parts.vocab.length + parts.hashBuckets;
     if (parts.weights.length !== rows) throw new TypeError(`Expected ${rows} pooling weights, got ${parts.weights.length}`);
+    if (parts.queryWeights && parts.queryWeights.length !== rows) throw new TypeError(`Expected ${rows} query pooling weights, got ${parts.queryWeights.length}`);
     const size = parts.table.data.length;
     if (size !== rows * parts.dimension) throw new TypeError(`Expected an embedding table of ${rows}×${parts.dimension}, got ${size} values`);
     if (parts.table.kind === 'int8' && parts.table.scales.length !== rows) throw new TypeError(`Expected ${rows} row scales, got ${parts.table.scales.length}`);
@@ -211,7 +216,8 @@ export class StaticEncoder {
   }
 
   encode(text: string, kind: EmbedInputKind, out: Float32Array = new Float32Array(this.dimension)): Float32Array {
-    poolBag(this.bag(text, kind), this.parts.weights, this.parts.table, this.dimension, out, this.acc);
+    const weights = kind === 'query' ? (this.parts.queryWeights ?? this.parts.weights) : this.parts.weights;
+    poolBag(this.bag(text, kind), weights, this.parts.table, this.dimension, out, this.acc);
     return out;
   }
 }
@@ -226,6 +232,8 @@ export function embedderFromEncoder(encoder: StaticEncoder, id: string): Embedde
   return {
     id,
     dimension: encoder.dimension,
+    // Microseconds a text: far cheaper than a cache lookup.
+    cheap: true,
     async embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
       if (disposed) throw new Error(`Embedder ${id} is disposed`);
       const out: Float32Array[] = [];
@@ -319,17 +327,22 @@ export function decodeTable(bytes: Uint8Array, rows: number, dimension: number, 
   if (bytes.byteLength !== expected) {
     throw new Error(`${EMBEDDINGS_FILE} has ${bytes.byteLength} bytes; ${rows} rows × ${dimension} (${quantization}) need ${expected}`);
   }
-  // Copy into a fresh, aligned buffer (a Buffer from readFile may sit at any offset of a shared pool).
-  const own = new Uint8Array(bytes.byteLength);
-  own.set(bytes);
-  if (quantization === 'f32') return { kind: 'f32', data: new Float32Array(own.buffer) };
+  // Typed views need 4-byte alignment: a small Buffer may sit at any offset of a shared pool, so
+  // copy unless the bytes start on an aligned offset (as a large file's Buffer does).
+  let own = bytes;
+  if (bytes.byteOffset % 4 !== 0) {
+    own = new Uint8Array(bytes.byteLength);
+    own.set(bytes);
+  }
+  const { buffer, byteOffset } = own;
+  if (quantization === 'f32') return { kind: 'f32', data: new Float32Array(buffer, byteOffset, values) };
   if (quantization === 'f16') {
-    const halves = new Uint16Array(own.buffer);
+    const halves = new Uint16Array(buffer, byteOffset, values);
     const data = new Float32Array(values);
     for (let i = 0; i < values; i++) data[i] = fromHalf(halves[i] ?? 0);
     return { kind: 'f32', data };
   }
-  return { kind: 'int8', scales: new Float32Array(own.buffer, 0, rows), data: new Int8Array(own.buffer, rows * 4, values) };
+  return { kind: 'int8', scales: new Float32Array(buffer, byteOffset, rows), data: new Int8Array(buffer, byteOffset + rows * 4, values) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -358,12 +371,13 @@ export function parseModelFile(value: unknown, where = MODEL_FILE): StaticModelF
   const quantization = value['quantization'];
   if (quantization !== 'int8' && quantization !== 'f16' && quantization !== 'f32') return fail('quantization must be int8, f16 or f32');
   const file: StaticModelFile = { format: STATIC_MODEL_FORMAT, version: STATIC_MODEL_VERSION, dimension, tokenizer: STATIC_TOKENIZER, vocab, hashBuckets, quantization };
-  const weights = value['weights'];
-  if (weights !== undefined) {
+  for (const key of ['weights', 'queryWeights'] as const) {
+    const weights = value[key];
+    if (weights === undefined) continue;
     if (!Array.isArray(weights) || weights.length !== vocab.length + hashBuckets || !weights.every((w) => typeof w === 'number' && Number.isFinite(w))) {
-      fail(`weights must be ${vocab.length + hashBuckets} finite numbers (vocabulary rows, then hash buckets)`);
+      fail(`${key} must be ${vocab.length + hashBuckets} finite numbers (vocabulary rows, then hash buckets)`);
     }
-    file.weights = weights as number[];
+    file[key] = weights as number[];
   }
   const maxTokens = value['maxTokens'];
   if (maxTokens !== undefined) {
@@ -395,6 +409,7 @@ export function partsFromFile(file: StaticModelFile, bytes: Uint8Array): StaticM
     tf: file.tf ?? 'raw',
     table: decodeTable(bytes, rows, file.dimension, file.quantization),
   };
+  if (file.queryWeights) parts.queryWeights = Float32Array.from(file.queryWeights);
   if (file.queryPrefix !== undefined) parts.queryPrefix = file.queryPrefix;
   return parts;
 }
