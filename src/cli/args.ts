@@ -11,6 +11,9 @@ Usage:
   codeintent search "QUERY"          search the index (indexes first when needed)
   codeintent search --queries FILE   one query per line, one model load
   codeintent status [PATH]           what is indexed, with which model, how big, when
+  codeintent tune [PATH]             train a query adapter on PATH's own documented code; kept
+                                     only if it ranks held-out files' code better (then used by
+                                     search through --adapter default)
 
 Search options:
   --root PATH          the workspace to search (default: .)
@@ -20,6 +23,9 @@ Search options:
   --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score};
                        with --queries, one array per line
   --queries FILE       run each line of FILE as a query
+
+Tune options:
+  --json               the report as one JSON object
 
 Common options:
   --db DIR             index folder (default: one per workspace in the user's cache folder)
@@ -69,6 +75,7 @@ export type Command =
   | { name: 'version' }
   | { name: 'index'; root: string; common: CommonOptions }
   | { name: 'status'; root: string; common: CommonOptions }
+  | { name: 'tune'; root: string; json: boolean; common: CommonOptions }
   | {
       name: 'search';
       root: string;
@@ -100,7 +107,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { name: 'help' };
   if (values.version) return { name: 'version' };
   const [name, ...rest] = positionals;
-  if (name === undefined) throw new UsageError('missing command: index, search or status');
+  if (name === undefined) throw new UsageError('missing command: index, search, status or tune');
 
   const common: CommonOptions = {
     model: values.model ?? 'default',
@@ -118,6 +125,12 @@ export function parseCommand(argv: readonly string[]): Command {
       if (searchOnly.length > 0) throw new UsageError(`--${searchOnly[0]} belongs to search, not ${name}`);
       if (rest.length > 1) throw new UsageError(`${name} takes one PATH, got ${rest.length}`);
       return { name, root: rest[0] ?? '.', common };
+    }
+    case 'tune': {
+      const misplaced = searchOnly.filter((flag) => flag !== 'json');
+      if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} belongs to search, not tune`);
+      if (rest.length > 1) throw new UsageError(`tune takes one PATH, got ${rest.length}`);
+      return { name, root: rest[0] ?? '.', json: values.json ?? false, common };
     }
     case 'search': {
       const mode = values.mode ?? 'hybrid';
@@ -144,6 +157,6 @@ export function parseCommand(argv: readonly string[]): Command {
       };
     }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)}: use index, search or status`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)}: use index, search, status or tune`);
   }
 }

@@ -6,6 +6,8 @@ import { AdapterError, resolveAdapter } from '../core/adapter.js';
 import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
+import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
+import type { RetrievalMetrics } from '../core/train/adapter.js';
 import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
@@ -66,6 +68,93 @@ async function runIndex(workspace: Workspace, common: CommonOptions, signal: Abo
   }
 }
 
+const TUNE_PHASES: Record<TuneProgress['phase'], string> = {
+  index: 'indexing',
+  chunk: 'reading documented code',
+  embed: 'embedding',
+  train: 'training',
+  evaluate: 'evaluating',
+};
+
+async function runTune(workspace: Workspace, command: Extract<Command, { name: 'tune' }>, signal: AbortSignal): Promise<void> {
+  const bar = progressBar(process.stderr, command.common.progress);
+  const live = command.common.progress && process.stderr.isTTY;
+  let lastDraw = 0;
+  const onProgress = (p: TuneProgress): void => {
+    if (!live || p.phase === 'index') return;
+    const now = Date.now();
+    if (now - lastDraw < 80) return;
+    lastDraw = now;
+    process.stderr.write(`\r\x1b[2KTuning: ${TUNE_PHASES[p.phase]}${p.total > 0 ? ` ${p.done}/${p.total}` : ''}`);
+  };
+  const { model, db } = command.common;
+  const modelArg = model === 'default' || model === 'use-lite' || model.startsWith('openai:') ? model : path.resolve(model);
+  const args = [
+    'codeintent',
+    'tune',
+    workspace.root,
+    ...(db ? ['--db', path.resolve(db)] : []),
+    '--model',
+    modelArg,
+    ...command.common.exclude.flatMap((glob) => ['--exclude', glob]),
+    ...(command.common.maxFileBytes ? ['--max-file-size', String(command.common.maxFileBytes)] : []),
+  ];
+  let report: TuneReport;
+  try {
+    report = await tuneWorkspace(workspace, {
+      signal,
+      onProgress,
+      command: args.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' '),
+      index: {
+        onProgress: (p) => bar.update(p),
+        onWait: () => {
+          bar.clear();
+          warn('another CodeIntent process is indexing this workspace; waiting for it to finish…');
+        },
+      },
+      ...(command.common.verbose ? { log: warn } : {}),
+    });
+  } finally {
+    bar.clear();
+    if (live) process.stderr.write('\r\x1b[2K');
+  }
+  write(command.json ? `${JSON.stringify(report)}\n` : tuneText(report));
+}
+
+function metricsLine(name: string, m: RetrievalMetrics): string {
+  return `  ${name.padEnd(22)} ${m.mrr.toFixed(3).padStart(6)}  ${m.r1.toFixed(3).padStart(6)}  ${m.r10.toFixed(3).padStart(6)}`;
+}
+
+function tuneText(r: TuneReport): string {
+  const lines = [
+    `Workspace: ${r.root}`,
+    `Model:     ${r.modelId} (${r.dimension} dimensions)`,
+    `Data:      ${r.files.documented} of ${r.files.indexed} files have usable doc comments; split by file:`,
+    `           training ${r.pairs.train} pairs (${r.files.train} files), early stopping ${r.pairs.valid} (${r.files.valid} files), held out ${r.pairs.heldOut} (${r.files.heldOut} files)`,
+  ];
+  if (r.before && r.after) {
+    const baseline = r.baseline === 'identity' ? 'no adapter' : 'shipped adapter';
+    lines.push(
+      `Held out:  each query against the ${r.candidates} chunks of the held-out files (cosine; docs removed from the code)`,
+      `  ${''.padEnd(22)} ${'MRR'.padStart(6)}  ${'R@1'.padStart(6)}  ${'R@10'.padStart(6)}`,
+      ...(r.identity ? [metricsLine('no adapter', r.identity)] : []),
+      metricsLine(`before (${baseline})`, r.before),
+      metricsLine('after (tuned)', r.after),
+      `  factor ${r.factor === null ? '–' : `×${r.factor.toFixed(2)}`} on MRR${r.z === null ? '' : ` (z ${r.z.toFixed(1)})`}`,
+    );
+    const languages = Object.entries(r.byLanguage);
+    if (languages.length > 1) {
+      for (const [language, m] of languages) lines.push(`  ${language.padEnd(12)} n=${String(m.before.n).padEnd(5)} MRR ${m.before.mrr.toFixed(3)} → ${m.after.mrr.toFixed(3)}`);
+    }
+  }
+  if (r.training) lines.push(`Training:  ${r.training.epochs} epochs, kept epoch ${r.training.bestEpoch}, ${r.training.seconds.toFixed(1)} s`);
+  if (r.adapter) lines.push(`Saved:     ${r.adapter} (${r.verdict}); search uses it by default, --adapter none turns it off`);
+  else lines.push(`Not saved: ${r.verdict}; no tuned adapter is kept${r.removed ? ` (removed the earlier one at ${r.removed})` : ''}`);
+  const s = r.seconds;
+  lines.push(`Time:      ${s.total.toFixed(1)} s (index ${s.index.toFixed(1)}, read ${s.chunk.toFixed(1)}, embed ${s.embed.toFixed(1)}, train ${s.train.toFixed(1)}, evaluate ${s.evaluate.toFixed(1)})`);
+  return `${lines.join('\n')}\n`;
+}
+
 async function readQueries(file: string): Promise<string[]> {
   let text: string;
   try {
@@ -106,6 +195,15 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       const workspace = await Workspace.open(workspaceOptions(command.root, command.common));
       try {
         await runIndex(workspace, command.common, signal, true);
+      } finally {
+        await workspace.close();
+      }
+      return;
+    }
+    case 'tune': {
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common));
+      try {
+        await runTune(workspace, command, signal);
       } finally {
         await workspace.close();
       }

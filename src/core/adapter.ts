@@ -1,10 +1,13 @@
 // The linear adapter: a d×d matrix W trained so that W·query lands near the code it asks for.
 // It is applied to queries only, so a retrained adapter never forces re-embedding the index.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const ADAPTER_FORMAT = 'codeintent-adapter';
+export const ADAPTER_FILE = 'adapter.json';
+export const MATRIX_FILE = 'matrix.f32';
+export const ADAPTER_CARD_FILE = 'README.md';
 
 export interface AdapterInfo {
   format: typeof ADAPTER_FORMAT;
@@ -53,8 +56,8 @@ export function linearAdapter(source: string, matrix: Float32Array, dimension: n
 }
 
 /** Reads an adapter folder (or its adapter.json). */
-export async function readAdapter(location: string): Promise<{ info: AdapterInfo; adapter: Adapter }> {
-  const file = location.endsWith('.json') ? location : path.join(location, 'adapter.json');
+export async function readAdapter(location: string): Promise<{ info: AdapterInfo; adapter: Adapter; matrix: Float32Array }> {
+  const file = location.endsWith('.json') ? location : path.join(location, ADAPTER_FILE);
   let info: AdapterInfo;
   try {
     info = JSON.parse(await readFile(file, 'utf8')) as AdapterInfo;
@@ -66,7 +69,70 @@ export async function readAdapter(location: string): Promise<{ info: AdapterInfo
   }
   const bytes = await readFile(path.join(path.dirname(file), info.matrixFile));
   const matrix = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { info, adapter: linearAdapter(path.dirname(file), matrix, info.dimension) };
+  return { info, adapter: linearAdapter(path.dirname(file), matrix, info.dimension), matrix };
+}
+
+export interface AdapterFiles {
+  modelId: string;
+  dimension: number;
+  /** d×d, row-major: the adapted query is matrix · query. */
+  matrix: Float32Array;
+  /** README.md: what it was trained on, how well it does, how to rebuild it. */
+  card: string;
+}
+
+/**
+ * Writes an adapter folder that `readAdapter` loads: matrix.f32 (little-endian float32), README.md,
+ * then adapter.json last, each through a temporary file and a rename, so a reader never finds an
+ * adapter.json whose matrix is missing or half written.
+ */
+export async function writeAdapter(dir: string, { modelId, dimension, matrix, card }: AdapterFiles): Promise<AdapterInfo> {
+  if (!Number.isInteger(dimension) || dimension < 1) throw new TypeError(`writeAdapter: \`dimension\` must be a positive integer, not ${dimension}`);
+  if (matrix.length !== dimension * dimension) {
+    throw new TypeError(`writeAdapter: \`matrix\` has ${matrix.length} values, expected ${dimension}×${dimension}`);
+  }
+  if (!matrix.every(Number.isFinite)) throw new TypeError('writeAdapter: `matrix` holds a value that is not finite');
+  await mkdir(dir, { recursive: true });
+  const bytes = new Uint8Array(matrix.length * 4);
+  const view = new DataView(bytes.buffer);
+  matrix.forEach((value, i) => view.setFloat32(i * 4, value, true));
+  const info: AdapterInfo = { format: ADAPTER_FORMAT, version: 1, modelId, dimension, matrixFile: MATRIX_FILE };
+  const put = async (name: string, data: string | Uint8Array): Promise<void> => {
+    const temporary = path.join(dir, `.${name}.${process.pid}.tmp`);
+    await writeFile(temporary, data);
+    await rename(temporary, path.join(dir, name));
+  };
+  await put(MATRIX_FILE, bytes);
+  await put(ADAPTER_CARD_FILE, card.endsWith('\n') ? card : `${card}\n`);
+  await put(ADAPTER_FILE, `${JSON.stringify(info, null, 2)}\n`);
+  return info;
+}
+
+/** Deletes an adapter folder (adapter.json first, so it stops counting at once). */
+export async function removeAdapter(dir: string): Promise<void> {
+  await rm(path.join(dir, ADAPTER_FILE), { force: true });
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** The first adapter for this exact model in `searchDirs` (sub-folders in name order), or undefined. */
+export async function findAdapter(modelId: string, searchDirs: readonly string[]): Promise<{ dir: string; info: AdapterInfo; adapter: Adapter; matrix: Float32Array } | undefined> {
+  for (const dir of searchDirs) {
+    let entries: string[];
+    try {
+      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch {
+      continue;
+    }
+    for (const name of entries) {
+      try {
+        const found = await readAdapter(path.join(dir, name));
+        if (found.info.modelId === modelId) return { dir: path.join(dir, name), ...found };
+      } catch {
+        // Not an adapter folder.
+      }
+    }
+  }
+  return undefined;
 }
 
 export interface AdapterChoice {
@@ -90,21 +156,5 @@ export async function resolveAdapter({ choice, modelId, searchDirs }: AdapterCho
     }
     return adapter;
   }
-  for (const dir of searchDirs) {
-    let entries: string[];
-    try {
-      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    } catch {
-      continue;
-    }
-    for (const name of entries) {
-      try {
-        const { info, adapter } = await readAdapter(path.join(dir, name));
-        if (info.modelId === modelId) return adapter;
-      } catch {
-        // Not an adapter folder.
-      }
-    }
-  }
-  return IDENTITY_ADAPTER;
+  return (await findAdapter(modelId, searchDirs))?.adapter ?? IDENTITY_ADAPTER;
 }

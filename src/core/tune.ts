@@ -1,0 +1,449 @@
+// `codeintent tune`: a workspace-specific query adapter, trained on the workspace's own documented
+// definitions (first sentence of the doc → the code without its doc) and kept only when it ranks
+// held-out code better than what search uses without it.
+//
+// Honesty rules of the evaluation:
+// - the split is by FILE: held-out files contribute no training pair, and their chunks are never
+//   seen in training (neither as answers nor as negatives);
+// - a query's own documentation is removed from the code it must find (leading comments are not in
+//   a chunk's text; Python docstrings are cut out with `codeWithoutDoc`), and so is every other doc
+//   in the held-out files, so no held-out candidate carries a query's words for free;
+// - scores are plain cosine similarities between the (adapted) query vectors and every chunk of the
+//   held-out files (documented or not, all pieces), embedded exactly as the index embeds them except
+//   for the removed docs. That is a smaller candidate set than the full index, so absolute numbers
+//   are higher than in real use; before and after are measured on the same set.
+//
+// Everything goes through the workspace's embedder (and so its embedding cache): chunks without
+// documentation are cache hits, and a second `tune` re-embeds nothing.
+
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { findPythonDocstring, firstPieces } from './train/doc-removal.js';
+import { queryFromDoc } from './train/doc-query.js';
+import { ADAPTER_FILE, findAdapter, removeAdapter, writeAdapter } from './adapter.js';
+import { codeWithoutDoc, createChunker } from './chunk/index.js';
+import { documentText } from './embedding-text.js';
+import { SHIPPED_ADAPTERS_DIR } from './models.js';
+import { samplePool } from './train/static-model.js';
+import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, metricsFromRanks, mineHardNegatives, rankAgainst, trainAdapter } from './train/adapter.js';
+import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, RetrievalMetrics } from './train/adapter.js';
+import type { Chunk, LanguageId } from './types.js';
+import type { IndexOptions, Workspace } from './workspace.js';
+
+/** Sub-folder of `<indexDir>/adapters/` where the tuned adapter lives (searched before the shipped ones). */
+export const TUNED_ADAPTER_NAME = 'tuned';
+
+export type TunePhase = 'index' | 'chunk' | 'embed' | 'train' | 'evaluate';
+
+export interface TuneProgress {
+  phase: TunePhase;
+  done: number;
+  total: number;
+}
+
+export interface TuneOptions {
+  /** Share of the documented files held out for the verdict (default 0.2). */
+  heldOutShare?: number;
+  /** Share of the remaining documented files used for early stopping (default 0.15). */
+  validShare?: number;
+  /** Most training pairs (a seeded sample beyond; default 20 000). */
+  maxTrainPairs?: number;
+  /** Fewer training pairs than this, or fewer held-out queries than `minHeldOut`: no adapter (defaults 40 and 10). */
+  minTrainPairs?: number;
+  minHeldOut?: number;
+  /** Relative MRR gain over the baseline required to keep the adapter (default 0.01 = 1%). */
+  minGain?: number;
+  /**
+   * And the gain must be this many standard errors of the mean paired difference of reciprocal
+   * ranks (default 1.64: one-sided 95%), so a small held-out set's noise is not taken for a gain.
+   */
+  minZ?: number;
+  seed?: number;
+  /** Trainer settings (src/core/train/adapter.ts); `initial` is set here. */
+  train?: Partial<Omit<AdapterTrainOptions, 'initial'>>;
+  /** Folders of shipped adapters (the baseline); default the package's adapters/. */
+  shippedAdapters?: readonly string[];
+  /** How to rebuild, for the adapter's card (e.g. the command line). */
+  command?: string;
+  index?: Omit<IndexOptions, 'signal'>;
+  signal?: AbortSignal;
+  onProgress?: (progress: TuneProgress) => void;
+  log?: (message: string) => void;
+}
+
+export interface TuneMetrics {
+  before: RetrievalMetrics;
+  after: RetrievalMetrics;
+}
+
+export interface TuneReport {
+  root: string;
+  indexDir: string;
+  modelId: string;
+  dimension: number;
+  files: { indexed: number; documented: number; train: number; valid: number; heldOut: number };
+  pairs: { train: number; valid: number; heldOut: number };
+  /** Chunks of the held-out files: the candidates each held-out query is ranked against. */
+  candidates: number;
+  /** What search uses without a tuned adapter: 'identity' or the shipped adapter's folder. */
+  baseline: string;
+  /** Held-out metrics, null when there was too little data to train. */
+  before: RetrievalMetrics | null;
+  after: RetrievalMetrics | null;
+  /** after.mrr / before.mrr. */
+  factor: number | null;
+  /** Mean paired difference of reciprocal ranks (after − before) over its standard error. */
+  z: number | null;
+  /** Identity metrics when the baseline is a shipped adapter. */
+  identity: RetrievalMetrics | null;
+  byLanguage: Record<string, TuneMetrics>;
+  improved: boolean;
+  /** Folder of the saved adapter, or null when none was kept. */
+  adapter: string | null;
+  /** A tuned adapter of an earlier run that this run removed (it did not help). */
+  removed: string | null;
+  /** Why no adapter was kept, in a sentence. */
+  verdict: string;
+  training: AdapterTrainReport | null;
+  seconds: Record<TunePhase | 'total', number>;
+}
+
+interface FileData {
+  path: string;
+  /** What the held-out evaluation ranks: each chunk as indexed, documentation removed. */
+  candidates: string[];
+  languages: LanguageId[];
+  pairs: { query: string; code: string; language: LanguageId; answers: number[] }[];
+}
+
+/** Code shorter than this (non-space characters) says too little to be an answer (as in the corpus). */
+const MIN_CODE_CHARS = 20;
+
+function fraction(text: string, seed: number): number {
+  return createHash('sha256').update(`${seed}\0${text}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+function checkShare(name: string, value: number): number {
+  if (!(value > 0 && value < 1)) throw new TypeError(`tuneWorkspace: \`${name}\` must be between 0 and 1, not ${String(value)}`);
+  return value;
+}
+
+function checkCount(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`tuneWorkspace: \`${name}\` must be a positive integer, not ${String(value)}`);
+  return value;
+}
+
+/** The chunk with the span of a Python docstring the chunker could not place (longer than the chunk's first piece: 'beyond'). */
+function withPythonDocSpan(chunk: Chunk, text: string, lineStarts: readonly number[]): Chunk | 'beyond' {
+  if (chunk.language !== 'python' || chunk.docSpan !== undefined || chunk.doc === '') return chunk;
+  const start = lineStarts[chunk.startLine - 1];
+  if (start === undefined) return chunk;
+  const span = findPythonDocstring(text, start);
+  if (span === undefined) return chunk;
+  const end = start + chunk.text.length;
+  if (span[0] > end) return chunk;
+  if (span[1] > end) return 'beyond';
+  return { ...chunk, docSpan: [span[0] - start, span[1] - start] };
+}
+
+/** A file's candidates and (query, code) pairs, built as the training corpus builds them. */
+function fileData(file: string, text: string, chunks: readonly Chunk[]): FileData {
+  const lineStarts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const first = firstPieces(chunks);
+  const data: FileData = { path: file, candidates: [], languages: [], pairs: [] };
+  const docless = chunks.map((chunk) => {
+    const placed = withPythonDocSpan(chunk, text, lineStarts);
+    const code = placed === 'beyond' ? chunk.text : codeWithoutDoc(placed);
+    return { placed, code };
+  });
+  chunks.forEach((chunk, i) => {
+    const { code } = docless[i] ?? { code: chunk.text };
+    data.candidates.push(documentText({ path: chunk.path, symbol: chunk.symbol, container: chunk.container, doc: '', text: code }));
+    data.languages.push(chunk.language);
+  });
+  chunks.forEach((chunk, i) => {
+    if (first[i] !== i || chunk.kind === 'lines' || chunk.symbol === '' || chunk.doc.trim() === '') return;
+    const entry = docless[i];
+    if (!entry || entry.placed === 'beyond') return;
+    const result = queryFromDoc(chunk.doc, chunk.symbol);
+    if ('rejected' in result) return;
+    if (entry.code.replace(/\s+/g, '').length < MIN_CODE_CHARS) return;
+    const answers = first.flatMap((head, j) => (head === i ? [j] : []));
+    data.pairs.push({ query: result.query, code: data.candidates[i] ?? '', language: chunk.language, answers });
+  });
+  return data;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function rows(vectors: readonly Float32Array[], d: number): Float32Array {
+  const out = new Float32Array(vectors.length * d);
+  vectors.forEach((v, i) => out.set(v, i * d));
+  return out;
+}
+
+/**
+ * Indexes the workspace, trains an adapter on its documented definitions and keeps it in
+ * `<indexDir>/adapters/tuned/` only when it beats the baseline on held-out files.
+ */
+export async function tuneWorkspace(workspace: Workspace, options: TuneOptions = {}): Promise<TuneReport> {
+  const started = performance.now();
+  const heldOutShare = checkShare('heldOutShare', options.heldOutShare ?? 0.2);
+  const validShare = checkShare('validShare', options.validShare ?? 0.15);
+  const maxTrainPairs = checkCount('maxTrainPairs', options.maxTrainPairs ?? 20_000);
+  const minTrainPairs = checkCount('minTrainPairs', options.minTrainPairs ?? 40);
+  const minHeldOut = checkCount('minHeldOut', options.minHeldOut ?? 10);
+  const minGain = options.minGain ?? 0.01;
+  if (!(minGain >= 0)) throw new TypeError(`tuneWorkspace: \`minGain\` must be a non-negative number, not ${String(minGain)}`);
+  const minZ = options.minZ ?? 1.64;
+  if (!(minZ >= 0)) throw new TypeError(`tuneWorkspace: \`minZ\` must be a non-negative number, not ${String(minZ)}`);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new TypeError(`tuneWorkspace: \`seed\` must be an integer, not ${String(seed)}`);
+  const { signal, log } = options;
+  const progress = (phase: TunePhase, done: number, total: number) => options.onProgress?.({ phase, done, total });
+  const seconds: TuneReport['seconds'] = { index: 0, chunk: 0, embed: 0, train: 0, evaluate: 0, total: 0 };
+  const lap = (() => {
+    let last = performance.now();
+    return (phase: TunePhase) => {
+      const now = performance.now();
+      seconds[phase] += (now - last) / 1000;
+      last = now;
+    };
+  })();
+
+  // 1. The index, up to date (the adapter is for its model; undocumented chunks' vectors come from its cache).
+  progress('index', 0, 1);
+  await workspace.index({ ...options.index, ...(signal ? { signal } : {}) });
+  lap('index');
+
+  // 2. Chunks of every indexed file, as the indexer makes them.
+  const indexed = [...(await workspace.store.fileRows()).keys()].sort();
+  const chunker = await createChunker(log ? { log } : {});
+  const files: FileData[] = [];
+  for (const [n, file] of indexed.entries()) {
+    signal?.throwIfAborted();
+    if (n % 50 === 0) progress('chunk', n, indexed.length);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8').decode(await readFile(path.join(workspace.root, file)));
+    } catch (error) {
+      log?.(`tune: cannot read ${file} (${(error as Error).message}); left out`);
+      continue;
+    }
+    files.push(fileData(file, text, await chunker.chunk(file, text)));
+  }
+  progress('chunk', indexed.length, indexed.length);
+  lap('chunk');
+
+  // 3. The split, by file. Documented files in hash order: the first heldOutShare are held out;
+  //    undocumented files below the same hash threshold join the held-out candidates.
+  const documented = files.filter((f) => f.pairs.length > 0).sort((a, b) => fraction(a.path, seed) - fraction(b.path, seed));
+  const heldCount = documented.length < 2 ? 0 : Math.max(1, Math.round(documented.length * heldOutShare));
+  const threshold = heldCount > 0 ? fraction(documented[heldCount - 1]?.path ?? '', seed) : -1;
+  const heldOut = files.filter((f) => fraction(f.path, seed) <= threshold);
+  const rest = documented.slice(heldCount);
+  const validCount = rest.length < 2 ? 0 : Math.max(1, Math.round(rest.length * validShare));
+  const validFiles = rest.slice(rest.length - validCount);
+  const trainFiles = rest.slice(0, rest.length - validCount);
+  const allTrainPairs = trainFiles.flatMap((f) => f.pairs);
+  const trainPairs =
+    allTrainPairs.length > maxTrainPairs
+      ? samplePool(
+          allTrainPairs.map((_, i) => i),
+          maxTrainPairs,
+          seed,
+        ).flatMap((i) => allTrainPairs[i] ?? [])
+      : allTrainPairs;
+  const validPairs = validFiles.flatMap((f) => f.pairs);
+  const heldPairs: { query: string; language: LanguageId; answers: number[] }[] = [];
+  const candidates: string[] = [];
+  for (const f of heldOut) {
+    const offset = candidates.length;
+    candidates.push(...f.candidates);
+    for (const p of f.pairs) heldPairs.push({ query: p.query, language: p.language, answers: p.answers.map((a) => a + offset) });
+  }
+
+  const modelId = workspace.store.info.embedderId;
+  const d = workspace.embedder.dimension;
+  const shipped = await findAdapter(modelId, options.shippedAdapters ?? [SHIPPED_ADAPTERS_DIR]);
+  const tunedDir = path.join(workspace.indexDir, 'adapters', TUNED_ADAPTER_NAME);
+  const report: TuneReport = {
+    root: workspace.root,
+    indexDir: workspace.indexDir,
+    modelId,
+    dimension: d,
+    files: { indexed: indexed.length, documented: documented.length, train: trainFiles.length, valid: validFiles.length, heldOut: heldOut.filter((f) => f.pairs.length > 0).length },
+    pairs: { train: trainPairs.length, valid: validPairs.length, heldOut: heldPairs.length },
+    candidates: candidates.length,
+    baseline: shipped?.dir ?? 'identity',
+    before: null,
+    after: null,
+    factor: null,
+    z: null,
+    identity: null,
+    byLanguage: {},
+    improved: false,
+    adapter: null,
+    removed: null,
+    verdict: '',
+    training: null,
+    seconds,
+  };
+  const finish = async (verdict: string): Promise<TuneReport> => {
+    report.verdict = verdict;
+    if (!report.improved && (await exists(path.join(tunedDir, ADAPTER_FILE)))) {
+      await removeAdapter(tunedDir);
+      report.removed = tunedDir;
+    }
+    seconds.total = (performance.now() - started) / 1000;
+    return report;
+  };
+  if (trainPairs.length < minTrainPairs || validPairs.length < 2 || heldPairs.length < minHeldOut) {
+    return finish(
+      `too little documented code to tune: ${trainPairs.length} training pairs (need ${minTrainPairs}), ${validPairs.length} for early stopping (need 2), ` +
+        `${heldPairs.length} held-out queries (need ${minHeldOut}) from ${documented.length} files with usable doc comments`,
+    );
+  }
+
+  // 4. Embeddings, through the workspace's embedder and its cache.
+  const embedAll = async (texts: readonly string[], kind: 'query' | 'document', done: number, total: number): Promise<Float32Array> => {
+    const out: Float32Array[] = [];
+    const step = 256;
+    for (let start = 0; start < texts.length; start += step) {
+      progress('embed', done + start, total);
+      out.push(...(await workspace.embedder.embed(texts.slice(start, start + step), kind, signal)));
+    }
+    return rows(out, d);
+  };
+  const total = 2 * trainPairs.length + 2 * validPairs.length + heldPairs.length + candidates.length;
+  let done = 0;
+  const embedPairs = async (pairs: readonly { query: string; code: string }[]): Promise<EmbeddedPairs> => {
+    const queries = await embedAll(pairs.map((p) => p.query), 'query', done, total);
+    done += pairs.length;
+    const codes = await embedAll(pairs.map((p) => p.code), 'document', done, total);
+    done += pairs.length;
+    return { dimension: d, queries, codes };
+  };
+  const train = await embedPairs(trainPairs);
+  const valid = await embedPairs(validPairs);
+  const heldQueries = await embedAll(heldPairs.map((p) => p.query), 'query', done, total);
+  done += heldPairs.length;
+  const heldCandidates = await embedAll(candidates, 'document', done, total);
+  progress('embed', total, total);
+  lap('embed');
+
+  // 5. Training, from the baseline (a shipped adapter for this model, else the identity).
+  progress('train', 0, 1);
+  const initial = shipped?.matrix ?? identityMatrix(d);
+  train.hardNegatives = mineHardNegatives(train, options.train?.hardNegatives ?? 3, { matrix: initial, seed });
+  signal?.throwIfAborted();
+  const trained = trainAdapter(train, valid, {
+    seed,
+    ...options.train,
+    initial,
+    onEpoch: (e) => progress('train', e.epoch, options.train?.epochs ?? DEFAULT_ADAPTER_OPTIONS.epochs),
+  });
+  report.training = trained.report;
+  lap('train');
+
+  // 6. The verdict on the held-out files.
+  progress('evaluate', 0, 1);
+  const answers = heldPairs.map((p) => p.answers);
+  const before = rankAgainst(heldQueries, heldCandidates, d, answers, initial);
+  const after = rankAgainst(heldQueries, heldCandidates, d, answers, trained.matrix);
+  report.before = metricsFromRanks(before);
+  report.after = metricsFromRanks(after);
+  report.factor = report.before.mrr > 0 ? report.after.mrr / report.before.mrr : null;
+  report.z = pairedZ(before, after);
+  if (shipped) report.identity = metricsFromRanks(rankAgainst(heldQueries, heldCandidates, d, answers));
+  const languages = [...new Set(heldPairs.map((p) => p.language))].sort();
+  for (const language of languages) {
+    const at = heldPairs.flatMap((p, i) => (p.language === language ? [i] : []));
+    report.byLanguage[language] = { before: metricsFromRanks(before, at), after: metricsFromRanks(after, at) };
+  }
+  lap('evaluate');
+
+  const gainOk = report.after.mrr > report.before.mrr * (1 + minGain);
+  const zOk = report.z !== null && report.z >= minZ;
+  report.improved = trained.report.bestEpoch > 0 && gainOk && zOk;
+  if (!report.improved) {
+    let verdict: string;
+    if (trained.report.bestEpoch === 0) verdict = 'training never beat the baseline on the early-stopping files';
+    else if (!gainOk) verdict = `held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} is not at least ${(minGain * 100).toFixed(0)}% better`;
+    else verdict = `held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} is within the noise of ${heldPairs.length} queries (z ${(report.z ?? 0).toFixed(2)} < ${minZ})`;
+    return finish(verdict);
+  }
+  await writeAdapter(tunedDir, { modelId, dimension: d, matrix: trained.matrix, card: tuneCard(report, options.command) });
+  report.adapter = tunedDir;
+  return finish(`held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)}, ×${(report.factor ?? 0).toFixed(2)}, z ${(report.z ?? 0).toFixed(1)}`);
+}
+
+/** Mean of 1/after − 1/before over its standard error; null for fewer than 2 queries (or no spread with no change). */
+function pairedZ(before: Float64Array, after: Float64Array): number | null {
+  const n = before.length;
+  if (n < 2) return null;
+  const diffs = Array.from(before, (b, i) => 1 / (after[i] ?? Infinity) - 1 / b);
+  const mean = diffs.reduce((a, b) => a + b, 0) / n;
+  const variance = diffs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+  const se = Math.sqrt(variance / n);
+  if (se === 0) return mean === 0 ? 0 : mean > 0 ? Infinity : -Infinity;
+  return mean / se;
+}
+
+function metricsRow(name: string, m: RetrievalMetrics): string {
+  return `| ${name} | ${m.n} | ${m.mrr.toFixed(3)} | ${m.r1.toFixed(3)} | ${m.r10.toFixed(3)} |`;
+}
+
+function tuneCard(report: TuneReport, command: string | undefined): string {
+  const t = report.training;
+  const o = t?.options;
+  const lines = [
+    `# Tuned query adapter for ${report.root}`,
+    '',
+    `A ${report.dimension}×${report.dimension} linear map applied to query vectors of model \`${report.modelId}\` (then L2-normalised);`,
+    'the index is never re-embedded. Written by `codeintent tune` (src/core/tune.ts) on ' + new Date().toISOString() + '.',
+    'Search picks it up with `--adapter default` (the default); `--adapter none` turns it off.',
+    '',
+    '## Data',
+    '',
+    `Pairs are (first sentence of a definition's documentation → the definition's code without that documentation), from ${report.files.documented} of the`,
+    `${report.files.indexed} indexed files. Split by file (sha-256 of the path): ${report.files.train} files (${report.pairs.train} pairs) for training,`,
+    `${report.files.valid} files (${report.pairs.valid} pairs) for early stopping, ${report.files.heldOut} files (${report.pairs.heldOut} queries) held out.`,
+    '',
+    '## Held-out evaluation',
+    '',
+    `Each held-out query is ranked by cosine similarity against all ${report.candidates} chunks of the held-out files (embedded as the`,
+    'index embeds them, with every doc comment and docstring removed). Baseline: ' + (report.baseline === 'identity' ? 'no adapter.' : `the shipped adapter ${report.baseline}.`),
+    '',
+    '| | n | MRR | R@1 | R@10 |',
+    '|---|---:|---:|---:|---:|',
+    ...(report.identity ? [metricsRow('no adapter', report.identity)] : []),
+    ...(report.before ? [metricsRow('before (baseline)', report.before)] : []),
+    ...(report.after ? [metricsRow('after (this adapter)', report.after)] : []),
+    ...Object.entries(report.byLanguage).flatMap(([language, m]) => [metricsRow(`${language}: before`, m.before), metricsRow(`${language}: after`, m.after)]),
+    '',
+    '## Training',
+    '',
+    t && o
+      ? `Softmax cross-entropy over in-batch negatives plus ${o.hardNegatives} mined hard negatives per query, temperature ${o.temperature}; ` +
+        `L2 penalty ${o.l2}·‖W − W0‖² (W0 = the baseline); Adam, step ${o.learningRate}, batch ${o.batchSize}; early stopping on MRR ` +
+        `(patience ${o.patience}); seed ${o.seed}. Kept epoch ${t.bestEpoch} of ${t.epochs}; early-stopping MRR ${t.validBefore.mrr.toFixed(3)} → ${t.validAfter.mrr.toFixed(3)}; ${t.seconds.toFixed(1)} s.`
+      : '',
+    '',
+    '## Rebuild',
+    '',
+    '```sh',
+    command ?? `codeintent tune ${report.root}`,
+    '```',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,166 @@
+// `codeintent tune` as a user runs it: a real process on a generated workspace whose doc comments
+// and code use different words for the same things (docs say "removes the customer", code says
+// `deleteClient`), consistently across files: exactly what a query adapter can learn from one part
+// of a code base and carry over to held-out files.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT, tempDir, writeTree } from './helpers/fs.js';
+import { makeRandomStaticModel } from './helpers/model.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'codeintent.js');
+
+let scratch: { dir: string; cleanup: () => Promise<void> };
+let model: string;
+let project: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function codeintent(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: scratch.dir,
+      env: { ...process.env, CODEINTENT_CACHE_DIR: path.join(scratch.dir, 'cache') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Doc word → code word: the adapter has to learn these.
+const VERBS: [string, string][] = [
+  ['Removes', 'delete'],
+  ['Fetches', 'load'],
+  ['Creates', 'make'],
+  ['Updates', 'patch'],
+  ['Verifies', 'check'],
+  ['Archives', 'stash'],
+  ['Duplicates', 'clone'],
+  ['Publishes', 'emit'],
+  ['Encrypts', 'seal'],
+  ['Counts', 'tally'],
+];
+const NOUNS: [string, string][] = [
+  ['customer', 'client'],
+  ['invoice', 'bill'],
+  ['message', 'note'],
+  ['picture', 'image'],
+  ['shipment', 'parcel'],
+  ['password', 'secret'],
+  ['meeting', 'event'],
+  ['warehouse', 'depot'],
+  ['employee', 'staff'],
+  ['vehicle', 'car'],
+];
+
+function capitalised(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** 100 documented functions, 4 per file, in 25 files. */
+function workspaceFiles(): Record<string, string> {
+  const functions: string[] = [];
+  VERBS.forEach(([docVerb, codeVerb], v) => {
+    NOUNS.forEach(([docNoun, codeNoun], n) => {
+      functions.push(
+        [
+          `/** ${docVerb} the ${docNoun} record in the shared storage layer. */`,
+          `export function ${codeVerb}${capitalised(codeNoun)}(${codeNoun}Id: string, store: Store): Result {`,
+          `  const found = store.${codeVerb}(${codeNoun}Id, ${v * 10 + n});`,
+          `  return found ?? store.fallback(${codeNoun}Id);`,
+          '}',
+        ].join('\n'),
+      );
+    });
+  });
+  const files: Record<string, string> = {};
+  for (let f = 0; f < 25; f++) {
+    const body = [0, 1, 2, 3].map((k) => functions[(k * 25 + f) % functions.length] ?? '');
+    files[`src/module${String(f).padStart(2, '0')}.ts`] = `import type { Result, Store } from './types';\n\n${body.join('\n\n')}\n`;
+  }
+  files['src/types.ts'] = 'export interface Store { fallback(id: string): Result }\nexport type Result = string | undefined;\n';
+  return files;
+}
+
+before(async () => {
+  scratch = await tempDir('codeintent-tune-');
+  model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
+  project = path.join(scratch.dir, 'project');
+  await writeTree(project, workspaceFiles());
+});
+after(() => scratch.cleanup());
+
+describe('codeintent tune', () => {
+  test('trains on the documented functions, reports held-out metrics, and keeps the adapter only when it helps', async () => {
+    const db = path.join(scratch.dir, 'db');
+    const run = await codeintent(['tune', project, '--db', db, '--model', model]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Workspace: .*project\n/);
+    assert.match(run.stdout, /^Data: +25 of 26 files have usable doc comments; split by file:$/m);
+    assert.match(run.stdout, /training \d+ pairs \(\d+ files\), early stopping \d+ \(\d+ files\), held out \d+ \(\d+ files\)/);
+    assert.match(run.stdout, /^Held out: +each query against the \d+ chunks of the held-out files/m);
+    const metric = (name: string): number[] => {
+      const m = new RegExp(`^  ${name}.*?([\\d.]+) +([\\d.]+) +([\\d.]+)$`, 'm').exec(run.stdout);
+      assert.ok(m, `a "${name}" row in\n${run.stdout}`);
+      return m.slice(1).map(Number);
+    };
+    const [beforeMrr = 0] = metric('before \\(no adapter\\)');
+    const [afterMrr = 0] = metric('after \\(tuned\\)');
+    assert.match(run.stdout, /^  factor ×[\d.]+ on MRR \(z -?[\d.]+\)$/m);
+    assert.match(run.stdout, /^Training: +\d+ epochs, kept epoch \d+/m);
+    assert.match(run.stdout, /^Time: +[\d.]+ s \(index/m);
+
+    const adapterDir = path.join(db, 'adapters', 'tuned');
+    const status = await codeintent(['status', project, '--db', db]);
+    assert.equal(status.code, 0, status.stderr);
+    if (/^Saved: /m.test(run.stdout)) {
+      assert.ok(afterMrr > beforeMrr, `${beforeMrr} → ${afterMrr}`);
+      assert.deepEqual((await readdir(adapterDir)).sort(), ['README.md', 'adapter.json', 'matrix.f32']);
+      assert.match(status.stdout, new RegExp(`^Adapter: +${adapterDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    } else {
+      assert.match(run.stdout, /^Not saved: /m);
+      assert.match(status.stdout, /^Adapter: +identity$/m);
+    }
+    // This workspace is built so that the mapping can be learnt: it must have helped.
+    assert.match(run.stdout, /^Saved: /m, 'the synonyms carry over to held-out files');
+  });
+
+  test('--json prints one object with the documented fields', async () => {
+    const run = await codeintent(['tune', project, '--db', path.join(scratch.dir, 'db-json'), '--model', model, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as Record<string, unknown>;
+    for (const key of ['root', 'indexDir', 'modelId', 'dimension', 'files', 'pairs', 'candidates', 'baseline', 'before', 'after', 'factor', 'z', 'improved', 'adapter', 'verdict', 'training', 'seconds']) {
+      assert.ok(key in report, `${key} in the JSON report`);
+    }
+    assert.equal(report['baseline'], 'identity');
+    assert.deepEqual(Object.keys(report['before'] as object).sort(), ['mrr', 'n', 'r1', 'r10']);
+  });
+
+  test('too little documented code: exit 0, no adapter, and it says why', async () => {
+    const small = path.join(scratch.dir, 'small');
+    await writeTree(small, { 'a.ts': '/** Removes the customer record from storage. */\nexport function deleteClient(id: string) {\n  return id.trim();\n}\n' });
+    const db = path.join(scratch.dir, 'db-small');
+    const run = await codeintent(['tune', small, '--db', db, '--model', model]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Not saved: too little documented code to tune/m);
+    await assert.rejects(readdir(path.join(db, 'adapters', 'tuned')), /ENOENT/);
+  });
+
+  test('--mode is a search option, not a tune one', async () => {
+    const run = await codeintent(['tune', project, '--mode', 'vector']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--mode belongs to search, not tune/);
+  });
+});
