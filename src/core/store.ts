@@ -9,6 +9,7 @@ import path from 'node:path';
 import './lance-env.js';
 import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
+import { lockIndex } from './lock.js';
 import { sqlIn } from './sql.js';
 import type { ChunkKind, LanguageId } from './types.js';
 
@@ -16,6 +17,9 @@ import type { ChunkKind, LanguageId } from './types.js';
 export const SCHEMA_VERSION = 1;
 
 const META_FILE = 'meta.json';
+const TABLES = ['chunks', 'files', 'cache'] as const;
+/** How long opening waits for another process that is creating or repairing the same index. */
+const OPEN_WAIT_MS = 600_000;
 /** Small fragments a table may gather before a run compacts it. */
 const COMPACT_AFTER_FRAGMENTS = 16;
 /** Values per `IN (…)` predicate. */
@@ -177,38 +181,64 @@ export class IndexStore {
   /**
    * Opens the index in `dir`, creating it when absent. An index of another schema version, or one
    * that cannot be read, is deleted and created anew (the caller is told why): it is only a cache of
-   * the workspace, so rebuilding loses nothing.
+   * the workspace, so rebuilding loses nothing. An index that reads fine is opened without the lock,
+   * so a search never waits for an indexing run; creating and repairing take the lock, so two
+   * processes never build (or delete) the same index at once.
    */
   static async open(options: OpenStoreOptions): Promise<IndexStore> {
     try {
-      return await IndexStore.openOnce(options);
+      const existing = await IndexStore.openExisting(options);
+      if (existing) return existing;
     } catch (error) {
-      if (!(error instanceof IndexCorruptError) && !isLanceReadError(error)) throw error;
-      options.onRebuild?.(`the index at ${options.dir} could not be read (${(error as Error).message}); rebuilding it`);
-      await rm(options.dir, { recursive: true, force: true });
-      return IndexStore.openOnce(options);
+      if (!isRepairable(error)) throw error;
+    }
+    const release = await lockIndex(options.dir, { waitMs: OPEN_WAIT_MS });
+    try {
+      try {
+        return await IndexStore.openOrCreate(options);
+      } catch (error) {
+        if (!isRepairable(error)) throw error;
+        options.onRebuild?.(`the index at ${options.dir} could not be read (${(error as Error).message}); rebuilding it`);
+        await clearIndex(options.dir);
+        return await IndexStore.openOrCreate(options);
+      }
+    } finally {
+      await release();
     }
   }
 
-  private static async openOnce({ dir, root, embedderId, dimension, onRebuild }: OpenStoreOptions): Promise<IndexStore> {
+  /** The index as it is, when it is complete, current and of this model; undefined otherwise. */
+  private static async openExisting(options: OpenStoreOptions): Promise<IndexStore | undefined> {
+    const meta = await readMeta(options.dir);
+    if (!meta || meta.schemaVersion !== SCHEMA_VERSION || meta.embedderId !== options.embedderId || meta.root !== options.root) return undefined;
+    const db = await connect(options.dir);
+    const names = new Set(await db.tableNames());
+    const slug = modelSlug(options.embedderId);
+    if (!TABLES.every((table) => names.has(`${table}_${slug}`))) return undefined;
+    return IndexStore.openTables(db, options, meta, names);
+  }
+
+  private static async openOrCreate(options: OpenStoreOptions): Promise<IndexStore> {
+    const { dir, root, embedderId, dimension, onRebuild } = options;
     await mkdir(dir, { recursive: true });
     const existing = await readMeta(dir);
     if (existing && existing.schemaVersion !== SCHEMA_VERSION) {
       onRebuild?.(`the index at ${dir} has schema version ${existing.schemaVersion}, this CodeIntent writes ${SCHEMA_VERSION}; rebuilding it`);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
+      await clearIndex(dir);
     }
     const now = new Date().toISOString();
     const meta: IndexMeta =
       existing?.schemaVersion === SCHEMA_VERSION
         ? { ...existing, root, embedderId, dimension }
         : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
+    const db = await connect(dir);
+    const store = await IndexStore.openTables(db, options, meta, new Set(await db.tableNames()));
+    await writeMeta(dir, meta);
+    return store;
+  }
 
-    // Interval 0: every read sees the latest commit, including another process's (a second
-    // writer that waited for the lock, a search during indexing).
-    const db = await lancedb.connect(path.join(dir, 'lance'), { readConsistencyInterval: 0 });
+  private static async openTables(db: lancedb.Connection, { dir, embedderId, dimension }: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
     const slug = modelSlug(embedderId);
-    const names = new Set(await db.tableNames());
     const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
       // existOk: another process may create the same table at the same moment.
       if (!names.has(name)) return db.createEmptyTable(name, schema, { existOk: true });
@@ -224,7 +254,6 @@ export class IndexStore {
     const chunks = await open(`chunks_${slug}`, chunkSchema(dimension));
     const files = await open(`files_${slug}`, fileSchema());
     const cache = await open(`cache_${slug}`, cacheSchema(dimension));
-    await writeMeta(dir, meta);
     return new IndexStore(dir, db, chunks, files, cache, meta);
   }
 
@@ -343,6 +372,22 @@ export class IndexStore {
     for (const table of [this.chunks, this.files, this.cache]) table.close();
     this.db.close();
   }
+}
+
+// Interval 0: every read sees the latest commit, including another process's (a second writer
+// that waited for the lock, a search during indexing).
+function connect(dir: string): Promise<lancedb.Connection> {
+  return lancedb.connect(path.join(dir, 'lance'), { readConsistencyInterval: 0 });
+}
+
+/** Deletes the index's data but not the folder, which holds the lock (and tuned adapters). */
+async function clearIndex(dir: string): Promise<void> {
+  await rm(path.join(dir, 'lance'), { recursive: true, force: true });
+  await rm(path.join(dir, META_FILE), { force: true });
+}
+
+function isRepairable(error: unknown): boolean {
+  return error instanceof IndexCorruptError || isLanceReadError(error);
 }
 
 export async function readIndexMeta(dir: string): Promise<IndexMeta | undefined> {
