@@ -20,19 +20,11 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../src/core/models.js';
+import type { BenchQuery } from './corpus/common.js';
 import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
 
-interface BenchQuery {
-  query: string;
-  workspace: string;
-  path: string;
-  startLine: number;
-  endLine: number;
-  symbol: string;
-  language: string;
-}
 
 interface Metrics {
   n: number;

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
+import { createRng } from '../src/core/train/static-model.js';
 
 const { onnx } = onnxProto;
 
@@ -115,17 +116,6 @@ function buildVocab(): string[] {
 // ---------------------------------------------------------------------------------------------
 // Deterministic weights.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussianFill(rand: () => number, n: number, std: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -206,7 +196,7 @@ export async function makeTinyBertModel(dir: string, opts: TinyBertOptions = {})
   const headDim = hidden / heads;
 
   const vocab = buildVocab();
-  const rand = mulberry32(seed);
+  const rand = createRng(seed);
   const g = new GraphBuilder();
   const w = (name: string, dims: number[], std: number): string =>
     g.floatTensor(name, dims, gaussianFill(rand, dims.reduce((a, b) => a * b, 1), std));

@@ -20,6 +20,7 @@ import { ChatRequestError, createChatClient } from '../src/core/llm/client.js';
 import { CURRENT_INTENT_PROMPT, INTENT_PROMPTS, generateIntentQueries } from '../src/core/train/synthetic-queries.js';
 import type { ChatClient } from '../src/core/llm/client.js';
 import type { IntentQueryReport, IntentQueryRun, IntentSnippet } from '../src/core/train/synthetic-queries.js';
+import { UsageError } from './script-args.js';
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_CACHE = '.cache/llm/intent-queries';
@@ -42,7 +43,6 @@ Reads the endpoint from OPENAI_BASE_URL and OPENAI_API_KEY (any non-empty key fo
   --report-json         print the report as JSON
   --help`;
 
-class UsageError extends Error {}
 
 interface Pair {
   id: string;

@@ -24,6 +24,7 @@ import type { AdapterTrainOptions, EmbeddedPairs, RetrievalMetrics, TrainedAdapt
 import { pairDocument, samplePool } from '../src/core/train/static-model.js';
 import type { TrainingPair } from '../src/core/train/static-model.js';
 import type { Embedder } from '../src/core/types.js';
+import { num, out, UsageError } from './script-args.js';
 
 const D = DEFAULT_ADAPTER_OPTIONS;
 const helpText = `Usage: npm run train:adapter -- [options]   (node out/scripts/train-adapter.js)
@@ -71,18 +72,6 @@ const parseOptions = {
   help: { type: 'boolean', default: false },
 } as const;
 
-class UsageError extends Error {}
-
-function num(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${value}"`);
-  return n;
-}
-
-const out = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
 const progress = (line: string): void => {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
 };

@@ -27,6 +27,7 @@ import {
   trainStaticModel,
 } from '../src/core/train/static-model.js';
 import type { Bags, PreparedCorpus, RetrievalMetrics, StaticTrainOptions, TrainingPair } from '../src/core/train/static-model.js';
+import { num, out, UsageError } from './script-args.js';
 
 type SplitBags = { queries: Bags; documents: Bags };
 
@@ -103,18 +104,6 @@ function parseCommandLine(): ReturnType<typeof parseArgs<{ options: typeof parse
   }
 }
 
-class UsageError extends Error {}
-
-function num(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${value}"`);
-  return n;
-}
-
-const out = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 // ---- data ----
 

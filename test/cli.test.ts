@@ -1,41 +1,19 @@
 // The `codeintent` command as a user runs it: a real process, real files, a real index on disk.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO_ROOT, tempDir, writeTree } from './helpers/fs.js';
+import { runCodeintent, type Run, type RunOptions } from './helpers/cli.js';
+import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
-
-const BIN = path.join(REPO_ROOT, 'bin', 'codeintent.js');
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let model: string;
 let project: string;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function codeintent(args: readonly string[], options: { cwd?: string; onStart?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? scratch.dir,
-      env: { ...process.env, CODEINTENT_CACHE_DIR: path.join(scratch.dir, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    options.onStart?.(child);
-  });
+function codeintent(args: readonly string[], options: Pick<RunOptions, 'onStart'> = {}): Promise<Run> {
+  return runCodeintent(args, { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache'), ...options });
 }
 
 const withModel = () => ['--model', model];

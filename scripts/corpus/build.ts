@@ -60,6 +60,7 @@ import {
 import { type FetchedPackage, fetchPackages } from './fetch.js';
 import { buildPairs, type PairsStats } from './pairs.js';
 import { WorkerPool } from './pool.js';
+import { UsageError } from '../script-args.js';
 
 const helpText = `Usage: node out/scripts/corpus/build.js [--max-packages N] [--max-minutes M] [--languages a,b]
   [--stages fetch,pairs,bench] [--workers N] [--concurrency N] [--max-archive-mb N] [--max-total-mb N]
@@ -68,7 +69,6 @@ const helpText = `Usage: node out/scripts/corpus/build.js [--max-packages N] [--
   [--keep-archives] [--cache-dir DIR]
 See the top of scripts/corpus/build.ts.`;
 
-class UsageError extends Error {}
 
 const STAGES = ['fetch', 'pairs', 'bench'] as const;
 type Stage = (typeof STAGES)[number];

@@ -1,11 +1,11 @@
-// Which embedding model a workspace uses, from one choice string (CLI --model, the
-// CODEINTENT_MODEL variable, the extension's setting).
+// Which embedding model a workspace uses, from one choice string (the CLI's --model, later the
+// extension's setting).
 
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmbedderSpec } from './embed/index.js';
 import { UserError } from './errors.js';
+import { pathExists } from './files.js';
 
 /** The repository (or installed package) root: out/src/core/ → ../../../ */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -16,14 +16,6 @@ export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');
 
 export const MODEL_CHOICES_HELP = "'default', 'use-lite', 'openai:MODEL' (OPENAI_BASE_URL, OPENAI_API_KEY) or a model folder";
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function resolveModel(choice: string, env: NodeJS.ProcessEnv = process.env): Promise<EmbedderSpec> {
   if (choice === 'default') return { kind: 'static', modelPath: DEFAULT_MODEL_DIR };
@@ -35,7 +27,7 @@ export async function resolveModel(choice: string, env: NodeJS.ProcessEnv = proc
     return { kind: 'openai', baseURL, model: choice.slice('openai:'.length), ...(apiKey ? { apiKey } : {}) };
   }
   const folder = path.resolve(choice);
-  if (await exists(path.join(folder, 'model.json'))) return { kind: 'static', modelPath: folder };
-  if (await exists(path.join(folder, 'config.json'))) return { kind: 'transformers', modelPath: folder };
+  if (await pathExists(path.join(folder, 'model.json'))) return { kind: 'static', modelPath: folder };
+  if (await pathExists(path.join(folder, 'config.json'))) return { kind: 'transformers', modelPath: folder };
   throw new UserError(`unknown model ${JSON.stringify(choice)}: expected ${MODEL_CHOICES_HELP}`);
 }

@@ -17,7 +17,7 @@
 // documentation are cache hits, and a second `tune` re-embeds nothing.
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findPythonDocstring, firstPieces } from './train/doc-removal.js';
 import { queryFromDoc } from './train/doc-query.js';
@@ -30,6 +30,7 @@ import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, metricsFromRanks, mineHardNega
 import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, RetrievalMetrics } from './train/adapter.js';
 import type { Chunk, LanguageId } from './types.js';
 import type { IndexOptions, Workspace } from './workspace.js';
+import { pathExists } from './files.js';
 
 /** Sub-folder of `<indexDir>/adapters/` where the tuned adapter lives (searched before the shipped ones). */
 export const TUNED_ADAPTER_NAME = 'tuned';
@@ -176,14 +177,6 @@ function fileData(file: string, text: string, chunks: readonly Chunk[]): FileDat
   return data;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function rows(vectors: readonly Float32Array[], d: number): Float32Array {
   const out = new Float32Array(vectors.length * d);
@@ -300,7 +293,7 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
   };
   const finish = async (verdict: string): Promise<TuneReport> => {
     report.verdict = verdict;
-    if (!report.improved && (await exists(path.join(tunedDir, ADAPTER_FILE)))) {
+    if (!report.improved && (await pathExists(path.join(tunedDir, ADAPTER_FILE)))) {
       await removeAdapter(tunedDir);
       report.removed = tunedDir;
     }

@@ -4,17 +4,11 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRng } from '../../src/core/train/static-model.js';
 
 export async function makeRandomStaticModel(dir: string, { dimension = 64, hashBuckets = 8192, seed = 7 } = {}): Promise<string> {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-  const table = new Float32Array(hashBuckets * dimension).map(() => random());
+  const random = createRng(seed);
+  const table = new Float32Array(hashBuckets * dimension).map(() => random() - 0.5);
   await mkdir(dir, { recursive: true });
   await writeFile(
     path.join(dir, 'model.json'),

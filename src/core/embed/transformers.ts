@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { EmbedInputKind, Embedder } from '../types.js';
 import { describe, l2normalize, positiveInt, throwIfAborted } from './util.js';
+import { pathExists } from '../files.js';
 
 export type TransformersDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 
@@ -79,14 +80,6 @@ function at(data: ArrayLike<number> | ArrayLike<bigint>, i: number): number {
   return Number(data[i] ?? 0);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function hashFile(hash: ReturnType<typeof createHash>, path: string): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
@@ -111,14 +104,14 @@ async function locateFiles(modelDir: string, dtype: TransformersDtype | undefine
   }
   if (!info.isDirectory()) throw new Error(`Model path ${modelDir} is not a folder. ${HOW_TO_GET_ONE}`);
   for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
-    if (!(await exists(join(modelDir, file)))) {
+    if (!(await pathExists(join(modelDir, file)))) {
       throw new Error(`Model folder ${modelDir} has no ${file}. ${HOW_TO_GET_ONE}`);
     }
   }
   const candidates: TransformersDtype[] = dtype !== undefined ? [dtype] : ['fp32', 'q8'];
   for (const d of candidates) {
     const file = join(modelDir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`);
-    if (await exists(file)) return { onnxFile: file, dtype: d };
+    if (await pathExists(file)) return { onnxFile: file, dtype: d };
   }
   let present = '';
   try {

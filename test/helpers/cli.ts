@@ -1,0 +1,38 @@
+// Runs the real `codeintent` command in a child process, with its own cache folder.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './fs.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'codeintent.js');
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  /** CODEINTENT_CACHE_DIR for the child: tests never touch the user's cache. */
+  cacheDir: string;
+  onStart?: (child: ReturnType<typeof spawn>) => void;
+}
+
+export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart }: RunOptions): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, CODEINTENT_CACHE_DIR: cacheDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(child);
+  });
+}
