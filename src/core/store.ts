@@ -214,7 +214,10 @@ export class IndexStore {
     const db = await connect(options.dir);
     const names = new Set(await db.tableNames());
     const slug = modelSlug(options.embedderId);
-    if (!TABLES.every((table) => names.has(`${table}_${slug}`))) return undefined;
+    if (!TABLES.every((table) => names.has(`${table}_${slug}`))) {
+      db.close();
+      return undefined;
+    }
     return IndexStore.openTables(db, options, meta, names);
   }
 
@@ -237,7 +240,17 @@ export class IndexStore {
     return store;
   }
 
-  private static async openTables(db: lancedb.Connection, { dir, embedderId, dimension }: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
+  /** The store over `db`'s tables, created when absent; `db` is closed if they cannot be opened. */
+  private static async openTables(db: lancedb.Connection, options: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
+    try {
+      return await IndexStore.openTablesOf(db, options, meta, names);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private static async openTablesOf(db: lancedb.Connection, { dir, embedderId, dimension }: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
     const slug = modelSlug(embedderId);
     const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
       // existOk: another process may create the same table at the same moment.
