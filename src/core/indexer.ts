@@ -150,7 +150,7 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
 
     const rows = prepared.flatMap((p) => p.chunks);
     if (rows.length > 0) {
-      report({ phase: 'embed', done, total: plan.compute.length });
+      report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
       const vectors = await embedder.embed(rows.map(documentText), 'document', signal);
       rows.forEach((row, i) => {
         const vector = vectors[i];
