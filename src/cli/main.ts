@@ -7,12 +7,11 @@ import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
-import type { RetrievalMetrics } from '../core/train/adapter.js';
 import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar } from './progress.js';
-import { hitsJson, hitsText, statusText, summaryText } from './report.js';
+import { hitsJson, hitsText, statusText, summaryText, tuneText } from './report.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -121,39 +120,6 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
   write(command.json ? `${JSON.stringify(report)}\n` : tuneText(report));
 }
 
-function metricsLine(name: string, m: RetrievalMetrics): string {
-  return `  ${name.padEnd(22)} ${m.mrr.toFixed(3).padStart(6)}  ${m.r1.toFixed(3).padStart(6)}  ${m.r10.toFixed(3).padStart(6)}`;
-}
-
-function tuneText(r: TuneReport): string {
-  const lines = [
-    `Workspace: ${r.root}`,
-    `Model:     ${r.modelId} (${r.dimension} dimensions)`,
-    `Data:      ${r.files.documented} of ${r.files.indexed} files have usable doc comments; split by file:`,
-    `           training ${r.pairs.train} pairs (${r.files.train} files), early stopping ${r.pairs.valid} (${r.files.valid} files), held out ${r.pairs.heldOut} (${r.files.heldOut} files)`,
-  ];
-  if (r.before && r.after) {
-    const baseline = r.baseline === 'identity' ? 'no adapter' : 'shipped adapter';
-    lines.push(
-      `Held out:  each query against the ${r.candidates} chunks of the held-out files (cosine; docs removed from the code)`,
-      `  ${''.padEnd(22)} ${'MRR'.padStart(6)}  ${'R@1'.padStart(6)}  ${'R@10'.padStart(6)}`,
-      ...(r.identity ? [metricsLine('no adapter', r.identity)] : []),
-      metricsLine(`before (${baseline})`, r.before),
-      metricsLine('after (tuned)', r.after),
-      `  factor ${r.factor === null ? '–' : `×${r.factor.toFixed(2)}`} on MRR${r.z === null ? '' : ` (z ${r.z.toFixed(1)})`}`,
-    );
-    const languages = Object.entries(r.byLanguage);
-    if (languages.length > 1) {
-      for (const [language, m] of languages) lines.push(`  ${language.padEnd(12)} n=${String(m.before.n).padEnd(5)} MRR ${m.before.mrr.toFixed(3)} → ${m.after.mrr.toFixed(3)}`);
-    }
-  }
-  if (r.training) lines.push(`Training:  ${r.training.epochs} epochs, kept epoch ${r.training.bestEpoch}, ${r.training.seconds.toFixed(1)} s`);
-  if (r.adapter) lines.push(`Saved:     ${r.adapter} (${r.verdict}); search uses it by default, --adapter none turns it off`);
-  else lines.push(`Not saved: ${r.verdict}; no tuned adapter is kept${r.removed ? ` (removed the earlier one at ${r.removed})` : ''}`);
-  const s = r.seconds;
-  lines.push(`Time:      ${s.total.toFixed(1)} s (index ${s.index.toFixed(1)}, read ${s.chunk.toFixed(1)}, embed ${s.embed.toFixed(1)}, train ${s.train.toFixed(1)}, evaluate ${s.evaluate.toFixed(1)})`);
-  return `${lines.join('\n')}\n`;
-}
 
 async function readQueries(file: string): Promise<string[]> {
   let text: string;
