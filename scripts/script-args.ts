@@ -15,3 +15,15 @@ export function num(name: string, value: string | undefined): number | undefined
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** Runs a script's main: a UsageError prints its message and the help and exits 2; anything else is a bug and throws. */
+export function runScript(main: () => Promise<void>, helpText: string): void {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${helpText}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  });
+}

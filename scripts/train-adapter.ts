@@ -24,7 +24,7 @@ import type { AdapterTrainOptions, EmbeddedPairs, RetrievalMetrics, TrainedAdapt
 import { pairDocument, samplePool } from '../src/core/train/static-model.js';
 import type { TrainingPair } from '../src/core/train/static-model.js';
 import type { Embedder } from '../src/core/types.js';
-import { num, out, UsageError } from './script-args.js';
+import { num, out, runScript, UsageError } from './script-args.js';
 
 const D = DEFAULT_ADAPTER_OPTIONS;
 const helpText = `Usage: npm run train:adapter -- [options]   (node out/scripts/train-adapter.js)
@@ -409,11 +409,4 @@ node out/scripts/train-adapter.js ${argv.join(' ')}
 `;
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${helpText}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  throw error;
-});
+runScript(main, helpText);

@@ -27,7 +27,7 @@ import {
   trainStaticModel,
 } from '../src/core/train/static-model.js';
 import type { Bags, PreparedCorpus, RetrievalMetrics, StaticTrainOptions, TrainingPair } from '../src/core/train/static-model.js';
-import { num, out, UsageError } from './script-args.js';
+import { num, out, runScript, UsageError } from './script-args.js';
 
 type SplitBags = { queries: Bags; documents: Bags };
 
@@ -540,11 +540,4 @@ node out/scripts/train-static-model.js ${argv.join(' ')}
 `;
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${helpText}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  throw error;
-});
+runScript(main, helpText);

@@ -105,6 +105,11 @@ async function runIndex(task: Extract<ChildTask, { kind: 'index' }>): Promise<In
   const closeStart = performance.now();
   await ws.close();
   const closeMs = performance.now() - closeStart;
+  return indexResult(openMs, indexMs, closeMs, summary, steps);
+}
+
+/** An index step's result, with this process's peak memory and CPU time so far. */
+function indexResult(openMs: number, indexMs: number, closeMs: number, summary: IndexResult['summary'], steps: Steps): IndexResult {
   const usage = process.resourceUsage();
   return {
     kind: 'index',
@@ -140,18 +145,7 @@ async function runIndexNoCache(task: Extract<ChildTask, { kind: 'index-no-cache'
   store.close();
   await embedder.dispose();
   const closeMs = performance.now() - start;
-  const usage = process.resourceUsage();
-  return {
-    kind: 'index',
-    openMs,
-    indexMs,
-    closeMs,
-    summary,
-    steps: steps.times,
-    maxRssBytes: rss(),
-    cpuUserMs: usage.userCPUTime / 1000,
-    cpuSystemMs: usage.systemCPUTime / 1000,
-  };
+  return indexResult(openMs, indexMs, closeMs, summary, steps);
 }
 
 async function runFloor(task: Extract<ChildTask, { kind: 'floor' }>): Promise<FloorResult> {

@@ -132,16 +132,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
       prepared.push({
         row,
         chunks: chunks.map((chunk) => ({
-          path: chunk.path,
+          ...chunk,
           hash: sha256(chunk.text),
-          language: chunk.language,
-          kind: chunk.kind,
-          symbol: chunk.symbol,
-          container: chunk.container,
-          startLine: chunk.startLine,
-          endLine: chunk.endLine,
-          text: chunk.text,
-          doc: chunk.doc,
           terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
           vector: new Float32Array(0),
         })),

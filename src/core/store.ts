@@ -11,7 +11,7 @@ import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
 import { sqlIn } from './sql.js';
-import type { ChunkKind, LanguageId } from './types.js';
+import type { Chunk, ChunkKind, LanguageId } from './types.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
 export const SCHEMA_VERSION = 1;
@@ -42,17 +42,9 @@ export interface FileRow {
   chunks: number;
 }
 
-export interface ChunkRow {
-  path: string;
+/** A chunk as stored: what the chunker found, plus its hash, full-text terms and vector. */
+export interface ChunkRow extends Omit<Chunk, 'docSpan'> {
   hash: string;
-  language: LanguageId;
-  kind: ChunkKind;
-  symbol: string;
-  container: string;
-  startLine: number;
-  endLine: number;
-  text: string;
-  doc: string;
   /** Code-aware tokens for full-text search. */
   terms: string;
   vector: Float32Array;
