@@ -35,7 +35,7 @@ const GOALS = { queryP50Ms: 100, noChangeSeconds: 2 };
 
 const helpText = `npm run bench:perf -- [options]
 
-  --model M       'default' (models/code-static-v1), 'use-lite' or a model folder (default: default)
+  --model M       'default' (models/code-static-v2), 'use-lite' or a model folder (default: default)
   --runs N        repetitions; medians are reported (default: 3)
   --corpus NAME   theia (~2,500 TS files, default) or theia-core (~550, a quick check of the harness)
   --queries N     timed queries per mode and run (default: all ${PERF_QUERIES.length})
@@ -727,8 +727,8 @@ async function main(): Promise<void> {
   }
   if (!options) return;
   if (!existsSync(CHILD)) throw new Error(`${CHILD} is missing: build first (npx tsc -p tsconfig.json)`);
-  if (options.model === 'default' && !existsSync(path.join(REPO, 'models', 'code-static-v1', 'model.json'))) {
-    throw new Error('models/code-static-v1/model.json is missing: train the default model first, or pass --model use-lite or a model folder');
+  if (options.model === 'default' && !existsSync(path.join(REPO, 'models', 'code-static-v2', 'model.json'))) {
+    throw new Error('models/code-static-v2/model.json is missing: train the default model first, or pass --model use-lite or a model folder');
   }
   const model = options.model === 'default' || options.model === 'use-lite' || options.model.includes(':') ? options.model : path.resolve(options.model);
   options = { ...options, model };

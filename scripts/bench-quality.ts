@@ -5,8 +5,12 @@
 // packages held out from training). Each package is indexed as its own workspace and searched the
 // way a user searches their repository.
 //
-//   node out/scripts/bench-quality.js [--models default,use-lite] [--adapters default,none]
+//   node out/scripts/bench-quality.js [--models default,use-lite,FOLDER] [--adapter default|FOLDER]
 //                                     [--splits valid,test] [--max-workspace-files N] [--out FILE]
+//
+// Each model is reported per language and overall as lexical; vector raw; vector + adapter; hybrid
+// + adapter (MRR@10, R@1, R@10), where the adapter is the one --adapter names (default: the one
+// shipped for that model, else identity), and with its indexing speed (chunks/s, cold indexes only).
 //
 // --max-workspace-files keeps only the packages with at most N files: slow models (USE-Lite embeds
 // ~9 snippets/s) are compared with the others on that subset.
@@ -19,9 +23,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PACKAGE_ROOT } from '../src/core/models.js';
+import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../src/core/models.js';
 import type { BenchQuery } from './corpus/common.js';
-import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
+import { IDENTITY_ADAPTER, resolveAdapter } from '../src/core/adapter.js';
+import { DEFAULT_FUSION, rank, retrieve, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
 
@@ -37,7 +42,7 @@ interface Metrics {
 const BENCH_DIR = path.join(PACKAGE_ROOT, '.cache', 'corpus', 'bench');
 const INDEX_DIR = path.join(PACKAGE_ROOT, '.cache', 'bench-index');
 const TOP = 10;
-const VECTOR_WEIGHTS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3];
+const VECTOR_WEIGHTS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6];
 const RRF_KS = [5, 10, 20, 60];
 
 /**
@@ -70,12 +75,16 @@ async function readQueries(split: string): Promise<BenchQuery[]> {
 
 interface Evaluated {
   query: BenchQuery;
-  candidates: Candidates;
+  /** Candidates with raw query vectors. */
+  raw: Candidates;
+  /** Candidates with query vectors through the adapter (the same object when it is the identity). */
+  adapted: Candidates;
 }
 
 interface ModelRun {
   model: string;
   modelId: string;
+  /** Where the adapter came from: a folder, or 'identity'. */
   adapterSource: string;
   chunks: number;
   indexSeconds: number;
@@ -86,7 +95,7 @@ async function fileCount(dir: string): Promise<number> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
 }
 
-async function evaluateModel(model: string, adapter: string, splits: readonly string[], maxFiles: number): Promise<ModelRun> {
+async function evaluateModel(model: string, adapterChoice: string, splits: readonly string[], maxFiles: number): Promise<ModelRun> {
   const run: ModelRun = { model, modelId: '', adapterSource: '', chunks: 0, indexSeconds: 0, bySplit: new Map() };
   for (const split of splits) {
     const queries = await readQueries(split);
@@ -100,10 +109,12 @@ async function evaluateModel(model: string, adapter: string, splits: readonly st
     for (const [i, name] of names.entries()) {
       const root = path.join(BENCH_DIR, split, name);
       const indexDir = path.join(INDEX_DIR, model.replace(/[^A-Za-z0-9_-]+/g, '_'), split, name);
-      const workspace = await Workspace.open({ root, model, adapter, indexDir });
+      const workspace = await Workspace.open({ root, model, adapter: 'none', indexDir });
       try {
         run.modelId = workspace.store.info.embedderId;
-        run.adapterSource = (await workspace.queryAdapter()).source;
+        // Only shipped adapters (or the named one): a tuned adapter inside the bench index would not be held out.
+        const adapter = await resolveAdapter({ choice: adapterChoice, modelId: run.modelId, searchDirs: [SHIPPED_ADAPTERS_DIR] });
+        run.adapterSource = adapter.source;
         const summary = await workspace.index();
         // Cold runs only: a cached index says nothing about speed.
         if (summary.indexed > 0) {
@@ -111,12 +122,15 @@ async function evaluateModel(model: string, adapter: string, splits: readonly st
           run.indexSeconds += summary.seconds;
         }
         for (const query of byWorkspace.get(name) ?? []) {
-          evaluated.push({ query, candidates: await workspace.candidates(query.query, { mode: 'hybrid', top: TOP }) });
+          const options = { mode: 'hybrid', top: TOP } as const;
+          const raw = await workspace.candidates(query.query, options);
+          const adapted = adapter === IDENTITY_ADAPTER ? raw : await retrieve({ store: workspace.store, embedder: workspace.embedder, adapter }, query.query, options);
+          evaluated.push({ query, raw, adapted });
         }
       } finally {
         await workspace.close();
       }
-      process.stderr.write(`\r${model} (adapter ${adapter}) ${split}: ${i + 1}/${names.length} workspaces, ${evaluated.length} queries`);
+      process.stderr.write(`\r${model} (adapter ${adapterChoice}) ${split}: ${i + 1}/${names.length} workspaces, ${evaluated.length} queries`);
     }
     process.stderr.write('\n');
     run.bySplit.set(split, evaluated);
@@ -124,16 +138,19 @@ async function evaluateModel(model: string, adapter: string, splits: readonly st
   return run;
 }
 
-function score(evaluated: readonly Evaluated[], mode: SearchMode, fusion?: FusionWeights): Metrics {
-  return metrics(evaluated.map(({ query, candidates }) => rankOf(rank(candidates, mode, TOP, fusion), query)));
+type Variant = 'raw' | 'adapted';
+
+function score(evaluated: readonly Evaluated[], variant: Variant, mode: SearchMode, fusion?: FusionWeights): Metrics {
+  return metrics(evaluated.map((e) => rankOf(rank(e[variant], mode, TOP, fusion), e.query)));
 }
 
+/** The fusion (vector weight against lexical 1, RRF k) with the best MRR on `evaluated`. */
 function tune(evaluated: readonly Evaluated[]): FusionWeights {
   let best: { fusion: FusionWeights; mrr: number } | undefined;
   for (const vector of VECTOR_WEIGHTS) {
     for (const k of RRF_KS) {
       const fusion = { vector, lexical: 1, k };
-      const { mrr } = score(evaluated, 'hybrid', fusion);
+      const { mrr } = score(evaluated, 'adapted', 'hybrid', fusion);
       if (!best || mrr > best.mrr) best = { fusion, mrr };
     }
   }
@@ -141,16 +158,35 @@ function tune(evaluated: readonly Evaluated[]): FusionWeights {
 }
 
 const f3 = (x: number) => x.toFixed(3);
+const cells = (m: Metrics) => `${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r10)}`;
 
-function row(label: string, m: Metrics): string {
-  return `| ${label} | ${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r5)} | ${f3(m.r10)} | ${m.n} |`;
+/** One model's table: a row per language and one for all, four retrieval set-ups × (MRR@10, R@1, R@10). */
+function modelTable(run: ModelRun, evaluated: readonly Evaluated[], fusion: FusionWeights, split: string, tuned: boolean): string[] {
+  const speed = run.indexSeconds > 0 ? `${Math.round(run.chunks / run.indexSeconds).toLocaleString('en-US')} chunks/s` : 'not measured (cached index)';
+  const adapter = run.adapterSource === IDENTITY_ADAPTER.source ? 'identity (none shipped for this model)' : path.relative(PACKAGE_ROOT, run.adapterSource) || run.adapterSource;
+  const lines = [
+    `### ${run.model} (${run.modelId}) — ${split} split`,
+    '',
+    `Indexing: ${speed}. Adapter: ${adapter}. Hybrid: RRF k=${fusion.k}, vector weight ${fusion.vector}${tuned ? ' (tuned on the validation split)' : ''}.`,
+    '',
+    '| language | queries | lexical MRR | R@1 | R@10 | vector MRR | R@1 | R@10 | vector+adapter MRR | R@1 | R@10 | hybrid+adapter MRR | R@1 | R@10 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const languages = [...new Set(evaluated.map((e) => e.query.language))].sort();
+  const groups: [string, readonly Evaluated[]][] = [...languages.map((l) => [l, evaluated.filter((e) => e.query.language === l)] as [string, Evaluated[]]), ['**all**', evaluated]];
+  for (const [label, subset] of groups) {
+    const row = [score(subset, 'raw', 'lexical'), score(subset, 'raw', 'vector'), score(subset, 'adapted', 'vector'), score(subset, 'adapted', 'hybrid', fusion)];
+    lines.push(`| ${label} | ${subset.length} | ${row.map(cells).join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       models: { type: 'string', default: 'default' },
-      adapters: { type: 'string', default: 'default' },
+      adapter: { type: 'string', default: 'default' },
       splits: { type: 'string', default: 'valid,test' },
       'max-workspace-files': { type: 'string', default: '1000000' },
       out: { type: 'string', default: path.join(PACKAGE_ROOT, '.cache', 'bench-results', 'quality.md') },
@@ -167,27 +203,12 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   const evalSplit = splits.includes('test') ? 'test' : (splits[0] ?? 'test');
   const tuneSplit = splits.includes('valid') ? 'valid' : undefined;
-  const perLanguage: string[] = [];
-  for (const [model, adapter] of values.models.split(',').flatMap((m) => values.adapters.split(',').map((a) => [m, a] as const))) {
-    const run = await evaluateModel(model, adapter, splits, maxFiles);
-    const test = run.bySplit.get(evalSplit) ?? [];
+  for (const model of values.models.split(',')) {
+    const run = await evaluateModel(model, values.adapter, splits, maxFiles);
     const fusion = tuneSplit ? tune(run.bySplit.get(tuneSplit) ?? []) : DEFAULT_FUSION;
-    const speed = run.indexSeconds > 0 ? `${(run.chunks / run.indexSeconds).toFixed(0)} chunks/s` : 'cached';
-    lines.push(`### ${model} (${run.modelId}), adapter: ${path.relative(PACKAGE_ROOT, run.adapterSource) || run.adapterSource} — ${evalSplit} split, indexing ${speed}`, '');
-    lines.push('| mode | MRR@10 | R@1 | R@5 | R@10 | queries |', '|---|---|---|---|---|---|');
-    lines.push(row('lexical', score(test, 'lexical')));
-    lines.push(row('vector', score(test, 'vector')));
-    lines.push(row(`hybrid (RRF k=${fusion.k}, vector weight ${fusion.vector}${tuneSplit ? ', tuned on valid' : ''})`, score(test, 'hybrid', fusion)));
-    lines.push('');
-    const languages = [...new Set(test.map((e) => e.query.language))].sort();
-    perLanguage.push(`### ${model}, adapter ${adapter}: MRR@10 per language (${evalSplit})`, '', '| language | queries | lexical | vector | hybrid |', '|---|---|---|---|---|');
-    for (const language of languages) {
-      const subset = test.filter((e) => e.query.language === language);
-      perLanguage.push(`| ${language} | ${subset.length} | ${f3(score(subset, 'lexical').mrr)} | ${f3(score(subset, 'vector').mrr)} | ${f3(score(subset, 'hybrid', fusion).mrr)} |`);
-    }
-    perLanguage.push('');
+    lines.push(...modelTable(run, run.bySplit.get(evalSplit) ?? [], fusion, evalSplit, tuneSplit !== undefined));
   }
-  const report = [...lines, ...perLanguage].join('\n');
+  const report = lines.join('\n');
   process.stdout.write(`${report}\n`);
   await mkdir(path.dirname(values.out), { recursive: true });
   await writeFile(values.out, `${report}\n`);

@@ -1,7 +1,7 @@
 // Trains the static code embedding model on harvested (query → code) pairs and writes the model
 // folder plus its model card.
 //
-//   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v1]
+//   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v2]
 //     [--dim 256] [--epochs N] [--seed 1] [--max-minutes M] [...; see --help]
 
 import { createReadStream } from 'node:fs';
@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { createStaticEmbedder } from '../src/core/embed/static.js';
-import type { Quantization, StaticModelParts, TfScaling } from '../src/core/embed/static.js';
+import type { Quantization, StaticModelParts, StaticTokenizer, TfScaling } from '../src/core/embed/static.js';
 import { MAX_EMBEDDED_CHARS } from '../src/core/embedding-text.js';
 import { codeTokens } from '../src/core/tokens.js';
 import {
@@ -35,7 +35,7 @@ const helpText = `Usage: node out/scripts/train-static-model.js [options]
 
 Data and output
   --pairs DIR          folder with train.jsonl, valid.jsonl, test.jsonl   (.cache/corpus/pairs)
-  --out DIR            model folder to write                                (models/code-static-v1)
+  --out DIR            model folder to write                                (models/code-static-v2)
   --max-train N        use at most N training pairs (quick experiments)
   --quantization Q     int8 | f16 | f32                                     (int8)
   --no-write           train and evaluate, write nothing
@@ -46,6 +46,7 @@ Model
   --min-count N        min. training texts per vocabulary token             (${DEFAULT_TRAIN_OPTIONS.minCount})
   --hash-buckets N     rows for out-of-vocabulary tokens                    (${DEFAULT_TRAIN_OPTIONS.hashBuckets})
   --tf S               raw | log | sqrt | binary                            (${DEFAULT_TRAIN_OPTIONS.tf})
+  --tokenizer T        identifier-parts-v1 | code-tokens-v1                 (${DEFAULT_TRAIN_OPTIONS.tokenizer})
   --fixed-weights      keep idf pooling weights (default: learn them)
   --shared-weights     one set of pooling weights for queries and documents (default: separate)
 
@@ -68,7 +69,7 @@ Training
 
 const parseOptions = {
     pairs: { type: 'string', default: '.cache/corpus/pairs' },
-    out: { type: 'string', default: 'models/code-static-v1' },
+    out: { type: 'string', default: 'models/code-static-v2' },
     'max-train': { type: 'string' },
     quantization: { type: 'string', default: 'int8' },
     'no-write': { type: 'boolean', default: false },
@@ -77,6 +78,7 @@ const parseOptions = {
     'min-count': { type: 'string' },
     'hash-buckets': { type: 'string' },
     tf: { type: 'string' },
+    tokenizer: { type: 'string' },
     'fixed-weights': { type: 'boolean', default: false },
     'shared-weights': { type: 'boolean', default: false },
     epochs: { type: 'string' },
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
   set('minCount', num('min-count', args['min-count']));
   set('hashBuckets', num('hash-buckets', args['hash-buckets']));
   set('tf', args.tf as TfScaling | undefined);
+  set('tokenizer', args.tokenizer as StaticTokenizer | undefined);
   set('epochs', num('epochs', args.epochs));
   set('batchSize', num('batch', args.batch));
   set('learningRate', num('lr', args.lr));
@@ -473,7 +476,8 @@ function modelCard(input: CardInput): string {
   return `# ${input.folder.split('/').at(-1) ?? 'model'}: static code embedding model
 
 A static token-embedding model for CodeIntent's semantic code search: a text is turned into
-\`codeTokens\` (identifiers split at camelCase/snake_case/digit boundaries, lower-cased; the first
+tokens by \`${corpus.tokenizer}\` (src/core/tokens.ts: identifiers split at camelCase/snake_case/digit
+boundaries, lower-cased${corpus.tokenizer === 'code-tokens-v1' ? ', plus each multi-part identifier whole' : ''}; the first
 ${corpus.maxTokens}), each token into a row (vocabulary, or an FNV-1a hash bucket for unseen tokens), and the
 text's vector is the pooling-weighted mean of its rows (count scaling \`${corpus.tf}\`), L2-normalised.
 Loaded by \`createStaticEmbedder({ modelPath })\` (src/core/embed/static.ts); trained by

@@ -11,7 +11,7 @@ import { pathExists } from './files.js';
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The model the project trained and ships (models/README.md says how it was chosen). */
-export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'code-static-v1');
+export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'code-static-v2');
 export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');
 
 export const MODEL_CHOICES_HELP = "'default', 'use-lite', 'openai:MODEL' (OPENAI_BASE_URL, OPENAI_API_KEY) or a model folder";

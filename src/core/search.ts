@@ -15,7 +15,7 @@ export interface FusionWeights {
 }
 
 /** Chosen on the validation split by `npm run bench:quality` (docs/quality.md). */
-export const DEFAULT_FUSION: FusionWeights = { vector: 1.5, lexical: 1, k: 5 };
+export const DEFAULT_FUSION: FusionWeights = { vector: 3, lexical: 1, k: 5 };
 
 export interface SearchOptions {
   mode: SearchMode;

@@ -12,12 +12,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
-import { codeTokens } from '../tokens.js';
+import { codeTokens, identifierParts } from '../tokens.js';
 import type { EmbedInputKind, Embedder } from '../types.js';
 
 export const STATIC_MODEL_FORMAT = 'codeintent-static';
 export const STATIC_MODEL_VERSION = 1;
-export const STATIC_TOKENIZER = 'code-tokens-v1';
+/** How a model turns text into tokens: `code-tokens-v1` = codeTokens, `identifier-parts-v1` = identifierParts (src/core/tokens.ts). */
+export const STATIC_TOKENIZERS = { 'code-tokens-v1': codeTokens, 'identifier-parts-v1': identifierParts } as const;
+export type StaticTokenizer = keyof typeof STATIC_TOKENIZERS;
 export const MODEL_FILE = 'model.json';
 export const EMBEDDINGS_FILE = 'embeddings.bin';
 /** Tokens of one text that count; code past this point adds little and costs time. */
@@ -35,7 +37,7 @@ export interface StaticModelFile {
   format: typeof STATIC_MODEL_FORMAT;
   version: typeof STATIC_MODEL_VERSION;
   dimension: number;
-  tokenizer: typeof STATIC_TOKENIZER;
+  tokenizer: StaticTokenizer;
   vocab: string[];
   /** Pooling weight per row (vocabulary rows, then hash-bucket rows), e.g. idf or learned; all 1 when absent. */
   weights?: number[];
@@ -61,6 +63,7 @@ export type StaticTable =
 /** Everything needed to embed: the in-memory form of a model folder. */
 export interface StaticModelParts {
   dimension: number;
+  tokenizer: StaticTokenizer;
   vocab: readonly string[];
   /** One per row (vocab.length + hashBuckets). */
   weights: Float32Array;
@@ -119,12 +122,16 @@ export class Bagger {
   private readonly counts: Int32Array;
   private readonly order: Int32Array;
 
+  private readonly tokenize: (text: string, maxTokens: number) => string[];
+
   constructor(
+    tokenizer: StaticTokenizer,
     vocab: readonly string[],
     private readonly hashBuckets: number,
     private readonly maxTokens: number,
     private readonly tf: TfScaling,
   ) {
+    this.tokenize = STATIC_TOKENIZERS[tokenizer];
     this.vocabIndex = new Map();
     vocab.forEach((token, i) => {
       if (!this.vocabIndex.has(token)) this.vocabIndex.set(token, i);
@@ -135,7 +142,7 @@ export class Bagger {
   }
 
   bag(text: string): TokenBag {
-    const tokens = codeTokens(text, this.maxTokens);
+    const tokens = this.tokenize(text, this.maxTokens);
     let distinct = 0;
     for (const token of tokens) {
       const row = tokenRow(token, this.vocabIndex, this.vocabSize, this.hashBuckets);
@@ -206,7 +213,7 @@ export class StaticEncoder {
     if (size !== rows * parts.dimension) throw new TypeError(`Expected an embedding table of ${rows}×${parts.dimension}, got ${size} values`);
     if (parts.table.kind === 'int8' && parts.table.scales.length !== rows) throw new TypeError(`Expected ${rows} row scales, got ${parts.table.scales.length}`);
     this.dimension = parts.dimension;
-    this.bagger = new Bagger(parts.vocab, parts.hashBuckets, parts.maxTokens, parts.tf);
+    this.bagger = new Bagger(parts.tokenizer, parts.vocab, parts.hashBuckets, parts.maxTokens, parts.tf);
     this.acc = new Float64Array(parts.dimension);
   }
 
@@ -361,7 +368,10 @@ export function parseModelFile(value: unknown, where = MODEL_FILE): StaticModelF
   if (!isRecord(value)) return fail('not a JSON object');
   if (value['format'] !== STATIC_MODEL_FORMAT) fail(`format must be "${STATIC_MODEL_FORMAT}"`);
   if (value['version'] !== STATIC_MODEL_VERSION) fail(`unsupported version ${String(value['version'])}`);
-  if (value['tokenizer'] !== STATIC_TOKENIZER) fail(`unsupported tokenizer ${String(value['tokenizer'])}`);
+  const tokenizer = value['tokenizer'];
+  if (typeof tokenizer !== 'string' || !Object.hasOwn(STATIC_TOKENIZERS, tokenizer)) {
+    return fail(`unsupported tokenizer ${String(tokenizer)} (expected ${Object.keys(STATIC_TOKENIZERS).join(' or ')})`);
+  }
   const dimension = value['dimension'];
   if (!positiveInteger(dimension)) return fail('dimension must be a positive integer');
   const hashBuckets = value['hashBuckets'];
@@ -370,7 +380,7 @@ export function parseModelFile(value: unknown, where = MODEL_FILE): StaticModelF
   if (!Array.isArray(vocab) || !vocab.every((t): t is string => typeof t === 'string')) return fail('vocab must be an array of strings');
   const quantization = value['quantization'];
   if (quantization !== 'int8' && quantization !== 'f16' && quantization !== 'f32') return fail('quantization must be int8, f16 or f32');
-  const file: StaticModelFile = { format: STATIC_MODEL_FORMAT, version: STATIC_MODEL_VERSION, dimension, tokenizer: STATIC_TOKENIZER, vocab, hashBuckets, quantization };
+  const file: StaticModelFile = { format: STATIC_MODEL_FORMAT, version: STATIC_MODEL_VERSION, dimension, tokenizer: tokenizer as StaticTokenizer, vocab, hashBuckets, quantization };
   for (const key of ['weights', 'queryWeights'] as const) {
     const weights = value[key];
     if (weights === undefined) continue;
@@ -402,6 +412,7 @@ export function partsFromFile(file: StaticModelFile, bytes: Uint8Array): StaticM
   const rows = file.vocab.length + file.hashBuckets;
   const parts: StaticModelParts = {
     dimension: file.dimension,
+    tokenizer: file.tokenizer,
     vocab: file.vocab,
     weights: file.weights ? Float32Array.from(file.weights) : new Float32Array(rows).fill(1),
     hashBuckets: file.hashBuckets,

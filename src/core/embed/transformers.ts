@@ -16,11 +16,11 @@ export interface TransformersEmbedderOptions {
   modelPath: string;
   /** How token vectors become one vector: mean over attended tokens (default) or the first ([CLS]) token. */
   pooling?: 'mean' | 'cls';
-  /** Inputs are truncated to this many tokens, special tokens included (default: min(256, the model's maximum)). */
+  /** Inputs are truncated to this many tokens, special tokens included (default: sentence_bert_config.json's max_seq_length, else 256, capped at the model's maximum). */
   maxTokens?: number;
-  /** Prepended to queries, e.g. "query: " for e5 models. */
+  /** Prepended to queries, e.g. "query: " for e5 models (default: the folder's config_sentence_transformers.json `prompts.query`). */
   queryPrefix?: string;
-  /** Prepended to documents, e.g. "passage: " for e5 models. */
+  /** Prepended to documents, e.g. "passage: " for e5 models (default: its `prompts.document` or `prompts.passage`). */
   documentPrefix?: string;
   /** Which ONNX file: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, … Default: fp32 if present, else q8. */
   dtype?: TransformersDtype;
@@ -95,6 +95,36 @@ function readHiddenSize(config: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
+/** A JSON object file of the model folder, or undefined when it is absent or not an object. */
+async function readOptionalJson(path: string): Promise<Record<string, unknown> | undefined> {
+  if (!(await pathExists(path))) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...parsed } : undefined;
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * What a sentence-transformers folder says about its use: the `query` and `document` (or
+ * `passage`) prompts of config_sentence_transformers.json and max_seq_length of
+ * sentence_bert_config.json. Options given to the embedder win over these.
+ */
+async function readSentenceTransformersDefaults(modelDir: string): Promise<{ queryPrefix?: string; documentPrefix?: string; maxTokens?: number }> {
+  const defaults: { queryPrefix?: string; documentPrefix?: string; maxTokens?: number } = {};
+  const prompts = (await readOptionalJson(join(modelDir, 'config_sentence_transformers.json')))?.['prompts'];
+  if (typeof prompts === 'object' && prompts !== null) {
+    const query: unknown = Reflect.get(prompts, 'query');
+    const document: unknown = Reflect.get(prompts, 'document') ?? Reflect.get(prompts, 'passage');
+    if (typeof query === 'string') defaults.queryPrefix = query;
+    if (typeof document === 'string') defaults.documentPrefix = document;
+  }
+  const maxSeq = (await readOptionalJson(join(modelDir, 'sentence_bert_config.json')))?.['max_seq_length'];
+  if (typeof maxSeq === 'number' && Number.isInteger(maxSeq) && maxSeq > 0) defaults.maxTokens = maxSeq;
+  return defaults;
+}
+
 async function locateFiles(modelDir: string, dtype: TransformersDtype | undefined): Promise<{ onnxFile: string; dtype: TransformersDtype }> {
   let info;
   try {
@@ -144,8 +174,6 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     const v = options[name];
     if (v !== undefined && typeof v !== 'string') throw new TypeError(`${WHERE}: option \`${name}\` must be a string, got ${describe(v)}`);
   }
-  const queryPrefix = options.queryPrefix ?? '';
-  const documentPrefix = options.documentPrefix ?? '';
   const runBatchSize = options.runBatchSize === undefined ? 16 : positiveInt(WHERE, 'runBatchSize', options.runBatchSize);
   const threads = options.threads === undefined ? undefined : positiveInt(WHERE, 'threads', options.threads);
   if (options.maxTokens !== undefined) positiveInt(WHERE, 'maxTokens', options.maxTokens);
@@ -165,6 +193,9 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     throw new Error(`Model folder ${modelDir}: config.json is not valid: ${err instanceof Error ? err.message : String(err)}`);
   }
   const configHidden = readHiddenSize(config);
+  const folderDefaults = await readSentenceTransformersDefaults(modelDir);
+  const queryPrefix = options.queryPrefix ?? folderDefaults.queryPrefix ?? '';
+  const documentPrefix = options.documentPrefix ?? folderDefaults.documentPrefix ?? '';
 
   const hf = await import('@huggingface/transformers');
   hf.env.allowRemoteModels = false;
@@ -203,7 +234,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     await modelObj.dispose();
     throw new TypeError(`${WHERE}: option \`maxTokens\` is ${options.maxTokens}, but this model takes at most ${modelMax} tokens`);
   }
-  const maxTokens = options.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, modelMax);
+  const maxTokens = options.maxTokens ?? Math.min(folderDefaults.maxTokens ?? DEFAULT_MAX_TOKENS, modelMax);
 
   // Identity: every input that changes vectors. Content hashes (not mtimes) so that a copied folder
   // keeps its id; hashing a 90 MB MiniLM file costs ~0.2 s once per start.
