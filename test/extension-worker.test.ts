@@ -105,7 +105,8 @@ describe('the indexing worker, bundled', () => {
 
     const [status] = await client.request('status', {});
     assert.equal(status?.index?.files, 2);
-    assert.match(status?.index?.model ?? '', /code-static-v1/);
+    assert.match(status?.index?.meta.embedderId ?? '', /code-static-v1/);
+    assert.equal(status?.adapter, 'identity', 'the shipped model has no shipped adapter');
   });
 
   test('a changed file is re-indexed; a change under a default-excluded folder starts no run', async () => {
@@ -123,6 +124,16 @@ describe('the indexing worker, bundled', () => {
     assert.equal(hits[0]?.symbol, 'computeInvoiceTotal');
   });
 
+  test('tune reports its progress and verdict, and keeps no adapter when there is too little documented code', async () => {
+    const phases = new Set<string>();
+    const report = await client.request('tune', { root: project }, { onProgress: (p) => phases.add(p.phase) });
+    assert.equal(report.adapter, null);
+    assert.match(report.verdict, /too little documented code/);
+    assert.ok(phases.has('chunk'), [...phases].join());
+    assert.equal(states.at(-1)?.state.kind, 'ready');
+    assert.equal((await client.request('search', { query: 'retry a webhook delivery that failed', top: 1 }))[0]?.symbol, 'retryFailedWebhook');
+  });
+
   test('a cancelled request rejects as cancelled; the worker goes on answering', async () => {
     const controller = new AbortController();
     controller.abort();
@@ -135,6 +146,19 @@ describe('the indexing worker, bundled', () => {
     await client.request('index', {});
     const hits = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
     assert.deepEqual(hits, []);
+  });
+
+  test('several folders: one search over all of them, or over the ones asked for', async () => {
+    const other = path.join(scratch.dir, 'other');
+    await writeTree(other, { 'mail.py': 'def send_invoice_email(customer, invoice):\n    """Email the invoice to the customer."""\n    return customer\n' });
+    await client.configure([folderConfig(project), folderConfig(other, { indexDir: path.join(scratch.dir, 'index-other') })]);
+    await client.request('index', {});
+    const hits = await client.request('search', { query: 'email the invoice to the customer', top: 5 });
+    assert.deepEqual([hits[0]?.root, hits[0]?.symbol], [other, 'send_invoice_email']);
+    assert.ok(hits.some((hit) => hit.root === project));
+    const onlyProject = await client.request('search', { query: 'email the invoice to the customer', top: 5, roots: [project] });
+    assert.ok(onlyProject.length > 0 && onlyProject.every((hit) => hit.root === project));
+    assert.equal((await client.request('status', {})).length, 2);
   });
 
   test('clear deletes the index; file changes do not rebuild it until the next index', async () => {

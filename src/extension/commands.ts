@@ -2,11 +2,11 @@
 // rejects: failures reach the user through reportError (VS Code would add a second, vaguer toast).
 
 import * as vscode from 'vscode';
-import { tuneText } from '../cli/report.js';
+import { statusText, tuneText } from '../cli/report.js';
 import { toPosixRelative } from '../core/paths.js';
 import type { TunePhase, TuneReport } from '../core/tune.js';
 import { reportError } from './log.js';
-import type { FolderStatus } from './protocol.js';
+import type { FolderStatus, IndexState } from './protocol.js';
 import { searchQuickPick } from './quickPick.js';
 import type { Revealer } from './reveal.js';
 import { API_KEY_SECRET, type Session } from './session.js';
@@ -43,7 +43,7 @@ function noFolder(session: Session): boolean {
 async function reindex(session: Session): Promise<void> {
   if (noFolder(session)) return;
   try {
-    await session.configure(); // also starts the worker again if it stopped
+    await session.configure(); // the settings as they are now (and a stopped worker starts again)
     await session.index({ title: 'CodeIntent: indexing the workspace' });
   } catch (error) {
     reportError(session.log, 'indexing', error);
@@ -65,25 +65,22 @@ async function showIndexStatus(session: Session): Promise<FolderStatus[] | undef
   }
 }
 
-function describeStatus(session: Session, { root, state, index }: FolderStatus): string {
-  const count = new Intl.NumberFormat();
-  const stateText = {
-    none: 'not indexed',
-    indexing: state.kind === 'indexing' && state.total > 0 ? `indexing, ${Math.floor((100 * state.done) / state.total)}%` : 'indexing',
-    ready: state.kind === 'ready' && !state.complete ? 'partly indexed (Reindex to finish)' : 'up to date',
-    error: state.kind === 'error' ? `error: ${state.message}` : 'error',
-  }[state.kind];
-  const lines = [`${session.folderName(root)}: ${stateText}`];
-  if (index) {
-    const adapter = index.adapter === 'identity' ? 'none' : index.adapter.startsWith(index.indexDir) ? 'tuned to this workspace' : 'shipped with the model';
-    lines.push(
-      `${count.format(index.files)} files, ${count.format(index.chunks)} chunks, ${(index.bytes / 2 ** 20).toFixed(1)} MiB`,
-      `Model: ${index.model} · adapter: ${adapter}`,
-      `Updated: ${new Date(index.updatedAt).toLocaleString()}`,
-      `Stored in: ${index.indexDir}`,
-    );
+function describeStatus(session: Session, { root, state, index, adapter }: FolderStatus): string {
+  const heading = `${session.folderName(root)}: ${stateText(state)}`;
+  return index ? `${heading}\n${statusText(index, adapter ?? 'unknown').trimEnd()}` : heading;
+}
+
+function stateText(state: IndexState): string {
+  switch (state.kind) {
+    case 'none':
+      return 'not indexed';
+    case 'indexing':
+      return state.total > 0 ? `indexing, ${Math.floor((100 * state.done) / state.total)}%` : 'indexing';
+    case 'ready':
+      return state.complete ? 'up to date' : 'partly indexed (Reindex to finish)';
+    case 'error':
+      return `error: ${state.message}`;
   }
-  return lines.join('\n');
 }
 
 const TUNE_PHASES: Readonly<Record<TunePhase, string>> = {

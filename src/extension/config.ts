@@ -29,17 +29,28 @@ export interface Settings {
 /** The settings as seen from `scope` (a workspace folder: folder settings win). */
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const config = vscode.workspace.getConfiguration('codeintent', scope);
-  const text = (key: string, fallback: string) => config.get<string>(key, fallback).trim() || fallback;
-  const globs = (key: string) => Object.freeze(config.get<string[]>(key, []).filter((g) => typeof g === 'string' && g.trim() !== ''));
+  // settings.json is hand-edited: a value of the wrong type reads as the default.
+  const text = (key: string, fallback: string) => {
+    const value = config.get<unknown>(key);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+  };
+  const count = (key: string, fallback: number, min: number, max: number) => {
+    const value = config.get<unknown>(key);
+    return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : fallback;
+  };
+  const globs = (key: string) => {
+    const value = config.get<unknown>(key);
+    return Object.freeze(Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : []);
+  };
   return Object.freeze({
     model: text('model', 'default'),
     adapter: text('adapter', 'default'),
     include: globs('include'),
     exclude: globs('exclude'),
-    maxFileSize: Math.max(0, Math.floor(config.get<number>('maxFileSize', 1_048_576))),
+    maxFileSize: count('maxFileSize', 1_048_576, 1024, Number.MAX_SAFE_INTEGER),
     indexLocation: text('indexLocation', ''),
     llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', '') }),
-    maxResults: Math.min(200, Math.max(1, Math.floor(config.get<number>('maxResults', 30)))),
+    maxResults: count('maxResults', 30, 1, 200),
   });
 }
 

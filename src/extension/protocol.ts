@@ -5,6 +5,7 @@
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneProgress, TuneReport } from '../core/tune.js';
 import type { LanguageId, Progress, SearchHit } from '../core/types.js';
+import type { IndexStatus } from '../core/workspace.js';
 
 /** The shipped files, found from the extension's folder: a CommonJS bundle cannot find them itself. */
 export interface WorkerAssets {
@@ -39,7 +40,9 @@ export interface FolderStatus {
   root: string;
   state: IndexState;
   /** What is on disk; absent when the folder has no index yet. */
-  index?: { indexDir: string; model: string; dimension: number; adapter: string; files: number; chunks: number; bytes: number; updatedAt: string };
+  index?: IndexStatus;
+  /** Where the query adapter search uses comes from ('identity': none). */
+  adapter?: string;
 }
 
 export interface Hit extends SearchHit {

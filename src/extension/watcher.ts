@@ -44,6 +44,11 @@ export function watchFiles(session: Session): vscode.Disposable {
     watcher.onDidCreate(onEvent),
     watcher.onDidChange(onEvent),
     watcher.onDidDelete(onEvent),
-    { dispose: () => (clearTimeout(timer), settle?.()) },
+    {
+      dispose: () => {
+        clearTimeout(timer);
+        settle?.();
+      },
+    },
   );
 }

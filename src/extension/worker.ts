@@ -15,9 +15,8 @@ import { UserError } from '../core/errors.js';
 import type { IndexSummary } from '../core/indexer.js';
 import { IndexBusyError } from '../core/lock.js';
 import { toPosixRelative } from '../core/paths.js';
-import type { SearchOptions } from '../core/search.js';
+import { rank, type Candidates, type SearchOptions } from '../core/search.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
-import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
 import type { FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
 
@@ -102,19 +101,26 @@ class Folder {
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(new Cancelled('tuning was cancelled')), { once: true });
     return this.exclusive(controller, async () => {
-      const workspace = await this.open();
-      const report = await tuneWorkspace(workspace, {
-        signal: controller.signal,
-        onProgress,
-        command: 'CodeIntent: Tune Search to This Workspace',
-        index: { onProgress: (p) => this.setState({ kind: 'indexing', phase: p.phase, done: p.done, total: p.total }) },
-        log: (message) => log('debug', `${this.root}: ${message}`),
-      });
       // The workspace caches its query adapter: open it again so search uses the new one.
-      await this.closeWorkspace();
-      const counts = await (await this.open()).store.counts();
-      this.setState({ kind: 'ready', ...counts, complete: true });
-      return report;
+      const reopen = async (complete: boolean) => {
+        await this.closeWorkspace();
+        const counts = await this.open().then((workspace) => workspace.store.counts()).catch(() => undefined);
+        this.setState(counts ? { kind: 'ready', ...counts, complete } : { kind: 'none' });
+      };
+      try {
+        const report = await tuneWorkspace(await this.open(), {
+          signal: controller.signal,
+          onProgress,
+          command: 'CodeIntent: Tune Search to This Workspace',
+          index: { onProgress: (p) => this.setState({ kind: 'indexing', phase: p.phase, done: p.done, total: p.total }) },
+          log: (message) => log('debug', `${this.root}: ${message}`),
+        });
+        await reopen(true);
+        return report;
+      } catch (error) {
+        await reopen(false); // what is indexed stays searchable; Reindex finishes it
+        throw error;
+      }
     });
   }
 
@@ -128,22 +134,21 @@ class Folder {
     });
   }
 
-  async search(query: string, options: Omit<SearchOptions, 'mode'>): Promise<SearchHit[]> {
-    return (await this.open()).search(query, { ...options, mode: 'hybrid' });
+  async candidates(query: string, options: Omit<SearchOptions, 'mode'>): Promise<Candidates> {
+    return (await this.open()).candidates(query, { ...options, mode: 'hybrid' });
   }
 
   async status(): Promise<FolderStatus> {
     const { root, indexDir } = this.config;
-    const status = await indexStatus({ root, indexDir, warn: (message) => log('warn', `${root}: ${message}`) });
-    if (!status) return { root, state: this.state };
+    const index = await indexStatus({ root, indexDir, warn: (message) => log('warn', `${root}: ${message}`) });
+    if (!index) return { root, state: this.state };
     let adapter: string;
     try {
       adapter = (await (await this.open()).queryAdapter()).source;
     } catch (error) {
       adapter = `unavailable (${messageOf(error)})`;
     }
-    const { meta, files, chunks, bytes } = status;
-    return { root, state: this.state, index: { indexDir, model: meta.embedderId, dimension: meta.dimension, adapter, files, chunks, bytes, updatedAt: meta.updatedAt } };
+    return { root, state: this.state, index, adapter };
   }
 
   cancel(): void {
@@ -261,15 +266,21 @@ function cancelOnAbort(signal: AbortSignal, list: readonly Folder[]): void {
   signal.addEventListener('abort', () => list.forEach((folder) => folder.cancel()), { once: true });
 }
 
+/**
+ * One ranking over every selected folder. Fused scores are rank-based, so each folder's own first
+ * hit would tie with every other's: the folders' candidates are pooled per ranker (cosine is on
+ * one scale for one model) and fused once, as the core fuses one folder's.
+ */
 async function search({ query, top, language, roots, pathPrefix }: Requests['search']['params'], signal: AbortSignal): Promise<Requests['search']['result']> {
-  const perFolder = await Promise.all(
-    selected(roots).map(async (folder) => {
-      const hits = await folder.search(query, { top, signal, ...(language ? { language } : {}), ...(pathPrefix ? { pathPrefix } : {}) });
-      return hits.map((hit) => ({ ...hit, root: folder.root }));
-    }),
-  );
-  // Fused scores of different folders are on one scale (same fusion over the same model).
-  return perFolder.flat().sort((a, b) => b.score - a.score).slice(0, top);
+  const options = { top, signal, ...(language ? { language } : {}), ...(pathPrefix ? { pathPrefix } : {}) };
+  const perFolder = await Promise.all(selected(roots).map(async (folder) => ({ root: folder.root, candidates: await folder.candidates(query, options) })));
+  // Fusion tells hits apart by path: the root goes in front of it until the ranking is done.
+  const pool = (ranker: keyof Candidates) =>
+    perFolder.flatMap(({ root, candidates }) => candidates[ranker].map((hit) => ({ ...hit, path: `${root}\0${hit.path}` }))).sort((a, b) => b.score - a.score);
+  return rank({ vector: pool('vector'), lexical: pool('lexical') }, 'hybrid', top).map((hit) => {
+    const split = hit.path.indexOf('\0');
+    return { ...hit, root: hit.path.slice(0, split), path: hit.path.slice(split + 1) };
+  });
 }
 
 async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<unknown> {
