@@ -3,18 +3,29 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveAdapter, type Adapter } from './adapter.js';
-import { createChunker, type Chunker } from './chunk/index.js';
+import { createChunker, type Chunker, type ChunkerOptions } from './chunk/index.js';
 import { createEmbedder } from './embed/index.js';
 import { withBatching } from './embed/batching.js';
 import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
 import { IndexBusyError, lockIndex } from './lock.js';
-import { resolveModel, SHIPPED_ADAPTERS_DIR } from './models.js';
+import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, type Candidates, type SearchContext, type SearchOptions } from './search.js';
 import { IndexStore, readIndexMeta, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
+
+/**
+ * Where the shipped files are, for a host that cannot find them from this module's URL (a CommonJS
+ * bundle has no import.meta.url). Each defaults to this package's own.
+ */
+export interface WorkspaceAssets {
+  /** The folder holding models/code-static-v2 and adapters/. */
+  packageRoot?: string;
+  grammarDir?: ChunkerOptions['grammarDir'];
+  treeSitterWasm?: ChunkerOptions['treeSitterWasm'];
+}
 
 export interface WorkspaceOptions {
   root: string;
@@ -26,6 +37,7 @@ export interface WorkspaceOptions {
   adapter?: string;
   crawl?: CrawlSettings;
   env?: NodeJS.ProcessEnv;
+  assets?: WorkspaceAssets;
   /** Details: skipped files, parser fallbacks; one line each. */
   log?: (message: string) => void;
   /** What the user must be told: an unreadable or outdated index being rebuilt. */
@@ -65,7 +77,7 @@ async function requireFolder(root: string): Promise<string> {
 }
 
 export class Workspace {
-  private chunker: Promise<Chunker> | undefined;
+  private chunkerLoad: Promise<Chunker> | undefined;
   private adapter: Promise<Adapter> | undefined;
 
   private constructor(
@@ -79,7 +91,7 @@ export class Workspace {
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const root = await requireFolder(options.root);
     const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
-    const base = await createEmbedder(await resolveModel(options.model ?? 'default', options.env));
+    const base = await createEmbedder(await resolveModel(options.model ?? 'default', options.env, options.assets?.packageRoot));
     const store = await IndexStore.open({
       dir: indexDir,
       root,
@@ -106,7 +118,7 @@ export class Workspace {
         root: this.root,
         store: this.store,
         embedder: this.embedder,
-        chunker: () => (this.chunker ??= createChunker(this.options.log ? { log: this.options.log } : {})),
+        chunker: () => this.chunker(),
         ...(this.options.crawl ? { crawl: this.options.crawl } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -115,6 +127,21 @@ export class Workspace {
     } finally {
       await release();
     }
+  }
+
+  /** The chunker indexing (and tuning) uses, loaded on first use. */
+  chunker(): Promise<Chunker> {
+    const { log, assets } = this.options;
+    return (this.chunkerLoad ??= createChunker({
+      ...(log ? { log } : {}),
+      ...(assets?.grammarDir ? { grammarDir: assets.grammarDir } : {}),
+      ...(assets?.treeSitterWasm ? { treeSitterWasm: assets.treeSitterWasm } : {}),
+    }));
+  }
+
+  /** The adapters shipped with the package (one per model), searched after the workspace's tuned one. */
+  get shippedAdaptersDir(): string {
+    return path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'adapters');
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -135,7 +162,7 @@ export class Workspace {
     return (this.adapter ??= resolveAdapter({
       choice: this.options.adapter ?? 'default',
       modelId: this.store.info.embedderId,
-      searchDirs: [path.join(this.indexDir, 'adapters'), SHIPPED_ADAPTERS_DIR],
+      searchDirs: [path.join(this.indexDir, 'adapters'), this.shippedAdaptersDir],
     }));
   }
 

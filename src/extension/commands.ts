@@ -1,0 +1,168 @@
+// Every command in one table; the ids match package.json's contributes.commands. A command never
+// rejects: failures reach the user through reportError (VS Code would add a second, vaguer toast).
+
+import * as vscode from 'vscode';
+import { statusText, tuneText } from '../cli/report.js';
+import { toPosixRelative } from '../core/paths.js';
+import type { TunePhase, TuneReport } from '../core/tune.js';
+import { reportError } from './log.js';
+import type { FolderStatus, IndexState } from './protocol.js';
+import { searchQuickPick } from './quickPick.js';
+import type { Revealer } from './reveal.js';
+import { API_KEY_SECRET, type Session } from './session.js';
+
+export interface Services {
+  session: Session;
+  revealer: Revealer;
+}
+
+/** Longest query "Find Code Like This" sends: the start of a long selection says what it is. */
+const MAX_SELECTION_QUERY = 1000;
+
+const COMMANDS: Readonly<Record<string, (services: Services) => unknown>> = {
+  'codeintent.search': ({ session, revealer }) => searchQuickPick(session, revealer),
+  'codeintent.reindex': ({ session }) => reindex(session),
+  'codeintent.showIndexStatus': ({ session }) => showIndexStatus(session),
+  'codeintent.tune': ({ session }) => tune(session),
+  'codeintent.clearIndex': ({ session }) => clearIndex(session),
+  'codeintent.findSimilar': (services) => findSimilar(services),
+  'codeintent.setApiKey': ({ session }) => setApiKey(session),
+  'codeintent.showLog': ({ session }) => session.log.show(),
+};
+
+export function registerCommands(services: Services): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, command]) => vscode.commands.registerCommand(id, () => command(services)));
+}
+
+function noFolder(session: Session): boolean {
+  if (session.folders().length > 0) return false;
+  void vscode.window.showInformationMessage('CodeIntent: open a folder first; CodeIntent searches the folders of the workspace.');
+  return true;
+}
+
+async function reindex(session: Session): Promise<void> {
+  if (noFolder(session)) return;
+  try {
+    await session.configure(); // the settings as they are now (and a stopped worker starts again)
+    await session.index({ title: 'CodeIntent: indexing the workspace' });
+  } catch (error) {
+    reportError(session.log, 'indexing', error);
+  }
+}
+
+/** Shows every folder's index; returns what it showed (for tests). */
+async function showIndexStatus(session: Session): Promise<FolderStatus[] | undefined> {
+  if (noFolder(session)) return undefined;
+  try {
+    const statuses = await session.client.request('status', {});
+    const detail = statuses.map((status) => describeStatus(session, status)).join('\n\n');
+    const actions: Record<string, () => unknown> = { Reindex: () => reindex(session), 'Show Log': () => session.log.show() };
+    void vscode.window.showInformationMessage('CodeIntent index', { modal: true, detail }, ...Object.keys(actions)).then((choice) => choice && actions[choice]?.());
+    return statuses;
+  } catch (error) {
+    reportError(session.log, 'reading the index status', error);
+    return undefined;
+  }
+}
+
+function describeStatus(session: Session, { root, state, index, adapter }: FolderStatus): string {
+  const heading = `${session.folderName(root)}: ${stateText(state)}`;
+  return index ? `${heading}\n${statusText(index, adapter ?? 'unknown').trimEnd()}` : heading;
+}
+
+function stateText(state: IndexState): string {
+  switch (state.kind) {
+    case 'none':
+      return 'not indexed';
+    case 'indexing':
+      return state.total > 0 ? `indexing, ${Math.floor((100 * state.done) / state.total)}%` : 'indexing';
+    case 'ready':
+      return state.complete ? 'up to date' : 'partly indexed (Reindex to finish)';
+    case 'error':
+      return `error: ${state.message}`;
+  }
+}
+
+const TUNE_PHASES: Readonly<Record<TunePhase, string>> = {
+  index: 'updating the index',
+  chunk: 'reading documented code',
+  embed: 'embedding',
+  train: 'training',
+  evaluate: 'evaluating on held-out files',
+};
+
+async function tune(session: Session): Promise<TuneReport | undefined> {
+  if (noFolder(session)) return undefined;
+  const folders = session.folders();
+  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Tune search to which folder?' });
+  if (!folder) return undefined;
+  try {
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `CodeIntent: tuning search to ${folder.name}`, cancellable: true },
+      (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        const onProgress = ({ phase, done, total }: { phase: TunePhase; done: number; total: number }) =>
+          progress.report({ message: `${TUNE_PHASES[phase]}${total > 0 ? ` ${done}/${total}` : ''}` });
+        return session.track(session.client.request('tune', { root: folder.uri.fsPath }, { signal: controller.signal, onProgress }));
+      },
+    );
+    session.log.info(`tune ${folder.uri.fsPath}\n${tuneText(report)}`);
+    const figures = report.before && report.after ? `MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} on ${report.pairs.heldOut} held-out queries` : '';
+    const message = report.adapter
+      ? `CodeIntent: search is now tuned to ${folder.name} (${figures}).`
+      : `CodeIntent: search is unchanged: ${report.verdict}${figures ? ` (${figures})` : ''}.`;
+    void vscode.window.showInformationMessage(message, 'Show Details').then((choice) => choice && session.log.show());
+    return report;
+  } catch (error) {
+    reportError(session.log, 'tuning', error);
+    return undefined;
+  }
+}
+
+async function clearIndex(session: Session): Promise<void> {
+  if (noFolder(session)) return;
+  try {
+    await session.track(session.client.request('clear', {}));
+    void vscode.window
+      .showInformationMessage('CodeIntent: the index was deleted. It is rebuilt when you reindex or reopen the workspace.', 'Reindex')
+      .then((choice) => choice && reindex(session));
+  } catch (error) {
+    reportError(session.log, 'clearing the index', error);
+  }
+}
+
+function findSimilar({ session, revealer }: Services): Promise<void> | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.selection.isEmpty) {
+    void vscode.window.showInformationMessage('CodeIntent: select some code, then run "Find Code Like This".');
+    return undefined;
+  }
+  const { selection, document } = editor;
+  const query = document.getText(selection).replace(/\s+/g, ' ').trim().slice(0, MAX_SELECTION_QUERY);
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  const exclude = folder && {
+    root: folder.uri.fsPath,
+    path: toPosixRelative(folder.uri.fsPath, document.uri.fsPath),
+    startLine: selection.start.line + 1,
+    endLine: selection.end.line + 1,
+  };
+  return searchQuickPick(session, revealer, { value: query, title: 'CodeIntent: Find Code Like This', ...(exclude ? { exclude } : {}) });
+}
+
+async function setApiKey(session: Session): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    title: 'CodeIntent: Set API Key',
+    prompt: 'The API key of the OpenAI-compatible endpoint in codeintent.llm.baseUrl. It is kept in VS Code\'s secret storage, never in settings. Leave empty to remove it.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return;
+  if (key.trim() === '') {
+    await session.context.secrets.delete(API_KEY_SECRET);
+    void vscode.window.showInformationMessage('CodeIntent: the API key was removed.');
+  } else {
+    await session.context.secrets.store(API_KEY_SECRET, key.trim());
+    void vscode.window.showInformationMessage('CodeIntent: the API key was saved in secret storage.');
+  }
+}

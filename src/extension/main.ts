@@ -1,0 +1,76 @@
+// The extension's entry point: builds the session, registers every command, view, watcher and
+// listener, starts the first index in the background (activation never waits for it) and returns
+// the API the end-to-end tests drive.
+
+import * as vscode from 'vscode';
+import type { LanguageId } from '../core/types.js';
+import { registerCommands } from './commands.js';
+import { changeEffect, readSettings } from './config.js';
+import { createLog, reportError } from './log.js';
+import type { Hit, IndexState, WorkerAssets } from './protocol.js';
+import { Revealer } from './reveal.js';
+import { API_KEY_SECRET, Session, type StateChange } from './session.js';
+import { SearchView } from './sidebar.js';
+import { createStatusBar } from './statusBar.js';
+import { watchFiles } from './watcher.js';
+
+export interface CodeIntentApi {
+  /** Settles when the first index of every workspace folder has; rejects when it failed or was cancelled. */
+  readonly ready: Promise<void>;
+  /** `folder`: see Session's SearchOptions. */
+  search(query: string, options?: { top?: number; language?: LanguageId; folder?: string }): Promise<Hit[]>;
+  indexState(folder: vscode.Uri | string): IndexState | undefined;
+  readonly onDidChangeIndexState: vscode.Event<StateChange>;
+  /** Settles once no settings change, file change or index run is pending (after an edit or a settings update). */
+  idle(): Promise<void>;
+}
+
+/** The shipped files as packaging lays them out: models/ and adapters/ at the root, the rest in dist/. */
+function shippedAssets(extension: vscode.Uri): WorkerAssets {
+  const at = (...parts: string[]) => vscode.Uri.joinPath(extension, ...parts).fsPath;
+  return { packageRoot: at(), grammarDir: at('dist', 'grammars'), treeSitterWasm: at('dist', 'web-tree-sitter.wasm') };
+}
+
+export function activate(context: vscode.ExtensionContext): CodeIntentApi {
+  const log = createLog();
+  context.subscriptions.push(log);
+  try {
+    const session = new Session(context, log, shippedAssets(context.extensionUri));
+    const revealer = new Revealer();
+    const view = new SearchView(session, revealer, context.extensionUri);
+    context.subscriptions.push(
+      session,
+      revealer,
+      view,
+      vscode.window.registerWebviewViewProvider(SearchView.viewType, view),
+      ...registerCommands({ session, revealer }),
+      createStatusBar(session),
+      watchFiles(session),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        const effect = changeEffect(event);
+        if (effect === 'apply') session.settings = readSettings();
+        else if (effect) void session.reconfigure(effect === 'reindex');
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void session.reconfigure(true)),
+      context.secrets.onDidChange((event) => {
+        if (event.key === API_KEY_SECRET) void session.reconfigure(true);
+      }),
+    );
+    const ready = session.track(session.start());
+    ready.catch((error: unknown) => reportError(log, 'indexing', error));
+    return {
+      ready,
+      search: (query, options = {}) => session.search(query, options),
+      indexState: (folder) => session.state(typeof folder === 'string' ? folder : folder.fsPath),
+      onDidChangeIndexState: session.onDidChangeState,
+      idle: () => session.idle(),
+    };
+  } catch (error) {
+    // VS Code shows no notification when an extension fails to activate: say it ourselves.
+    log.error(`activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void vscode.window
+      .showErrorMessage(`CodeIntent could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log')
+      .then((choice) => choice && log.show());
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+// How a hit and an index state read, the same in the quick pick, the status bar and the sidebar.
+// No `vscode` here: the sidebar's script (src/webview/) bundles it too.
+
+import type { ChunkKind, LanguageId } from '../core/types.js';
+import type { IndexState } from './protocol.js';
+
+/** The codicon of each chunk kind (`$(name)` in the quick pick, `codicon-name` in the sidebar). */
+export const KIND_ICONS: Readonly<Record<ChunkKind, string>> = {
+  function: 'symbol-function',
+  method: 'symbol-method',
+  class: 'symbol-class',
+  interface: 'symbol-interface',
+  type: 'symbol-type-parameter',
+  enum: 'symbol-enum',
+  struct: 'symbol-struct',
+  trait: 'symbol-interface',
+  impl: 'symbol-class',
+  module: 'symbol-namespace',
+  lines: 'symbol-file',
+};
+
+export const LANGUAGE_LABELS: Readonly<Record<LanguageId, string>> = {
+  typescript: 'TypeScript',
+  tsx: 'TSX',
+  javascript: 'JavaScript',
+  python: 'Python',
+  go: 'Go',
+  java: 'Java',
+  rust: 'Rust',
+  csharp: 'C#',
+  ruby: 'Ruby',
+  php: 'PHP',
+  c: 'C',
+  cpp: 'C++',
+  text: 'Other files',
+};
+
+export function isLanguageId(value: unknown): value is LanguageId {
+  return typeof value === 'string' && Object.hasOwn(LANGUAGE_LABELS, value);
+}
+
+/** `Container.symbol`, or `file.ext lines 10–50` for a line window. */
+export function hitName(hit: { symbol: string; container: string; path: string; startLine: number; endLine: number }): string {
+  if (hit.symbol === '') return `${hit.path.slice(hit.path.lastIndexOf('/') + 1)} lines ${hit.startLine}–${hit.endLine}`;
+  return hit.container ? `${hit.container}.${hit.symbol}` : hit.symbol;
+}
+
+/** The first line that says something (not blank, not a lone brace or decorator), whitespace collapsed. */
+export function previewLine(text: string, max = 120): string {
+  const lines = text.split('\n').map((line) => line.trim());
+  const line = lines.find((l) => l.length > 1 && !l.startsWith('@')) ?? lines.find((l) => l !== '') ?? '';
+  const collapsed = line.replace(/\s+/g, ' ');
+  return collapsed.length > max ? `${collapsed.slice(0, max - 1)}…` : collapsed;
+}
+
+/** Every folder's state in one: what the status bar and the sidebar show. */
+export type Overall =
+  | { kind: 'noFolder' }
+  | { kind: 'none' }
+  /** `percent` is undefined while files are being listed. */
+  | { kind: 'indexing'; percent: number | undefined }
+  /** `complete` is false when a run was cancelled or a folder is not indexed yet. */
+  | { kind: 'ready'; files: number; chunks: number; complete: boolean }
+  | { kind: 'error'; message: string };
+
+export function overall(states: readonly IndexState[]): Overall {
+  if (states.length === 0) return { kind: 'noFolder' };
+  const error = states.find((s) => s.kind === 'error');
+  if (error) return error;
+  const indexing = states.filter((s) => s.kind === 'indexing');
+  if (indexing.length > 0) {
+    const total = indexing.reduce((sum, s) => sum + s.total, 0);
+    const done = indexing.reduce((sum, s) => sum + s.done, 0);
+    const listing = indexing.some((s) => s.phase === 'crawl');
+    return { kind: 'indexing', percent: listing || total === 0 ? undefined : Math.floor((100 * done) / total) };
+  }
+  const ready = states.filter((s) => s.kind === 'ready');
+  if (ready.length === 0) return { kind: 'none' };
+  return {
+    kind: 'ready',
+    files: ready.reduce((sum, s) => sum + s.files, 0),
+    chunks: ready.reduce((sum, s) => sum + s.chunks, 0),
+    complete: ready.length === states.length && ready.every((s) => s.complete),
+  };
+}

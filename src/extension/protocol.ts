@@ -1,0 +1,99 @@
+// The messages between the extension host (indexClient.ts) and the indexing worker (worker.ts).
+// Everything here crosses a worker_threads port, so it is structured-clone data: no functions, no
+// class instances. Neither side imports `vscode`.
+
+import type { IndexSummary } from '../core/indexer.js';
+import type { TuneProgress, TuneReport } from '../core/tune.js';
+import type { LanguageId, Progress, SearchHit } from '../core/types.js';
+import type { IndexStatus } from '../core/workspace.js';
+
+/** The shipped files, found from the extension's folder: a CommonJS bundle cannot find them itself. */
+export interface WorkerAssets {
+  /** Holds models/ and adapters/. */
+  packageRoot: string;
+  grammarDir: string;
+  treeSitterWasm: string;
+}
+
+/** One workspace folder as the worker opens it, derived from the settings (config.ts). */
+export interface FolderConfig {
+  /** Absolute file-system path of the workspace folder. */
+  root: string;
+  indexDir: string;
+  /** A core model choice: 'default', 'use-lite', 'openai:MODEL' or a model folder. */
+  model: string;
+  /** 'default', 'none' or an adapter folder. */
+  adapter: string;
+  crawl: { include: string[]; exclude: string[]; maxFileBytes: number };
+  /** OPENAI_BASE_URL and OPENAI_API_KEY for an 'openai:' model; never logged. */
+  env: Record<string, string>;
+}
+
+export type IndexState =
+  | { kind: 'none' }
+  | { kind: 'indexing'; phase: Progress['phase']; done: number; total: number }
+  /** `complete` is false after a cancelled run: what was finished is searchable. */
+  | { kind: 'ready'; files: number; chunks: number; complete: boolean }
+  | { kind: 'error'; message: string };
+
+export interface FolderStatus {
+  root: string;
+  state: IndexState;
+  /** What is on disk; absent when the folder has no index yet. */
+  index?: IndexStatus;
+  /** Where the query adapter search uses comes from ('identity': none). */
+  adapter?: string;
+}
+
+export interface Hit extends SearchHit {
+  /** The workspace folder the hit's `path` is relative to. */
+  root: string;
+}
+
+export interface SearchParams {
+  query: string;
+  top: number;
+  language?: LanguageId;
+  /** Only these workspace folders (all when absent). */
+  roots?: string[];
+  /** Only files under this folder, relative to each root. */
+  pathPrefix?: string;
+}
+
+/** Each request's parameters and result, by type. */
+export interface Requests {
+  /** Opens, replaces or closes folders so the worker holds exactly these. */
+  configure: { params: { folders: FolderConfig[] }; result: void };
+  /** Brings the folders' indexes up to date (all when `roots` is absent). */
+  index: { params: { roots?: string[] }; result: { root: string; summary: IndexSummary }[] };
+  search: { params: SearchParams; result: Hit[] };
+  status: { params: Record<string, never>; result: FolderStatus[] };
+  /** Deletes the folders' indexes; they stay empty until the next `index`. */
+  clear: { params: { roots?: string[] }; result: void };
+  tune: { params: { root: string }; result: TuneReport };
+  /** Absolute paths created, changed or deleted; settles once the re-index they caused has. */
+  fileChanged: { params: { paths: string[] }; result: void };
+}
+
+export type RequestType = keyof Requests;
+
+export type WorkerRequest = { [K in RequestType]: { type: K; id: number; params: Requests[K]['params'] } }[RequestType];
+
+export type HostMessage = WorkerRequest | { type: 'cancel'; id: number };
+
+/** 'user': a failure the user can act on (the message says how); 'bug': anything else (see the log). */
+export interface WorkerError {
+  kind: 'cancelled' | 'user' | 'bug';
+  message: string;
+  stack?: string;
+}
+
+export type WorkerMessage =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: WorkerError }
+  | { type: 'progress'; id: number; progress: TuneProgress }
+  | { type: 'state'; root: string; state: IndexState }
+  | { type: 'log'; level: LogLevel; message: string };
+
+/** 'debug': details (skipped files, parser fallbacks), shown when the log channel's level asks for them. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -1,0 +1,117 @@
+// "CodeIntent: Search by Intent": a quick pick that searches as you type (debounced; a newer query
+// aborts the one before) and opens the chosen definition.
+
+import * as vscode from 'vscode';
+import { isCancellation, reportError } from './log.js';
+import { hitName, KIND_ICONS, previewLine } from './presentation.js';
+import type { Hit } from './protocol.js';
+import type { Revealer } from './reveal.js';
+import type { Session } from './session.js';
+
+const DEBOUNCE_MS = 150;
+
+interface HitItem extends vscode.QuickPickItem {
+  hit?: Hit;
+}
+
+export interface SearchPickOptions {
+  value?: string;
+  title?: string;
+  /** Hits overlapping this range are left out ("Find Code Like This" would find its own selection first). */
+  exclude?: { root: string; path: string; startLine: number; endLine: number };
+}
+
+export function searchQuickPick(session: Session, revealer: Revealer, options: SearchPickOptions = {}): Promise<void> {
+  const pick = vscode.window.createQuickPick<HitItem>();
+  const disposables: vscode.Disposable[] = [pick];
+  pick.title = options.title ?? 'CodeIntent: Search by Intent';
+  pick.placeholder = 'Describe what the code does, e.g. "retry failed webhooks"';
+  let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last: string | undefined;
+
+  const run = async (query: string) => {
+    if (query === last) return;
+    last = query;
+    controller?.abort();
+    const current = (controller = new AbortController());
+    if (query.trim() === '') {
+      pick.items = [];
+      pick.busy = false;
+      return;
+    }
+    pick.busy = true;
+    try {
+      const hits = (await session.search(query, { signal: current.signal })).filter((hit) => !overlaps(hit, options.exclude));
+      if (current.signal.aborted) return;
+      pick.items = hits.length > 0 ? hits.map((hit) => item(session, hit)) : [emptyItem(session)];
+    } catch (error) {
+      if (current.signal.aborted || isCancellation(error)) return;
+      const message = error instanceof Error ? error.message : String(error);
+      session.log.error(`search failed: ${message}`);
+      pick.items = [{ label: `$(error) ${message}`, detail: 'Search failed; the CodeIntent log has the details', alwaysShow: true }];
+    } finally {
+      if (controller === current) pick.busy = false;
+    }
+  };
+
+  pick.onDidChangeValue(
+    (value) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void run(value), DEBOUNCE_MS);
+    },
+    undefined,
+    disposables,
+  );
+
+  return new Promise<void>((resolve) => {
+    pick.onDidAccept(
+      () => {
+        const hit = pick.selectedItems[0]?.hit;
+        if (!hit) return;
+        pick.hide();
+        revealer.open(hit).catch((error: unknown) => reportError(session.log, 'opening the result', error));
+      },
+      undefined,
+      disposables,
+    );
+    pick.onDidHide(
+      () => {
+        clearTimeout(timer);
+        controller?.abort();
+        vscode.Disposable.from(...disposables).dispose();
+        resolve();
+      },
+      undefined,
+      disposables,
+    );
+    if (options.value) {
+      pick.value = options.value;
+      void run(options.value);
+    }
+    pick.show();
+  });
+}
+
+function item(session: Session, hit: Hit): HitItem {
+  const folder = session.folders().length > 1 ? `${session.folderName(hit.root)}/` : '';
+  return {
+    label: `$(${KIND_ICONS[hit.kind]}) ${hitName(hit)}`,
+    description: `${folder}${hit.path}:${hit.startLine}`,
+    detail: previewLine(hit.text),
+    // The quick pick would otherwise filter our ranking by its own fuzzy match on the label.
+    alwaysShow: true,
+    hit,
+  };
+}
+
+function emptyItem(session: Session): HitItem {
+  const state = session.overall();
+  if (state.kind === 'indexing') return { label: '$(sync~spin) Indexing…', detail: 'No match yet: results appear as files are indexed', alwaysShow: true };
+  if (state.kind === 'none' || state.kind === 'noFolder') return { label: '$(info) Nothing is indexed', detail: 'Open a folder, or run "CodeIntent: Reindex Workspace"', alwaysShow: true };
+  return { label: '$(info) No matches', detail: 'Describe what the code does in other words, or name a symbol', alwaysShow: true };
+}
+
+function overlaps(hit: Hit, range: SearchPickOptions['exclude']): boolean {
+  return range !== undefined && hit.root === range.root && hit.path === range.path && hit.startLine <= range.endLine && hit.endLine >= range.startLine;
+}

@@ -1,0 +1,168 @@
+// The extension's one context object: the settings snapshot, the worker client, every folder's
+// index state, and the operations that commands and views share (configure, index, search).
+
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageId } from '../core/types.js';
+import { folderConfig, readSettings, type Settings } from './config.js';
+import { IndexClient } from './indexClient.js';
+import { reportError, write, type Log } from './log.js';
+import { overall, type Overall } from './presentation.js';
+import type { FolderConfig, Hit, IndexState, SearchParams, WorkerAssets } from './protocol.js';
+
+/** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
+export const API_KEY_SECRET = 'codeintent.llm.apiKey';
+
+export interface StateChange {
+  root: string;
+  state: IndexState;
+}
+
+export interface SearchOptions {
+  top?: number;
+  language?: LanguageId;
+  /** 'src/core' under every folder; in a multi-root workspace 'name/src' under the folder called 'name'. */
+  folder?: string;
+  signal?: AbortSignal;
+}
+
+export class Session implements vscode.Disposable {
+  /** Window-level settings (folder-level ones are read per folder by `folderConfig`). */
+  settings: Settings = readSettings();
+  readonly client: IndexClient;
+  private readonly states = new Map<string, IndexState>();
+  private readonly stateEmitter = new vscode.EventEmitter<StateChange>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Work that tests (`idle()`) wait for: settings being applied, file changes, index runs. */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: Log,
+    assets: WorkerAssets,
+  ) {
+    this.client = new IndexClient({
+      workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.cjs').fsPath,
+      assets,
+      onState: (root, state) => this.setState(root, state),
+      onLog: (level, message) => write(log, level, message),
+    });
+  }
+
+  /** The workspace folders on disk; a virtual file system cannot be crawled. */
+  folders(): readonly vscode.WorkspaceFolder[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file');
+  }
+
+  folderName(root: string): string {
+    return this.folders().find((folder) => folder.uri.fsPath === root)?.name ?? path.basename(root);
+  }
+
+  state(root: string): IndexState | undefined {
+    return this.states.get(root);
+  }
+
+  overall(): Overall {
+    return overall(this.folders().map((folder) => this.states.get(folder.uri.fsPath) ?? { kind: 'none' }));
+  }
+
+  /** The first configuration and index: what the API's `ready` waits for. */
+  async start(): Promise<void> {
+    if (this.folders().length === 0) return;
+    await this.configure();
+    const fresh = (await this.client.request('status', {})).filter((status) => !status.index);
+    await this.index(fresh.length > 0 ? { title: 'CodeIntent: indexing the workspace for the first time' } : {});
+  }
+
+  /** Sends the settings to the worker; a SettingsError (every folder's state too) when one cannot work. */
+  async configure(): Promise<void> {
+    this.settings = readSettings();
+    const apiKey = await this.context.secrets.get(API_KEY_SECRET);
+    let configs: FolderConfig[];
+    try {
+      configs = this.folders().map((folder) => folderConfig(folder, apiKey));
+    } catch (error) {
+      for (const folder of this.folders()) this.setState(folder.uri.fsPath, { kind: 'error', message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    for (const root of this.states.keys()) {
+      if (!configs.some((config) => config.root === root)) this.states.delete(root);
+    }
+    await this.client.configure(configs);
+  }
+
+  /** Applies changed settings, folders or secrets; reports failures itself. */
+  reconfigure(reindex: boolean): Promise<void> {
+    const work = async () => {
+      await this.configure();
+      if (reindex) await this.index({});
+    };
+    return this.track(work().catch((error: unknown) => reportError(this.log, 'applying the settings', error)));
+  }
+
+  /** Brings the indexes up to date; `title` shows a cancellable notification while it runs. */
+  index({ title, roots }: { title?: string; roots?: string[] }): Promise<void> {
+    const run = async (signal?: AbortSignal) => {
+      await this.client.request('index', roots ? { roots } : {}, signal ? { signal } : {});
+    };
+    if (!title) return this.track(run());
+    const notified = vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      let shown = 0;
+      const listener = this.onDidChangeState(() => {
+        const now = this.overall();
+        if (now.kind !== 'indexing') return;
+        if (now.percent === undefined) return progress.report({ message: 'listing files…' });
+        progress.report({ message: `${now.percent}%`, increment: Math.max(0, now.percent - shown) });
+        shown = Math.max(shown, now.percent);
+      });
+      return run(controller.signal).finally(() => listener.dispose());
+    });
+    return this.track(Promise.resolve(notified));
+  }
+
+  async fileChanged(paths: string[]): Promise<void> {
+    try {
+      await this.client.request('fileChanged', { paths });
+    } catch (error) {
+      // The status bar shows the failed state; a toast for every save would be noise.
+      this.log.error(`updating the index after a file change failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<Hit[]> {
+    const params: SearchParams = { query, top: top ?? this.settings.maxResults, ...(language ? { language } : {}), ...this.scope(folder ?? '') };
+    return this.client.request('search', params, signal ? { signal } : {});
+  }
+
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const done = () => this.pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** Settles once nothing tracked is pending. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  dispose(): void {
+    this.client.dispose();
+    this.stateEmitter.dispose();
+  }
+
+  private scope(filter: string): Pick<SearchParams, 'roots' | 'pathPrefix'> {
+    const parts = filter.split(/[\\/]+/).filter((part) => part !== '' && part !== '.');
+    const folders = this.folders();
+    const named = folders.length > 1 ? folders.find((folder) => folder.name === parts[0]) : undefined;
+    if (named) parts.shift();
+    return { ...(named ? { roots: [named.uri.fsPath] } : {}), ...(parts.length > 0 ? { pathPrefix: parts.join('/') } : {}) };
+  }
+
+  private setState(root: string, state: IndexState): void {
+    this.states.set(root, state);
+    this.stateEmitter.fire({ root, state });
+  }
+}

@@ -1,0 +1,154 @@
+// The sidebar: a webview view (search box, filters, results grouped by file) that talks to the host
+// only through viewProtocol.ts. Every message from it is validated; it can open only locations
+// inside a workspace folder and run only the actions VIEW_ACTIONS lists.
+
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { isCancellation, reportError } from './log.js';
+import type { Hit } from './protocol.js';
+import type { Revealer } from './reveal.js';
+import type { Session } from './session.js';
+import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from './viewProtocol.js';
+
+/** Lines of a hit's code shown under it. */
+const PREVIEW_LINES = 8;
+
+export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'codeintent.searchView';
+
+  private view: vscode.WebviewView | undefined;
+  private search: AbortController | undefined;
+  private readonly disposables: vscode.Disposable[];
+  private readonly actions: Record<ViewAction, () => unknown>;
+
+  constructor(
+    private readonly session: Session,
+    private readonly revealer: Revealer,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    this.disposables = [session.onDidChangeState(() => this.postStatus()), vscode.workspace.onDidChangeWorkspaceFolders(() => this.postStatus())];
+    this.actions = {
+      reindex: () => vscode.commands.executeCommand('codeintent.reindex'),
+      showLog: () => session.log.show(true),
+      showStatus: () => vscode.commands.executeCommand('codeintent.showIndexStatus'),
+      openFolder: () => vscode.commands.executeCommand('workbench.action.files.openFolder'),
+      openSettings: () => vscode.commands.executeCommand('workbench.action.openSettings', 'codeintent'),
+    };
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+    view.webview.html = this.html(view.webview);
+    const listeners = [
+      view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.search?.abort();
+        vscode.Disposable.from(...listeners).dispose();
+      }),
+    ];
+  }
+
+  dispose(): void {
+    this.search?.abort();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseViewMessage(raw);
+    if (!message) {
+      this.session.log.warn(`ignored a malformed message from the sidebar: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.postStatus();
+        return;
+      case 'search':
+        void this.runSearch(message);
+        return;
+      case 'open':
+        this.open(message.location);
+        return;
+      case 'run':
+        void this.actions[message.action]();
+        return;
+    }
+  }
+
+  private async runSearch({ seq, query, language, folder }: Extract<ViewMessage, { type: 'search' }>): Promise<void> {
+    this.search?.abort();
+    const controller = (this.search = new AbortController());
+    if (query.trim() === '') {
+      this.post({ type: 'results', seq, hits: [] });
+      return;
+    }
+    try {
+      const hits = await this.session.search(query, { folder, signal: controller.signal, ...(language ? { language } : {}) });
+      if (!controller.signal.aborted) this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)) });
+    } catch (error) {
+      if (controller.signal.aborted || isCancellation(error)) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.session.log.error(`search failed: ${message}`);
+      this.post({ type: 'searchError', seq, message });
+    }
+  }
+
+  private open(location: ViewLocation): void {
+    if (!this.session.folders().some((folder) => folder.uri.fsPath === location.root)) {
+      this.session.log.warn(`the sidebar asked to open a file outside the workspace folders: ${location.root}`);
+      return;
+    }
+    this.revealer.open(location).catch((error: unknown) => reportError(this.session.log, 'opening the result', error));
+  }
+
+  private viewHit(hit: Hit): ViewHit {
+    const { root, path, startLine, endLine, symbol, container, kind, language, score, text } = hit;
+    const preview = text.split('\n').slice(0, PREVIEW_LINES).join('\n');
+    return { root, path, startLine, endLine, symbol, container, kind, language, score, folder: this.session.folderName(root), preview };
+  }
+
+  private postStatus(): void {
+    this.post({ type: 'status', overall: this.session.overall(), multiRoot: this.session.folders().length > 1 });
+  }
+
+  private post(message: HostMessage): void {
+    void this.view?.webview.postMessage(message);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(18).toString('base64');
+    const asset = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...parts)).toString();
+    const csp = webview.cspSource;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${csp}; style-src ${csp}; font-src ${csp}; script-src 'nonce-${nonce}';">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link href="${asset('dist', 'codicons', 'codicon.css')}" rel="stylesheet">
+  <link href="${asset('media', 'reset.css')}" rel="stylesheet">
+  <link href="${asset('media', 'vscode.css')}" rel="stylesheet">
+  <link href="${asset('media', 'main.css')}" rel="stylesheet">
+  <title>CodeIntent</title>
+</head>
+<body>
+  <div class="search">
+    <input id="query" type="search" placeholder="Describe what the code does" aria-label="Search by intent" aria-controls="results" spellcheck="false" autocomplete="off">
+  </div>
+  <div class="filters">
+    <select id="language" aria-label="Only this language"></select>
+    <input id="folder" type="text" placeholder="Folder, e.g. src/api" aria-label="Only under this folder" spellcheck="false" autocomplete="off">
+  </div>
+  <div id="status" class="status" role="status"></div>
+  <div id="message" class="message" hidden></div>
+  <div id="results" class="results" role="listbox" tabindex="0" aria-label="Results"></div>
+  <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
+</body>
+</html>`;
+  }
+}

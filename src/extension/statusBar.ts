@@ -1,0 +1,42 @@
+// The status bar item: every folder's index state in a few words; a click shows the details.
+
+import * as vscode from 'vscode';
+import type { Session } from './session.js';
+
+export function createStatusBar(session: Session): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('codeintent.status', vscode.StatusBarAlignment.Left, 0);
+  item.name = 'CodeIntent';
+  item.command = 'codeintent.showIndexStatus';
+  const count = new Intl.NumberFormat();
+
+  const update = () => {
+    const now = session.overall();
+    item.backgroundColor = undefined;
+    switch (now.kind) {
+      case 'noFolder':
+        item.hide();
+        return;
+      case 'none':
+        item.text = '$(search) CodeIntent: not indexed';
+        item.tooltip = 'Run "CodeIntent: Reindex Workspace" to build the index';
+        break;
+      case 'indexing':
+        item.text = `$(search) CodeIntent: indexing${now.percent === undefined ? '…' : ` ${now.percent}%`}`;
+        item.tooltip = 'Indexing in the background; search already answers from what is indexed';
+        break;
+      case 'ready':
+        item.text = `$(search) CodeIntent: ${now.complete ? 'ready' : 'partly indexed,'} ${count.format(now.chunks)} chunks`;
+        item.tooltip = `${count.format(now.files)} files indexed${now.complete ? '' : '; run "CodeIntent: Reindex Workspace" to finish'}. Click for details.`;
+        break;
+      case 'error':
+        item.text = '$(error) CodeIntent: error';
+        item.tooltip = `${now.message}\nClick for details.`;
+        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        break;
+    }
+    item.show();
+  };
+
+  update();
+  return vscode.Disposable.from(item, session.onDidChangeState(update), vscode.workspace.onDidChangeWorkspaceFolders(update));
+}

@@ -1,0 +1,294 @@
+// The sidebar's script, bundled by esbuild into dist/webview.js; it runs in the webview (a browser
+// frame), not in Node. It renders what the host sends and sends back only ViewMessages. The DOM is
+// built with textContent, never from HTML strings, so no file content can become markup.
+
+import type { LanguageId } from '../core/types.js';
+import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, type Overall } from '../extension/presentation.js';
+import type { HostMessage, ViewAction, ViewHit, ViewMessage } from '../extension/viewProtocol.js';
+import { highlight } from './highlight.js';
+
+interface State {
+  query: string;
+  language: LanguageId | '';
+  folder: string;
+  hits: ViewHit[];
+  /** Index into `hits` of the keyboard-selected result, -1 for none. */
+  active: number;
+}
+
+const DEBOUNCE_MS = 150;
+
+const vscode = acquireVsCodeApi<State>();
+const state: State = { query: '', language: '', folder: '', hits: [], active: -1, ...vscode.getState() };
+let overall: Overall | undefined;
+let multiRoot = false;
+let seq = 0;
+let searching = false;
+let searchError: string | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function element<T extends HTMLElement>(id: string, type: new () => T): T {
+  const found = document.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`the sidebar's page has no #${id}`);
+  return found;
+}
+
+const queryInput = element('query', HTMLInputElement);
+const languageSelect = element('language', HTMLSelectElement);
+const folderInput = element('folder', HTMLInputElement);
+const statusLine = element('status', HTMLDivElement);
+const messageBox = element('message', HTMLDivElement);
+const results = element('results', HTMLDivElement);
+
+function send(message: ViewMessage): void {
+  vscode.postMessage(message);
+}
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function make<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function icon(name: string): HTMLElement {
+  const node = make('span', `codicon codicon-${name}`);
+  node.setAttribute('aria-hidden', 'true');
+  return node;
+}
+
+// --- searching -------------------------------------------------------------------------------
+
+function search(): void {
+  clearTimeout(timer);
+  state.query = queryInput.value;
+  state.language = isLanguageId(languageSelect.value) ? languageSelect.value : '';
+  state.folder = folderInput.value;
+  save();
+  timer = setTimeout(() => {
+    seq += 1;
+    searching = state.query.trim() !== '';
+    searchError = undefined;
+    send({ type: 'search', seq, query: state.query, language: state.language, folder: state.folder });
+    render();
+  }, DEBOUNCE_MS);
+}
+
+function open(index: number): void {
+  const hit = state.hits[index];
+  if (!hit) return;
+  const { root, path, startLine, endLine, symbol } = hit;
+  send({ type: 'open', location: { root, path, startLine, endLine, symbol } });
+}
+
+function move(delta: number | 'first' | 'last'): void {
+  const count = state.hits.length;
+  if (count === 0) return;
+  state.active = delta === 'first' ? 0 : delta === 'last' ? count - 1 : Math.min(count - 1, Math.max(0, state.active + delta));
+  save();
+  renderActive();
+}
+
+function onKey(event: KeyboardEvent): void {
+  const keys: Record<string, () => void> = {
+    ArrowDown: () => move(1),
+    ArrowUp: () => move(-1),
+    Enter: () => open(state.active >= 0 ? state.active : 0),
+  };
+  if (event.currentTarget === results) {
+    keys['Home'] = () => move('first');
+    keys['End'] = () => move('last');
+    keys['Escape'] = () => queryInput.focus();
+  }
+  const action = keys[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
+// --- rendering -------------------------------------------------------------------------------
+
+const count = new Intl.NumberFormat();
+
+function renderStatus(): void {
+  statusLine.replaceChildren();
+  if (!overall) return;
+  switch (overall.kind) {
+    case 'indexing': {
+      statusLine.append(icon('sync~spin'), ` Indexing${overall.percent === undefined ? '…' : ` ${overall.percent}%`}`);
+      if (overall.percent !== undefined) {
+        const bar = make('progress');
+        bar.max = 100;
+        bar.value = overall.percent;
+        statusLine.append(bar);
+      }
+      return;
+    }
+    case 'ready':
+      statusLine.append(icon('database'), ` ${count.format(overall.chunks)} chunks in ${count.format(overall.files)} files${overall.complete ? '' : ' (partly indexed)'}`);
+      return;
+    case 'none':
+      statusLine.append(icon('circle-slash'), ' Not indexed');
+      return;
+    case 'error':
+      statusLine.append(icon('error'), ' Indexing failed');
+      return;
+    case 'noFolder':
+      return;
+  }
+}
+
+const ACTION_LABELS: Record<ViewAction, string> = {
+  reindex: 'Index Workspace',
+  showLog: 'Show Log',
+  showStatus: 'Show Index Status',
+  openFolder: 'Open Folder',
+  openSettings: 'Open Settings',
+};
+
+/** What the empty space says, or undefined when there are results to show. */
+function message(): { text: string; actions: ViewAction[]; tone?: 'error' } | undefined {
+  if (overall?.kind === 'noFolder') return { text: 'Open a folder to search its code by what it does.', actions: ['openFolder'] };
+  if (overall?.kind === 'error') return { text: `Indexing failed: ${overall.message}`, actions: ['reindex', 'showLog', 'openSettings'], tone: 'error' };
+  if (searchError) return { text: `Search failed: ${searchError}`, actions: ['showLog'], tone: 'error' };
+  if (overall?.kind === 'none') return { text: 'This workspace is not indexed yet.', actions: ['reindex'] };
+  if (state.hits.length > 0 || searching) return undefined;
+  const indexing = overall?.kind === 'indexing';
+  if (state.query.trim() === '') {
+    return indexing
+      ? { text: 'Indexing your code. You can search already: results come from what is indexed so far.', actions: [] }
+      : { text: 'Describe what the code does, like “parse the config file” or “retry failed webhooks”. ↑ and ↓ move through the results, Enter opens one.', actions: [] };
+  }
+  const filtered = state.language !== '' || state.folder.trim() !== '';
+  return {
+    text: `No matches. ${indexing ? 'Indexing is still running; try again in a moment. ' : ''}Try other words${filtered ? ', or clear the filters' : ''}.`,
+    actions: [],
+  };
+}
+
+function renderMessage(): void {
+  const shown = message();
+  messageBox.hidden = shown === undefined;
+  messageBox.replaceChildren();
+  if (!shown) return;
+  messageBox.classList.toggle('error', shown.tone === 'error');
+  messageBox.append(make('p', undefined, shown.text));
+  for (const action of shown.actions) {
+    const button = make('button', undefined, ACTION_LABELS[action]);
+    button.addEventListener('click', () => send({ type: 'run', action }));
+    messageBox.append(button);
+  }
+}
+
+function renderPreview(hit: ViewHit): HTMLElement {
+  const pre = make('pre', 'preview');
+  highlight(hit.preview, hit.language).forEach((tokens, i) => {
+    const line = make('div', 'line');
+    line.append(make('span', 'number', String(hit.startLine + i)));
+    const code = make('code');
+    for (const token of tokens) code.append(token.cls ? make('span', `tok-${token.cls}`, token.text) : token.text);
+    line.append(code);
+    pre.append(line);
+  });
+  return pre;
+}
+
+function renderResults(): void {
+  results.replaceChildren();
+  results.hidden = state.hits.length === 0;
+  results.classList.toggle('stale', searching);
+  const groups = new Map<string, HTMLElement>();
+  state.hits.forEach((hit, index) => {
+    const key = `${hit.root}\n${hit.path}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = make('div', 'group');
+      const header = make('div', 'file');
+      header.append(icon('file'), make('span', 'path', hit.path));
+      if (multiRoot) header.append(make('span', 'folder', hit.folder));
+      group.append(header);
+      groups.set(key, group);
+      results.append(group);
+    }
+    const row = make('div', 'hit');
+    row.id = `hit-${index}`;
+    row.setAttribute('role', 'option');
+    const head = make('div', 'head');
+    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), make('span', 'score', hit.score.toFixed(3)));
+    head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]} · score ${hit.score.toFixed(4)}`;
+    row.append(head, renderPreview(hit));
+    row.addEventListener('click', () => {
+      state.active = index;
+      save();
+      renderActive();
+      open(index);
+    });
+    group.append(row);
+  });
+  renderActive();
+}
+
+function renderActive(): void {
+  for (const node of results.querySelectorAll('.hit')) {
+    const selected = node.id === `hit-${state.active}`;
+    node.classList.toggle('active', selected);
+    node.setAttribute('aria-selected', String(selected));
+    if (selected) node.scrollIntoView({ block: 'nearest' });
+  }
+  if (state.active >= 0) results.setAttribute('aria-activedescendant', `hit-${state.active}`);
+  else results.removeAttribute('aria-activedescendant');
+}
+
+function render(): void {
+  renderStatus();
+  renderMessage();
+  renderResults();
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+function receive(data: HostMessage): void {
+  switch (data.type) {
+    case 'status':
+      overall = data.overall;
+      multiRoot = data.multiRoot;
+      break;
+    case 'results':
+      if (data.seq !== seq) return; // an older query's answer
+      searching = false;
+      state.hits = data.hits;
+      state.active = data.hits.length > 0 ? 0 : -1;
+      save();
+      break;
+    case 'searchError':
+      if (data.seq !== seq) return;
+      searching = false;
+      searchError = data.message;
+      state.hits = [];
+      break;
+  }
+  render();
+}
+
+languageSelect.append(new Option('All languages', ''));
+for (const [id, label] of Object.entries(LANGUAGE_LABELS)) languageSelect.append(new Option(label, id));
+queryInput.value = state.query;
+languageSelect.value = state.language;
+folderInput.value = state.folder;
+
+queryInput.addEventListener('input', search);
+folderInput.addEventListener('input', search);
+languageSelect.addEventListener('change', search);
+queryInput.addEventListener('keydown', onKey);
+results.addEventListener('keydown', onKey);
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => receive(event.data));
+
+render();
+send({ type: 'ready' });
+// Results kept from before the view was hidden may be stale: ask again.
+if (state.query.trim() !== '') search();
+queryInput.focus();

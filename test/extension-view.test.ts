@@ -1,0 +1,107 @@
+// The sidebar's parts that need no VS Code: the validator every webview message goes through, the
+// preview's token colouring, and how the folders' states read as one.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { overall, previewLine } from '../src/extension/presentation.js';
+import { parseViewMessage } from '../src/extension/viewProtocol.js';
+import { highlight, type Token } from '../src/webview/highlight.js';
+
+const location = { root: '/work/project', path: 'src/billing.ts', startLine: 3, endLine: 9, symbol: 'retry' };
+
+describe('parseViewMessage', () => {
+  test('accepts each well-formed message, rebuilt without extra fields', () => {
+    assert.deepEqual(parseViewMessage({ type: 'ready', extra: 1 }), { type: 'ready' });
+    assert.deepEqual(parseViewMessage({ type: 'search', seq: 4, query: 'retry webhooks', language: 'python', folder: 'src', x: 'y' }), {
+      type: 'search',
+      seq: 4,
+      query: 'retry webhooks',
+      language: 'python',
+      folder: 'src',
+    });
+    assert.deepEqual(parseViewMessage({ type: 'search', seq: 5, query: '', language: '', folder: '' })?.type, 'search');
+    assert.deepEqual(parseViewMessage({ type: 'open', location: { ...location, html: '<b>' } }), { type: 'open', location });
+    assert.deepEqual(parseViewMessage({ type: 'run', action: 'reindex' }), { type: 'run', action: 'reindex' });
+  });
+
+  test('rejects anything else', () => {
+    const bad: unknown[] = [
+      null,
+      'ready',
+      [],
+      { type: 'eval', code: '1' },
+      { type: 'run', action: 'workbench.action.terminal.new' },
+      { type: 'run', action: 'toString' },
+      { type: 'search', seq: '1', query: 'x', language: '', folder: '' },
+      { type: 'search', seq: 1, query: 'x', language: 'cobol', folder: '' },
+      { type: 'search', seq: 1, query: 'x'.repeat(5000), language: '', folder: '' },
+      { type: 'search', seq: 1, query: 'x', language: 'toString', folder: '' },
+      { type: 'open', location: { ...location, path: '../../etc/passwd' } },
+      { type: 'open', location: { ...location, path: '/etc/passwd' } },
+      { type: 'open', location: { ...location, path: 'C:/Windows/win.ini' } },
+      { type: 'open', location: { ...location, path: 'src\\..\\..\\x' } },
+      { type: 'open', location: { ...location, path: 'src//x.ts' } },
+      { type: 'open', location: { ...location, path: 'src/x\0.ts' } },
+      { type: 'open', location: { ...location, startLine: 0 } },
+      { type: 'open', location: { ...location, startLine: 1.5 } },
+      { type: 'open', location: { ...location, endLine: 2 } },
+      { type: 'open', location: { ...location, root: '' } },
+      { type: 'open', location: { ...location, symbol: 7 } },
+      { type: 'open' },
+    ];
+    for (const message of bad) assert.equal(parseViewMessage(message), undefined, JSON.stringify(message));
+  });
+});
+
+function classes(tokens: Token[][]): [string, string | undefined][][] {
+  return tokens.map((line) => line.map((t) => [t.text, t.cls]));
+}
+
+describe('highlight', () => {
+  test('colours keywords, names, strings, numbers and comments, and keeps every character', () => {
+    const code = 'export function retry(id: string, n = 3): Promise<void> { // try again\n  return send("a \\" b", Retry);\n}';
+    const lines = highlight(code, 'typescript');
+    assert.equal(lines.map((l) => l.map((t) => t.text).join('')).join('\n'), code);
+    const first = classes(lines)[0] ?? [];
+    assert.deepEqual(first.slice(0, 4), [['export', 'keyword'], [' ', undefined], ['function', 'keyword'], [' ', undefined]]);
+    assert.ok(first.some(([text, cls]) => text === 'retry' && cls === 'function'));
+    assert.ok(first.some(([text, cls]) => text === '3' && cls === 'number'));
+    assert.ok(first.some(([text, cls]) => text === 'Promise' && cls === 'type'));
+    assert.deepEqual(first.at(-1), ['// try again', 'comment']);
+    assert.ok((classes(lines)[1] ?? []).some(([text, cls]) => text === '"a \\" b"' && cls === 'string'));
+  });
+
+  test('carries block comments and Python docstrings across lines; each language has its own comments', () => {
+    assert.deepEqual(classes(highlight('/* a\nb */ x', 'c')), [[['/* a', 'comment']], [['b */', 'comment'], [' x', undefined]]]);
+    assert.deepEqual(classes(highlight('"""Doc\nmore"""\n# note', 'python')), [[['"""Doc', 'string']], [['more"""', 'string']], [['# note', 'comment']]]);
+    assert.deepEqual(classes(highlight('# not a comment', 'typescript'))[0]?.[0], ['# ', undefined]);
+  });
+
+  test("an unclosed quote is a character, not a string to the end of the line (Rust's lifetimes)", () => {
+    const [line] = classes(highlight("fn f<'a>(x: &'a str)", 'rust'));
+    assert.ok(!(line ?? []).some(([, cls]) => cls === 'string'));
+    assert.ok((classes(highlight("let c = '\\n';", 'rust'))[0] ?? []).some(([text, cls]) => text === "'\\n'" && cls === 'string'));
+  });
+});
+
+describe('presentation', () => {
+  test('overall: errors first, then indexing (with a percentage once files are listed), then ready', () => {
+    assert.deepEqual(overall([]), { kind: 'noFolder' });
+    assert.deepEqual(overall([{ kind: 'none' }]), { kind: 'none' });
+    assert.deepEqual(overall([{ kind: 'ready', files: 1, chunks: 2, complete: true }, { kind: 'error', message: 'm' }]), { kind: 'error', message: 'm' });
+    assert.deepEqual(overall([{ kind: 'indexing', phase: 'embed', done: 1, total: 4 }, { kind: 'indexing', phase: 'store', done: 1, total: 4 }]), { kind: 'indexing', percent: 25 });
+    assert.deepEqual(overall([{ kind: 'indexing', phase: 'crawl', done: 0, total: 0 }]), { kind: 'indexing', percent: undefined });
+    assert.deepEqual(overall([{ kind: 'ready', files: 1, chunks: 2, complete: true }, { kind: 'ready', files: 3, chunks: 4, complete: true }]), {
+      kind: 'ready',
+      files: 4,
+      chunks: 6,
+      complete: true,
+    });
+    assert.equal(overall([{ kind: 'ready', files: 1, chunks: 2, complete: true }, { kind: 'none' }]).kind, 'ready');
+  });
+
+  test('previewLine: the first telling line, collapsed and cut', () => {
+    assert.equal(previewLine('\n  @Injectable()\n  export   class Foo {\n}'), 'export class Foo {');
+    assert.equal(previewLine('x'.repeat(200), 10), `${'x'.repeat(9)}…`);
+  });
+});

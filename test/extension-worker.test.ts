@@ -1,0 +1,178 @@
+// The extension's indexing worker outside VS Code: bundled by esbuild to CommonJS exactly as the
+// extension ships it (no import.meta.url, shipped files passed in), driven through the host's
+// IndexClient over a real worker thread, on real files, a real index and the shipped model.
+
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import { IndexClient, RequestError } from '../src/extension/indexClient.js';
+import type { FolderConfig, IndexState } from '../src/extension/protocol.js';
+import { REPO_ROOT, tempDir, writeTree } from './helpers/fs.js';
+
+let scratch: { dir: string; cleanup: () => Promise<void> };
+let client: IndexClient;
+let project: string;
+const states: { root: string; state: IndexState }[] = [];
+
+/** The bundle's settings that matter for running the core in CommonJS; packaging adds copying and minifying. */
+async function bundleWorker(outfile: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(REPO_ROOT, 'src', 'extension', 'worker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Native or heavy backends load from node_modules (packaging decides what ships).
+    external: ['vscode', '@lancedb/lancedb', '@huggingface/transformers', 'onnxruntime-node', '@energetic-ai/*'],
+    // The ESM build of web-tree-sitter needs import.meta.url, which a CommonJS bundle lacks.
+    alias: { 'web-tree-sitter': path.join(REPO_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.cjs') },
+    logOverride: { 'empty-import-meta': 'silent' },
+    logLevel: 'error',
+  });
+}
+
+function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): FolderConfig {
+  return {
+    root,
+    indexDir: path.join(scratch.dir, 'index'),
+    model: 'default',
+    adapter: 'default',
+    crawl: { include: [], exclude: [], maxFileBytes: 1_048_576 },
+    env: {},
+    ...overrides,
+  };
+}
+
+before(async () => {
+  scratch = await tempDir('codeintent-worker-');
+  // Inside the repository, so the externals resolve from its node_modules as they do from dist/.
+  const outfile = path.join(REPO_ROOT, 'out', 'bundle-test', `worker-${process.pid}.cjs`);
+  await bundleWorker(outfile);
+  project = path.join(scratch.dir, 'project');
+  await writeTree(project, {
+    'src/billing.ts': [
+      'export function retryFailedWebhook(eventId: string, attempts = 3): boolean {',
+      '  for (let i = 0; i < attempts; i++) if (deliverWebhook(eventId)) return true;',
+      '  return false;',
+      '}',
+      '',
+      'function deliverWebhook(eventId: string): boolean {',
+      '  return eventId.length > 0;',
+      '}',
+      '',
+    ].join('\n'),
+    'scripts/release.py': 'def upload_release_artifacts(bucket):\n    """Upload the built release files to the bucket."""\n    return bucket\n',
+  });
+  client = new IndexClient({
+    workerPath: outfile,
+    assets: {
+      packageRoot: REPO_ROOT,
+      grammarDir: path.join(REPO_ROOT, 'node_modules', '@repomix', 'tree-sitter-wasms', 'out'),
+      treeSitterWasm: path.join(REPO_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
+    },
+    onState: (root, state) => states.push({ root, state }),
+    onLog: () => {},
+  });
+  await client.configure([folderConfig(project)]);
+});
+
+after(async () => {
+  client.dispose();
+  await scratch.cleanup();
+});
+
+describe('the indexing worker, bundled', () => {
+  test('indexes a folder, reporting progress, and answers a search with the right function', async () => {
+    assert.equal((await client.request('status', {}))[0]?.index, undefined, 'no index before the first run');
+    const [result] = await client.request('index', {});
+    assert.equal(result?.root, project);
+    assert.equal(result?.summary.files, 2);
+    const kinds = states.filter((s) => s.root === project).map((s) => s.state.kind);
+    assert.equal(kinds[0], 'indexing');
+    assert.deepEqual(states.at(-1)?.state, { kind: 'ready', files: 2, chunks: result?.summary.chunks, complete: true });
+
+    const hits = await client.request('search', { query: 'retry a webhook delivery that failed', top: 5 });
+    assert.equal(hits[0]?.symbol, 'retryFailedWebhook');
+    assert.equal(hits[0]?.root, project);
+    assert.equal(hits[0]?.path, 'src/billing.ts');
+    assert.equal(hits[0]?.startLine, 1);
+
+    const python = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
+    assert.deepEqual(python.map((h) => h.symbol), ['upload_release_artifacts']);
+
+    const [status] = await client.request('status', {});
+    assert.equal(status?.index?.files, 2);
+    assert.match(status?.index?.meta.embedderId ?? '', /code-static-v2/);
+    assert.equal(status?.adapter, 'identity', 'the shipped model has no shipped adapter');
+  });
+
+  test('a changed file is re-indexed; a change under a default-excluded folder starts no run', async () => {
+    const before = states.length;
+    await mkdir(path.join(project, 'node_modules', 'left-pad'), { recursive: true });
+    const ignored = path.join(project, 'node_modules', 'left-pad', 'index.js');
+    await writeFile(ignored, 'module.exports = function leftPad() {};\n');
+    await client.request('fileChanged', { paths: [ignored] });
+    assert.equal(states.length, before, 'no index run for node_modules');
+
+    const added = path.join(project, 'src', 'invoice.ts');
+    await writeFile(added, 'export function computeInvoiceTotal(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n');
+    await client.request('fileChanged', { paths: [added] });
+    const hits = await client.request('search', { query: 'sum of the invoice lines', top: 3 });
+    assert.equal(hits[0]?.symbol, 'computeInvoiceTotal');
+  });
+
+  test('tune reports its progress and verdict, and keeps no adapter when there is too little documented code', async () => {
+    const phases = new Set<string>();
+    const report = await client.request('tune', { root: project }, { onProgress: (p) => phases.add(p.phase) });
+    assert.equal(report.adapter, null);
+    assert.match(report.verdict, /too little documented code/);
+    assert.ok(phases.has('chunk'), [...phases].join());
+    assert.equal(states.at(-1)?.state.kind, 'ready');
+    assert.equal((await client.request('search', { query: 'retry a webhook delivery that failed', top: 1 }))[0]?.symbol, 'retryFailedWebhook');
+  });
+
+  test('a cancelled request rejects as cancelled; the worker goes on answering', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(client.request('search', { query: 'webhook', top: 3 }, { signal: controller.signal }), (e: unknown) => e instanceof RequestError && e.kind === 'cancelled');
+    assert.ok((await client.request('search', { query: 'webhook', top: 3 })).length > 0);
+  });
+
+  test('a settings change reopens the folder: an exclude takes effect on the next index', async () => {
+    await client.configure([folderConfig(project, { crawl: { include: [], exclude: ['scripts/'], maxFileBytes: 1_048_576 } })]);
+    await client.request('index', {});
+    const hits = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
+    assert.deepEqual(hits, []);
+  });
+
+  test('several folders: one search over all of them, or over the ones asked for', async () => {
+    const other = path.join(scratch.dir, 'other');
+    await writeTree(other, { 'mail.py': 'def send_invoice_email(customer, invoice):\n    """Email the invoice to the customer."""\n    return customer\n' });
+    await client.configure([folderConfig(project), folderConfig(other, { indexDir: path.join(scratch.dir, 'index-other') })]);
+    await client.request('index', {});
+    const hits = await client.request('search', { query: 'email the invoice to the customer', top: 5 });
+    assert.deepEqual([hits[0]?.root, hits[0]?.symbol], [other, 'send_invoice_email']);
+    assert.ok(hits.some((hit) => hit.root === project));
+    const onlyProject = await client.request('search', { query: 'email the invoice to the customer', top: 5, roots: [project] });
+    assert.ok(onlyProject.length > 0 && onlyProject.every((hit) => hit.root === project));
+    assert.equal((await client.request('status', {})).length, 2);
+  });
+
+  test('clear deletes the index; file changes do not rebuild it until the next index', async () => {
+    await client.request('clear', {});
+    const [status] = await client.request('status', {});
+    assert.equal(status?.index, undefined);
+    assert.deepEqual(status?.state, { kind: 'none' });
+    await client.request('fileChanged', { paths: [path.join(project, 'src', 'billing.ts')] });
+    assert.equal((await client.request('status', {}))[0]?.index, undefined);
+  });
+
+  test('a user error comes back as such', async () => {
+    await client.configure([folderConfig(project, { model: path.join(scratch.dir, 'no-such-model') })]);
+    await assert.rejects(client.request('index', {}), (e: unknown) => e instanceof RequestError && e.kind === 'user' && /unknown model/.test(e.message));
+    assert.equal(states.at(-1)?.state.kind, 'error');
+  });
+});
