@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PACKAGE_ROOT } from '../src/core/models.js';
+import { packageRoot } from '../src/core/models.js';
 import type { BenchQuery } from './corpus/common.js';
 import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
@@ -34,6 +34,7 @@ interface Metrics {
   r10: number;
 }
 
+const PACKAGE_ROOT = packageRoot();
 const BENCH_DIR = path.join(PACKAGE_ROOT, '.cache', 'corpus', 'bench');
 const INDEX_DIR = path.join(PACKAGE_ROOT, '.cache', 'bench-index');
 const TOP = 10;

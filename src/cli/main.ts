@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AdapterError, resolveAdapter } from '../core/adapter.js';
 import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
-import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
+import { packageFiles, packageRoot } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
 import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
@@ -139,7 +139,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       write(helpText);
       return;
     case 'version': {
-      const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+      const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
       write(`${pkg.version}\n`);
       return;
     }
@@ -152,7 +152,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       const adapter = await resolveAdapter({
         choice: 'default',
         modelId: status.meta.embedderId,
-        searchDirs: [path.join(status.indexDir, 'adapters'), SHIPPED_ADAPTERS_DIR],
+        searchDirs: [path.join(status.indexDir, 'adapters'), packageFiles().adapters],
       });
       write(statusText(status, adapter.source));
       return;

@@ -7,18 +7,36 @@ import type { EmbedderSpec } from './embed/index.js';
 import { UserError } from './errors.js';
 import { pathExists } from './files.js';
 
-/** The repository (or installed package) root: out/src/core/ → ../../../ */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * Where the files CodeIntent ships live. Run from the package (CLI, scripts, tests) they are found
+ * from this module's location; a bundle (the extension) has no `import.meta.url` and passes its own.
+ */
+export interface PackageFiles {
+  /** The model the project trained and ships (models/README.md says how it was chosen). */
+  defaultModel: string;
+  /** The shipped query adapters. */
+  adapters: string;
+  /** Folder of the tree-sitter grammars; absent: the installed `@repomix/tree-sitter-wasms`. */
+  grammars?: string;
+  /** `web-tree-sitter.wasm`; absent: web-tree-sitter finds its own. */
+  treeSitterWasm?: string;
+}
 
-/** The model the project trained and ships (models/README.md says how it was chosen). */
-export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'code-static-v1');
-export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');
+/** The repository (or installed package) root: out/src/core/ → ../../../. Computed on use: a bundle cannot. */
+export function packageRoot(): string {
+  return fileURLToPath(new URL('../../../', import.meta.url));
+}
+
+/** The model and adapters of a folder laid out like this repository (the extension's is). */
+export function packageFiles(root = packageRoot()): PackageFiles {
+  return { defaultModel: path.join(root, 'models', 'code-static-v1'), adapters: path.join(root, 'adapters') };
+}
 
 export const MODEL_CHOICES_HELP = "'default', 'use-lite', 'openai:MODEL' (OPENAI_BASE_URL, OPENAI_API_KEY) or a model folder";
 
 
-export async function resolveModel(choice: string, env: NodeJS.ProcessEnv = process.env): Promise<EmbedderSpec> {
-  if (choice === 'default') return { kind: 'static', modelPath: DEFAULT_MODEL_DIR };
+export async function resolveModel(choice: string, env: NodeJS.ProcessEnv = process.env, files?: PackageFiles): Promise<EmbedderSpec> {
+  if (choice === 'default') return { kind: 'static', modelPath: (files ?? packageFiles()).defaultModel };
   if (choice === 'use-lite') return { kind: 'use-lite' };
   if (choice.startsWith('openai:')) {
     const baseURL = env['OPENAI_BASE_URL'];

@@ -22,9 +22,8 @@ import path from 'node:path';
 import { findPythonDocstring, firstPieces } from './train/doc-removal.js';
 import { queryFromDoc } from './train/doc-query.js';
 import { ADAPTER_FILE, findAdapter, removeAdapter, writeAdapter } from './adapter.js';
-import { codeWithoutDoc, createChunker } from './chunk/index.js';
+import { codeWithoutDoc } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
-import { SHIPPED_ADAPTERS_DIR } from './models.js';
 import { samplePool } from './train/static-model.js';
 import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, metricsFromRanks, mineHardNegatives, rankAgainst, trainAdapter } from './train/adapter.js';
 import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, RetrievalMetrics } from './train/adapter.js';
@@ -63,7 +62,7 @@ export interface TuneOptions {
   seed?: number;
   /** Trainer settings (src/core/train/adapter.ts); `initial` is set here. */
   train?: Partial<Omit<AdapterTrainOptions, 'initial'>>;
-  /** Folders of shipped adapters (the baseline); default the package's adapters/. */
+  /** Folders of shipped adapters (the baseline); default the workspace's (its `files.adapters`). */
   shippedAdapters?: readonly string[];
   /** How to rebuild, for the adapter's card (e.g. the command line). */
   command?: string;
@@ -220,7 +219,7 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
 
   // 2. Chunks of every indexed file, as the indexer makes them.
   const indexed = [...(await workspace.store.fileRows()).keys()].sort();
-  const chunker = await createChunker(log ? { log } : {});
+  const chunker = await workspace.newChunker(log);
   const files: FileData[] = [];
   for (const [n, file] of indexed.entries()) {
     signal?.throwIfAborted();
@@ -267,7 +266,7 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
 
   const modelId = workspace.store.info.embedderId;
   const d = workspace.embedder.dimension;
-  const shipped = await findAdapter(modelId, options.shippedAdapters ?? [SHIPPED_ADAPTERS_DIR]);
+  const shipped = await findAdapter(modelId, options.shippedAdapters ?? [workspace.files.adapters]);
   const tunedDir = path.join(workspace.indexDir, 'adapters', TUNED_ADAPTER_NAME);
   const report: TuneReport = {
     root: workspace.root,

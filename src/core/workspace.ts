@@ -10,7 +10,7 @@ import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
 import { IndexBusyError, lockIndex } from './lock.js';
-import { resolveModel, SHIPPED_ADAPTERS_DIR } from './models.js';
+import { packageFiles, resolveModel, type PackageFiles } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, type Candidates, type SearchContext, type SearchOptions } from './search.js';
 import { IndexStore, readIndexMeta, type IndexMeta } from './store.js';
@@ -30,6 +30,8 @@ export interface WorkspaceOptions {
   log?: (message: string) => void;
   /** What the user must be told: an unreadable or outdated index being rebuilt. */
   warn?: (message: string) => void;
+  /** The shipped model, adapters and grammars; default: this package's. A bundle must pass them. */
+  files?: PackageFiles;
 }
 
 export interface IndexOptions {
@@ -73,13 +75,15 @@ export class Workspace {
     readonly indexDir: string,
     readonly store: IndexStore,
     readonly embedder: Embedder,
+    readonly files: PackageFiles,
     private readonly options: WorkspaceOptions,
   ) {}
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const root = await requireFolder(options.root);
     const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
-    const base = await createEmbedder(await resolveModel(options.model ?? 'default', options.env));
+    const files = options.files ?? packageFiles();
+    const base = await createEmbedder(await resolveModel(options.model ?? 'default', options.env, files));
     const store = await IndexStore.open({
       dir: indexDir,
       root,
@@ -92,7 +96,7 @@ export class Workspace {
     const documents = { get: (keys: readonly string[]) => store.cachedVectors(keys), set: (entries: ReadonlyMap<string, Float32Array>) => store.cacheVectors(entries) };
     const queries = new MemoryEmbeddingCache({ maxEntries: QUERY_CACHE_ENTRIES });
     const embedder = base.cheap ? base : withCache(withBatching(base, { batchSize: EMBED_BATCH, concurrency: 2 }), { document: documents, query: queries });
-    return new Workspace(root, indexDir, store, embedder, options);
+    return new Workspace(root, indexDir, store, embedder, files, options);
   }
 
   /** Brings the index up to date with the folder; waits for (or refuses) a concurrent writer. */
@@ -106,7 +110,7 @@ export class Workspace {
         root: this.root,
         store: this.store,
         embedder: this.embedder,
-        chunker: () => (this.chunker ??= createChunker(this.options.log ? { log: this.options.log } : {})),
+        chunker: () => (this.chunker ??= this.newChunker(this.options.log)),
         ...(this.options.crawl ? { crawl: this.options.crawl } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -115,6 +119,11 @@ export class Workspace {
     } finally {
       await release();
     }
+  }
+
+  /** A chunker with this workspace's grammars. */
+  newChunker(log?: (message: string) => void): Promise<Chunker> {
+    return createChunker({ grammarDir: this.files.grammars, treeSitterWasm: this.files.treeSitterWasm, ...(log ? { log } : {}) });
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -135,7 +144,7 @@ export class Workspace {
     return (this.adapter ??= resolveAdapter({
       choice: this.options.adapter ?? 'default',
       modelId: this.store.info.embedderId,
-      searchDirs: [path.join(this.indexDir, 'adapters'), SHIPPED_ADAPTERS_DIR],
+      searchDirs: [path.join(this.indexDir, 'adapters'), this.files.adapters],
     }));
   }
 
