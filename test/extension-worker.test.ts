@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
+import { bundleForExtensionHost } from '../scripts/bundle.js';
 import { IndexClient, RequestError } from '../src/extension/indexClient.js';
 import type { FolderConfig, IndexState } from '../src/extension/protocol.js';
 import { REPO_ROOT, tempDir, writeTree } from './helpers/fs.js';
@@ -15,24 +15,6 @@ let scratch: { dir: string; cleanup: () => Promise<void> };
 let client: IndexClient;
 let project: string;
 const states: { root: string; state: IndexState }[] = [];
-
-/** The bundle's settings that matter for running the core in CommonJS; packaging adds copying and minifying. */
-async function bundleWorker(outfile: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(REPO_ROOT, 'src', 'extension', 'worker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // Native or heavy backends load from node_modules (packaging decides what ships).
-    external: ['vscode', '@lancedb/lancedb', '@huggingface/transformers', 'onnxruntime-node', '@energetic-ai/*'],
-    // The ESM build of web-tree-sitter needs import.meta.url, which a CommonJS bundle lacks.
-    alias: { 'web-tree-sitter': path.join(REPO_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.cjs') },
-    logOverride: { 'empty-import-meta': 'silent' },
-    logLevel: 'error',
-  });
-}
 
 function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): FolderConfig {
   return {
@@ -49,8 +31,9 @@ function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): Fold
 before(async () => {
   scratch = await tempDir('codeintent-worker-');
   // Inside the repository, so the externals resolve from its node_modules as they do from dist/.
-  const outfile = path.join(REPO_ROOT, 'out', 'bundle-test', `worker-${process.pid}.cjs`);
-  await bundleWorker(outfile);
+  const outdir = path.join(REPO_ROOT, 'out', 'bundle-test', String(process.pid));
+  await bundleForExtensionHost({ worker: path.join(REPO_ROOT, 'src', 'extension', 'worker.ts') }, outdir);
+  const outfile = path.join(outdir, 'worker.cjs');
   project = path.join(scratch.dir, 'project');
   await writeTree(project, {
     'src/billing.ts': [

@@ -1,0 +1,55 @@
+// The esbuild set-ups: one for everything that runs inside VS Code's extension host — the extension's
+// entries (scripts/package.ts), its tests (scripts/e2e/run.ts) and the worker test — and one for the
+// sidebar's script. The host loads CommonJS, and this package is "type": "module", so every
+// extension-host bundle is a .cjs file.
+
+import { createRequire } from 'node:module';
+import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Left out of every bundle:
+ * - `vscode`, which the host provides;
+ * - native addons (`*.node`): their `require('./x.node')` stays and finds the copy next to the bundle;
+ * - LanceDB's per-platform packages, whose loader first tries `./lancedb.<triple>.node` (copied);
+ * - the optional embedding backends that bring native or many-megabyte runtimes (ONNX Runtime,
+ *   TensorFlow.js): the extension ships the default static model only.
+ */
+const EXTERNAL = ['vscode', '*.node', '@lancedb/lancedb-*', '@huggingface/transformers', '@energetic-ai/*'];
+
+/** Bundles each entry (`{ name: source }`) to `<outdir>/<name>.cjs`; `external` adds to EXTERNAL. */
+export async function bundleForExtensionHost(entries: Record<string, string>, outdir: string, external: readonly string[] = []): Promise<void> {
+  await build({
+    entryPoints: entries,
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20', // VS Code 1.95's extension host
+    outExtension: { '.js': '.cjs' },
+    external: [...EXTERNAL, ...external],
+    // The ESM build of web-tree-sitter finds its files through import.meta.url, which a CommonJS
+    // bundle lacks; its CommonJS build uses __dirname, i.e. the bundle's folder.
+    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
+    // The core's import.meta.url defaults (packageRoot(), the installed grammars) are never reached
+    // in a bundle: the extension passes its own files (extensionFiles in src/extension/main.ts).
+    logOverride: { 'empty-import-meta': 'silent' },
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+/** Bundles the sidebar's script for the webview (a browser): one self-contained IIFE, no Node. */
+export async function bundleForWebview(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}

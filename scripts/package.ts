@@ -1,0 +1,92 @@
+// npm run package — builds the extension into dist/ and writes codeintent-linux-x64-<version>.vsix.
+//
+// dist/ holds the bundles (extension.cjs, worker.cjs, and webview.js for the sidebar) with what they
+// load from disk next to them: LanceDB's native addon, web-tree-sitter's runtime, the grammars and
+// the codicon font. The model, the adapters and media/ ship from their own folders; .vscodeignore
+// lets nothing else in.
+
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createVSIX } from '@vscode/vsce';
+import { grammarFile } from '../src/core/chunk/languages.js';
+import { bundleForExtensionHost, bundleForWebview } from './bundle.js';
+
+const require = createRequire(import.meta.url);
+/** out/scripts/package.js → the repository root. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const DIST = path.join(REPO_ROOT, 'dist');
+const TARGET = 'linux-x64';
+
+/** Extension-host bundle name → source. */
+const ENTRIES: Record<string, string> = {
+  extension: 'src/extension/main.ts',
+  worker: 'src/extension/worker.ts',
+};
+/** The sidebar's script (runs in the webview, a browser). */
+const WEBVIEW_ENTRY = 'src/webview/main.ts';
+
+/** Files loaded at run time, copied into dist/ (destination relative to dist/ → source). */
+function runtimeFiles(): Record<string, string> {
+  const lancedb = path.dirname(require.resolve('@lancedb/lancedb-linux-x64-gnu/package.json'));
+  const grammars = path.dirname(require.resolve('@repomix/tree-sitter-wasms/package.json'));
+  const codicons = path.dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
+  return {
+    // LanceDB's loader tries ./lancedb.<triple>.node next to the bundle first.
+    'lancedb.linux-x64-gnu.node': path.join(lancedb, 'lancedb.linux-x64-gnu.node'),
+    'web-tree-sitter.wasm': require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
+    ...Object.fromEntries(Object.values(grammarFile).map((file) => [path.join('grammars', file), path.join(grammars, 'out', file)])),
+    'codicons/codicon.css': path.join(codicons, 'codicon.css'),
+    'codicons/codicon.ttf': path.join(codicons, 'codicon.ttf'),
+  };
+}
+
+/** Rebuilds dist/: the bundles and the files they load. */
+async function buildDist(): Promise<void> {
+  await rm(DIST, { recursive: true, force: true });
+  await bundleForExtensionHost(Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, path.join(REPO_ROOT, source)])), DIST);
+  await bundleForWebview(path.join(REPO_ROOT, WEBVIEW_ENTRY), path.join(DIST, 'webview.js'));
+  await mkdir(path.join(DIST, 'grammars'), { recursive: true });
+  await mkdir(path.join(DIST, 'codicons'), { recursive: true });
+  for (const [destination, source] of Object.entries(runtimeFiles())) await copyFile(source, path.join(DIST, destination));
+}
+
+export async function vsixPath(): Promise<string> {
+  const { name, version } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(REPO_ROOT, `${name}-${TARGET}-${version}.vsix`);
+}
+
+/** Builds dist/ and packs the VSIX; returns its path. */
+export async function packageExtension(): Promise<string> {
+  await buildDist();
+  const packagePath = await vsixPath();
+  // Everything the extension needs is in dist/ or in the whitelisted folders: no node_modules.
+  // The README's relative links stay as they are: there is no public repository to point them at.
+  await createVSIX({
+    cwd: REPO_ROOT,
+    packagePath,
+    target: TARGET,
+    dependencies: false,
+    allowMissingRepository: true,
+    rewriteRelativeLinks: false,
+    skipLicense: true,
+  });
+  return packagePath;
+}
+
+const invokedPath = process.argv[1];
+if (invokedPath !== undefined && import.meta.url === pathToFileURL(path.resolve(invokedPath)).href) {
+  const started = performance.now();
+  packageExtension().then(
+    async (vsix) => {
+      const megabytes = (await stat(vsix)).size / 1024 / 1024;
+      console.log(`${path.relative(process.cwd(), vsix)}: ${megabytes.toFixed(1)} MB, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    },
+    (error: unknown) => {
+      console.error(`package failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
