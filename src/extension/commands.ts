@@ -54,10 +54,12 @@ async function reindex(session: Session): Promise<void> {
 async function showIndexStatus(session: Session): Promise<FolderStatus[] | undefined> {
   if (noFolder(session)) return undefined;
   try {
-    const statuses = await session.client.request('status', {});
+    const statuses = await session.request('status', {});
+    // The state of each folder is in the message itself: some hosts (code-server's web dialog) do not show the detail.
+    const message = `CodeIntent index: ${statuses.map(({ root, state }) => `${session.folderName(root)} ${stateText(state)}`).join('; ')}`;
     const detail = statuses.map((status) => describeStatus(session, status)).join('\n\n');
     const actions: Record<string, () => unknown> = { Reindex: () => reindex(session), 'Show Log': () => session.log.show() };
-    void vscode.window.showInformationMessage('CodeIntent index', { modal: true, detail }, ...Object.keys(actions)).then((choice) => choice && actions[choice]?.());
+    void vscode.window.showInformationMessage(message, { modal: true, detail }, ...Object.keys(actions)).then((choice) => choice && actions[choice]?.());
     return statuses;
   } catch (error) {
     reportError(session.log, 'reading the index status', error);
@@ -104,7 +106,7 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
         token.onCancellationRequested(() => controller.abort());
         const onProgress = ({ phase, done, total }: { phase: TunePhase; done: number; total: number }) =>
           progress.report({ message: `${TUNE_PHASES[phase]}${total > 0 ? ` ${done}/${total}` : ''}` });
-        return session.track(session.client.request('tune', { root: folder.uri.fsPath }, { signal: controller.signal, onProgress }));
+        return session.track(session.request('tune', { root: folder.uri.fsPath }, { signal: controller.signal, onProgress }));
       },
     );
     session.log.info(`tune ${folder.uri.fsPath}\n${tuneText(report)}`);
@@ -123,7 +125,7 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
 async function clearIndex(session: Session): Promise<void> {
   if (noFolder(session)) return;
   try {
-    await session.track(session.client.request('clear', {}));
+    await session.track(session.request('clear', {}));
     void vscode.window
       .showInformationMessage('CodeIntent: the index was deleted. It is rebuilt when you reindex or reopen the workspace.', 'Reindex')
       .then((choice) => choice && reindex(session));

@@ -5,10 +5,10 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageId } from '../core/types.js';
 import { folderConfig, readSettings, type Settings } from './config.js';
-import { IndexClient } from './indexClient.js';
+import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from './presentation.js';
-import type { FolderConfig, Hit, IndexState, SearchParams, WorkerAssets } from './protocol.js';
+import type { FolderConfig, Hit, IndexState, Requests, RequestType, SearchParams, WorkerAssets } from './protocol.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
 export const API_KEY_SECRET = 'codeintent.llm.apiKey';
@@ -29,7 +29,7 @@ export interface SearchOptions {
 export class Session implements vscode.Disposable {
   /** Window-level settings (folder-level ones are read per folder by `folderConfig`). */
   settings: Settings = readSettings();
-  readonly client: IndexClient;
+  private readonly client: IndexClient;
   private readonly states = new Map<string, IndexState>();
   private readonly stateEmitter = new vscode.EventEmitter<StateChange>();
   readonly onDidChangeState = this.stateEmitter.event;
@@ -70,12 +70,30 @@ export class Session implements vscode.Disposable {
   async start(): Promise<void> {
     if (this.folders().length === 0) return;
     await this.configure();
-    const fresh = (await this.client.request('status', {})).filter((status) => !status.index);
+    const fresh = (await this.request('status', {})).filter((status) => !status.index);
     await this.index(fresh.length > 0 ? { title: 'CodeIntent: indexing the workspace for the first time' } : {});
   }
 
+  /**
+   * The configuration on its way to the worker (reading the API key takes a round trip in a remote
+   * host): requests wait for it, or a command run right after start-up would find no folders.
+   */
+  private configuring: Promise<unknown> = Promise.resolve();
+
   /** Sends the settings to the worker; a SettingsError (every folder's state too) when one cannot work. */
-  async configure(): Promise<void> {
+  configure(): Promise<void> {
+    const work = this.sendConfiguration();
+    this.configuring = work.catch(() => undefined);
+    return work;
+  }
+
+  /** A request to the worker, once the configuration sent before it has arrived. */
+  async request<K extends RequestType>(type: K, params: Requests[K]['params'], options: RequestOptions = {}): Promise<Requests[K]['result']> {
+    await this.configuring;
+    return this.client.request(type, params, options);
+  }
+
+  private async sendConfiguration(): Promise<void> {
     this.settings = readSettings();
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
     let configs: FolderConfig[];
@@ -103,7 +121,7 @@ export class Session implements vscode.Disposable {
   /** Brings the indexes up to date; `title` shows a cancellable notification while it runs. */
   index({ title, roots }: { title?: string; roots?: string[] }): Promise<void> {
     const run = async (signal?: AbortSignal) => {
-      await this.client.request('index', roots ? { roots } : {}, signal ? { signal } : {});
+      await this.request('index', roots ? { roots } : {}, signal ? { signal } : {});
     };
     if (!title) return this.track(run());
     const notified = vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
@@ -124,7 +142,7 @@ export class Session implements vscode.Disposable {
 
   async fileChanged(paths: string[]): Promise<void> {
     try {
-      await this.client.request('fileChanged', { paths });
+      await this.request('fileChanged', { paths });
     } catch (error) {
       // The status bar shows the failed state; a toast for every save would be noise.
       this.log.error(`updating the index after a file change failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -133,7 +151,7 @@ export class Session implements vscode.Disposable {
 
   search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<Hit[]> {
     const params: SearchParams = { query, top: top ?? this.settings.maxResults, ...(language ? { language } : {}), ...this.scope(folder ?? '') };
-    return this.client.request('search', params, signal ? { signal } : {});
+    return this.request('search', params, signal ? { signal } : {});
   }
 
   track<T>(promise: Promise<T>): Promise<T> {

@@ -25,6 +25,20 @@ function workspaceFolder(): vscode.WorkspaceFolder {
   return folder;
 }
 
+/**
+ * Polls until `check` holds (the watcher hears of a file change some time after it happened; idle()
+ * covers what it has already heard of), or fails after `timeoutMs`.
+ */
+async function eventually(api: CodeIntentApi, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await api.idle();
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** The workspace-relative paths of the top hits for `query`. */
 async function topPaths(api: CodeIntentApi, query: string, top = 3): Promise<string[]> {
   return (await api.search(query, { top })).map((hit) => hit.path);
@@ -84,12 +98,11 @@ suite('the extension in a real VS Code', () => {
     assert.ok(!(await topPaths(api, query, 1)).includes('src/invoice.ts'));
     await writeFile(file, 'export function invoiceTotalWithTax(subtotal: number, taxRate: number): number {\n  return subtotal * (1 + taxRate);\n}\n');
     try {
-      await api.idle();
-      assert.deepEqual(await topPaths(api, query, 1), ['src/invoice.ts']);
+      await eventually(api, async () => (await topPaths(api, query, 1))[0] === 'src/invoice.ts');
     } finally {
       await rm(file, { force: true });
-      await api.idle();
     }
+    await eventually(api, async () => !(await topPaths(api, query)).includes('src/invoice.ts'));
   });
 
   test('an exclude setting takes effect without a reload', async () => {

@@ -7,6 +7,7 @@ import type { OpenAIEmbedderOptions } from './openai.js';
 import type { StaticEmbedderOptions } from './static.js';
 import type { TransformersEmbedderOptions } from './transformers.js';
 import type { UseLiteEmbedderOptions } from './use.js';
+import { UserError } from '../errors.js';
 import { describe } from './util.js';
 
 export type EmbedderSpec =
@@ -20,14 +21,32 @@ export type EmbedderKind = EmbedderSpec['kind'];
 /** Placeholder bearer token for OpenAI-compatible servers that want none (the client insists on one). */
 export const NO_API_KEY = 'no-key';
 
+/**
+ * Runs `create` for a backend whose runtime is an optional package; a build without it (the VS Code
+ * extension ships our default model only) gets a message that says so instead of "Cannot find module".
+ */
+async function withOptionalRuntime(packageName: string, what: string, create: () => Promise<Embedder>): Promise<Embedder> {
+  try {
+    return await create();
+  } catch (error) {
+    const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+    if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String(error).includes(packageName)) {
+      throw new UserError(`${what} needs ${packageName}, which this build of CodeIntent does not include (the VS Code extension ships the default model only): use the model 'default', or the codeintent CLI`);
+    }
+    throw error;
+  }
+}
+
 /** Creates the embedder a spec names. `signal` can abort a slow start (the OpenAI dimension probe). */
 export async function createEmbedder(spec: EmbedderSpec, signal?: AbortSignal): Promise<Embedder> {
   signal?.throwIfAborted();
   switch (spec.kind) {
     case 'transformers': {
       const { kind: _kind, ...options } = spec;
-      const { createTransformersEmbedder } = await import('./transformers.js');
-      return createTransformersEmbedder(options);
+      return withOptionalRuntime('@huggingface/transformers', `The model folder ${options.modelPath}`, async () => {
+        const { createTransformersEmbedder } = await import('./transformers.js');
+        return createTransformersEmbedder(options);
+      });
     }
     case 'openai': {
       const { kind: _kind, apiKey, ...rest } = spec;
@@ -36,8 +55,10 @@ export async function createEmbedder(spec: EmbedderSpec, signal?: AbortSignal): 
     }
     case 'use-lite': {
       const { kind: _kind, ...options } = spec;
-      const { createUseLiteEmbedder } = await import('./use.js');
-      return createUseLiteEmbedder(options);
+      return withOptionalRuntime('@energetic-ai', "The model 'use-lite'", async () => {
+        const { createUseLiteEmbedder } = await import('./use.js');
+        return createUseLiteEmbedder(options);
+      });
     }
     case 'static': {
       const { kind: _kind, ...options } = spec;

@@ -1,0 +1,117 @@
+// The extension as a user gets it: the VSIX installed into code-server (without the test driver,
+// so notifications and dialogs show), driven like a user in headless Chromium — the sidebar, the
+// command palette's search, the index status. Screenshots of each theme go to .cache/screenshots/.
+// Run by scripts/e2e/run.ts, after the VSIX is built.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { folderUrl, launchChromium, openWorkbench, runFromPalette } from '../../scripts/e2e/browser.js';
+import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from '../../scripts/e2e/code-server.js';
+import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
+import { vsixPath } from '../../scripts/package.js';
+
+/** Theme name → the class the workbench then carries. */
+const THEMES = [
+  { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs' },
+  { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark' },
+] as const;
+
+const QUERY = 'retry an operation, waiting longer after each failure';
+/** Where the answer is: src/retry.ts, `retryWithBackoff`, on line 2. */
+const ANSWER = { file: 'retry.ts', symbol: 'retryWithBackoff', line: 2 };
+
+let dir = '';
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'codeintent-ui-'));
+  await installVsix(await vsixPath(), dir);
+  server = await startCodeServer({ dir, smokeTestDriver: false, env: { CODEINTENT_CACHE_DIR: path.join(dir, 'cache') } });
+  browser = await launchChromium(path.join(dir, 'browser'));
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+}, { timeout: 180_000 });
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A page with the fixture workspace open in `theme`, for the duration of `work`; a screenshot when it fails. */
+async function withWorkbench(theme: (typeof THEMES)[number], name: string, work: (page: Page) => Promise<void>): Promise<void> {
+  assert.ok(server && browser);
+  // Read when the page loads: each page starts in its theme.
+  await writeUserSettings(dir, { 'workbench.colorTheme': theme.colorTheme });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await openWorkbench(page, folderUrl(server.url, FIXTURE_WORKSPACE));
+    await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: 30_000 });
+    await page.locator('.explorer-folders-view').getByText('src', { exact: true }).waitFor({ timeout: 30_000 });
+    await work(page);
+  } catch (error) {
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}-${theme.name}-failed.png`) });
+    throw error;
+  } finally {
+    await page.close();
+  }
+}
+
+/** The editor shows the answer's file with the cursor on its line. */
+async function expectAnswerOpen(page: Page): Promise<void> {
+  await page.locator('.tabs-container .tab.active', { hasText: ANSWER.file }).waitFor({ timeout: 30_000 });
+  await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${ANSWER.line},`) }).waitFor({ timeout: 10_000 });
+}
+
+for (const theme of THEMES) {
+  test(`the sidebar finds the function by intent and Enter opens it at its line (${theme.name} theme)`, { timeout: 180_000 }, async () => {
+    await withWorkbench(theme, 'sidebar', async (page) => {
+      await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      const query = view.locator('#query');
+      await query.waitFor({ timeout: 30_000 });
+      await query.fill(QUERY);
+      // The first index runs in the background after start-up: the first hit appears once it is done.
+      await view.locator('.hit .name').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `sidebar-${theme.name}.png`) });
+      await query.press('Enter');
+      await expectAnswerOpen(page);
+    });
+  });
+}
+
+test('"CodeIntent: Search by Intent" shows results as you type and opens the chosen one', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[1], 'palette-search', async (page) => {
+    await runFromPalette(page, 'CodeIntent: Search by Intent');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(QUERY);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: ANSWER.symbol }).first();
+    await row.waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'palette-search-dark.png') });
+    // The answer must be the first row: Enter picks the first.
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 5_000 });
+    await input.press('Enter');
+    await expectAnswerOpen(page);
+  });
+});
+
+test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[0], 'status', async (page) => {
+    // Right after start-up the index may still be catching up: ask again until it is up to date.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      await runFromPalette(page, 'CodeIntent: Show Index Status');
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'CodeIntent index:' });
+      await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+      if ((await dialog.textContent())?.includes('e2e-workspace up to date')) break;
+      assert.ok(Date.now() < deadline, `still not up to date: ${await dialog.textContent()}`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'status-light.png') });
+  });
+});
