@@ -33,7 +33,7 @@ export async function bundleForExtensionHost(entries: Record<string, string>, ou
     // bundle lacks; its CommonJS build uses __dirname, i.e. the bundle's folder.
     alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
     // The core's import.meta.url defaults (packageRoot(), the installed grammars) are never reached
-    // in a bundle: the extension passes its own files (extensionFiles in src/extension/main.ts).
+    // in a bundle: the extension passes its own files (WorkspaceOptions.assets, from src/extension/main.ts).
     logOverride: { 'empty-import-meta': 'silent' },
     sourcemap: 'linked',
     logLevel: 'warning',
