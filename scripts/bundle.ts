@@ -32,7 +32,7 @@ export async function bundleForExtensionHost(entries: Record<string, string>, ou
     // The ESM build of web-tree-sitter finds its files through import.meta.url, which a CommonJS
     // bundle lacks; its CommonJS build uses __dirname, i.e. the bundle's folder.
     alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
-    // The core's import.meta.url defaults (packageRoot(), the installed grammars) are never reached
+    // The core's import.meta.url defaults (PACKAGE_ROOT, the installed grammars) are never reached
     // in a bundle: the extension passes its own files (WorkspaceOptions.assets, from src/extension/main.ts).
     logOverride: { 'empty-import-meta': 'silent' },
     sourcemap: 'linked',
