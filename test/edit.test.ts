@@ -149,6 +149,17 @@ describe('codeintent edit', () => {
     assert.match(await checkout(root), /logger\.info\('initStripe: start'\)/);
   });
 
+  test('--apply writes nothing when the file changed while the edit was being proposed', async () => {
+    const { root } = await project(async (request) => {
+      await writeFile(path.join(root, CHECKOUT_PATH), `// edited meanwhile\n${CHECKOUT}`);
+      return good(request);
+    });
+    const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /src\/components\/Checkout\.tsx changed since the edit was proposed; nothing was applied/);
+    assert.equal(await checkout(root), `// edited meanwhile\n${CHECKOUT}`);
+  });
+
   test('malformed output: one retry that says what was wrong, then exit 1 and no file touched', async () => {
     const { root, from } = await project(() => ({ content: 'Sure! Add a console.log call at the top of initStripe.' }));
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);

@@ -27,10 +27,11 @@ Search options:
                        with --queries, one array per line
   --queries FILE       run each line of FILE as a query
 
-Edit options (--root, --top (default 3), --json as for search):
+Edit options (--root and --top (default 3) as for search):
   INSTRUCTION          add-logging, add-error-handling, explain, or your own words
   --query QUERY        the code to edit, as you would search for it
   --apply              write the proposed changes (each file re-checked as unchanged first)
+  --json               one JSON object: {proposals, failures, usage} (docs/llm.md)
   --model M            for edit: the LLM model's name (default: $CODEINTENT_LLM_MODEL); the endpoint
                        is $OPENAI_BASE_URL with $OPENAI_API_KEY
   --embedding-model M  for edit: the embedding model of the search (what --model is elsewhere)
