@@ -14,7 +14,6 @@ export interface LineEdit {
 }
 
 export interface CheckedAnswer {
-  edits: LineEdit[];
   explanation: string;
   /** The file with the edits applied (the original when there are none). */
   newText: string;
@@ -73,7 +72,7 @@ function checkPlacement(edits: readonly LineEdit[], context: EditContext, lineCo
 }
 
 /** `text` with the edits applied, bottom first so that earlier line numbers stay valid. */
-export function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
+function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = fileLines(text);
   for (const edit of [...edits].sort((a, b) => b.startLine - a.startLine)) {
@@ -88,7 +87,7 @@ export async function checkAnswer(answer: string, context: EditContext, allowEmp
   const original = context.target.text;
   if (edits.length === 0) {
     if (!allowEmpty) throw new AnswerProblem('it has no edits; make the change the instruction asks for');
-    return { edits, explanation, newText: original };
+    return { explanation, newText: original };
   }
   checkPlacement(edits, context, fileLines(original).length);
   const newText = applyLineEdits(original, edits);
@@ -98,5 +97,5 @@ export async function checkAnswer(answer: string, context: EditContext, allowEmp
   if (before !== undefined && after !== undefined && after > before) {
     throw new AnswerProblem(`the edited file no longer parses: tree-sitter finds ${after - before} new syntax error${after - before === 1 ? '' : 's'}`);
   }
-  return { edits, explanation, newText };
+  return { explanation, newText };
 }
