@@ -11,6 +11,9 @@ Usage:
   codeintent search "QUERY"          search the index (indexes first when needed)
   codeintent search --queries FILE   one query per line, one model load
   codeintent status [PATH]           what is indexed, with which model, how big, when
+  codeintent edit "INSTRUCTION" --query "QUERY"
+                                     ask an LLM for a minimal edit of the code QUERY finds; prints
+                                     unified diffs, writes them only with --apply (see docs/llm.md)
   codeintent tune [PATH]             train a query adapter on PATH's own documented code; kept
                                      only if it ranks held-out files' code better (then used by
                                      search through --adapter default)
@@ -24,12 +27,21 @@ Search options:
                        with --queries, one array per line
   --queries FILE       run each line of FILE as a query
 
+Edit options (--root and --top (default 3) as for search):
+  INSTRUCTION          add-logging, add-error-handling, explain, or your own words
+  --query QUERY        the code to edit, as you would search for it
+  --apply              write the proposed changes (each file re-checked as unchanged first)
+  --json               one JSON object: {proposals, failures, usage} (docs/llm.md)
+  --model M            for edit: the LLM model's name (default: $CODEINTENT_LLM_MODEL); the endpoint
+                       is $OPENAI_BASE_URL with $OPENAI_API_KEY
+  --embedding-model M  for edit: the embedding model of the search (what --model is elsewhere)
+
 Tune options:
   --json               the report as one JSON object
 
 Common options:
   --db DIR             index folder (default: one per workspace in the user's cache folder)
-  --model M            embedding model: ${MODEL_CHOICES_HELP}
+  --model M            embedding model (for edit, the LLM model: see above): ${MODEL_CHOICES_HELP}
   --exclude GLOB       extra gitignore-style pattern to leave out (repeatable)
   --max-file-size N    skip files larger than N bytes (default: 1048576)
   --no-progress        no progress bar
@@ -47,6 +59,9 @@ const options = {
   adapter: { type: 'string' },
   json: { type: 'boolean' },
   queries: { type: 'string' },
+  query: { type: 'string' },
+  apply: { type: 'boolean' },
+  'embedding-model': { type: 'string' },
   db: { type: 'string' },
   model: { type: 'string' },
   exclude: { type: 'string', multiple: true },
@@ -85,6 +100,18 @@ export type Command =
       adapter: string;
       json: boolean;
       common: CommonOptions;
+    }
+  | {
+      name: 'edit';
+      root: string;
+      instruction: string;
+      query: string;
+      top: number;
+      apply: boolean;
+      json: boolean;
+      /** The LLM model (`--model` of edit); the environment's when absent. */
+      llmModel?: string;
+      common: CommonOptions;
     };
 
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
@@ -107,10 +134,13 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { name: 'help' };
   if (values.version) return { name: 'version' };
   const [name, ...rest] = positionals;
-  if (name === undefined) throw new UsageError('missing command: index, search, status or tune');
+  if (name === undefined) throw new UsageError('missing command: index, search, status, edit or tune');
+  const editOnly = (['query', 'apply', 'embedding-model'] as const).filter((flag) => values[flag] !== undefined);
+  if (name !== 'edit' && editOnly.length > 0) throw new UsageError(`--${editOnly[0]} belongs to edit, not ${name}`);
 
   const common: CommonOptions = {
-    model: values.model ?? 'default',
+    // For edit, --model names the LLM and --embedding-model the search's model.
+    model: (name === 'edit' ? values['embedding-model'] : values.model) ?? 'default',
     exclude: values.exclude ?? [],
     progress: !values['no-progress'],
     verbose: values.verbose ?? false,
@@ -156,7 +186,26 @@ export function parseCommand(argv: readonly string[]): Command {
         common,
       };
     }
+    case 'edit': {
+      const misplaced = (['mode', 'adapter', 'queries'] as const).filter((flag) => values[flag] !== undefined);
+      if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} belongs to search, not edit`);
+      if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'edit needs an INSTRUCTION (in quotes), e.g. codeintent edit add-logging --query "init stripe"' : `edit takes one INSTRUCTION; put it in quotes (got ${rest.length} words)`);
+      const instruction = rest[0] ?? '';
+      if (instruction.trim() === '') throw new UsageError('the INSTRUCTION is empty: say what to change, or use add-logging, add-error-handling or explain');
+      if (values.query === undefined || values.query.trim() === '') throw new UsageError('edit needs --query "QUERY": the code to edit, as you would search for it');
+      return {
+        name,
+        root: values.root ?? '.',
+        instruction,
+        query: values.query,
+        top: positiveInteger('--top', values.top, 3),
+        apply: values.apply ?? false,
+        json: values.json ?? false,
+        ...(values.model !== undefined ? { llmModel: values.model } : {}),
+        common,
+      };
+    }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)}: use index, search, status or tune`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)}: use index, search, status, edit or tune`);
   }
 }

@@ -9,6 +9,7 @@ import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
 import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
+import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar } from './progress.js';
 import { hitsJson, hitsText, statusText, summaryText, tuneText } from './report.js';
@@ -121,6 +122,16 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
 }
 
 
+/** Searches see the folder as it is now; a busy index is searched as it stands. */
+async function refreshBeforeSearch(workspace: Workspace, common: CommonOptions, signal: AbortSignal): Promise<void> {
+  try {
+    await runIndex(workspace, common, signal, false);
+  } catch (error) {
+    if (!(error instanceof IndexBusyError)) throw error;
+    warn(`${error.message}; searching the index as it is`);
+  }
+}
+
 async function readQueries(file: string): Promise<string[]> {
   let text: string;
   try {
@@ -175,16 +186,22 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       }
       return;
     }
+    case 'edit': {
+      const client = llmClient(command, process.env);
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common));
+      try {
+        await refreshBeforeSearch(workspace, command.common, signal);
+        await runEdit(workspace, command, client, signal, warn);
+      } finally {
+        await workspace.close();
+      }
+      return;
+    }
     case 'search': {
       const queries = command.queries.kind === 'one' ? [command.queries.query] : await readQueries(command.queries.file);
       const workspace = await Workspace.open(workspaceOptions(command.root, command.common, command.adapter));
       try {
-        try {
-          await runIndex(workspace, command.common, signal, false);
-        } catch (error) {
-          if (!(error instanceof IndexBusyError)) throw error;
-          warn(`${error.message}; searching the index as it is`);
-        }
+        await refreshBeforeSearch(workspace, command.common, signal);
         for (const query of queries) {
           const hits: SearchHit[] = query.trim() === '' ? [] : await workspace.search(query, { mode: command.mode, top: command.top, signal });
           if (command.json) write(`${hitsJson(hits)}\n`);

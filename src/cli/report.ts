@@ -1,5 +1,6 @@
 // What the CLI prints on stdout: results, summaries and status; nothing else goes there.
 
+import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { RetrievalMetrics } from '../core/train/adapter.js';
 import type { TuneReport } from '../core/tune.js';
@@ -104,4 +105,25 @@ export function tuneText(r: TuneReport): string {
   const s = r.seconds;
   lines.push(`Time:      ${s.total.toFixed(1)} s (index ${s.index.toFixed(1)}, read ${s.chunk.toFixed(1)}, embed ${s.embed.toFixed(1)}, train ${s.train.toFixed(1)}, evaluate ${s.evaluate.toFixed(1)})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Each proposal as a unified diff, its explanation above it as `#` lines (which patch skips). */
+export function editText(outcome: EditOutcome): string {
+  return outcome.proposals
+    .map((p) => {
+      const note = [`# ${p.path}: ${p.explanation || 'no explanation given'}`];
+      if (p.diff !== '') note.push(`# logging with ${p.logger.name} (${p.logger.source})`);
+      if (p.masked > 0) note.push(`# ${p.masked} secret${p.masked === 1 ? '' : 's'} masked before sending`);
+      return `${note.join('\n')}\n${p.diff}`;
+    })
+    .join('\n');
+}
+
+/** {proposals: [{path, ranges, diff, newText, explanation, logger, attempts}], failures: [{path, reason}], usage}. */
+export function editJson(outcome: EditOutcome): string {
+  return JSON.stringify({
+    proposals: outcome.proposals.map(({ path, ranges, diff, newText, explanation, logger, attempts }) => ({ path, ranges, diff, newText, explanation, logger, attempts })),
+    failures: outcome.failures,
+    usage: outcome.usage,
+  });
 }

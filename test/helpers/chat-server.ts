@@ -2,8 +2,9 @@
 // (`POST /v1/chat/completions`), scripted per request by a handler. It records every request
 // (headers and body) so tests can check what left the client.
 //
-// Run directly, it answers every request with plausible intent queries made from the words of
-// the code it receives (for end-to-end runs of scripts/synthetic-queries.js):
+// Run directly, it answers edit prompts (`codeintent edit`) with a correct logging edit, and any
+// other request with plausible intent queries made from the words of the code it receives (for
+// end-to-end runs of scripts/synthetic-queries.js):
 //   node out/test/helpers/chat-server.js [--port N]     → prints OPENAI_BASE_URL=http://127.0.0.1:N/v1
 
 import { createServer } from 'node:http';
@@ -177,9 +178,39 @@ export function plausibleReply(request: RecordedRequest): ChatReply {
   return { content: JSON.stringify({ queries }) };
 }
 
+/**
+ * The edit a careful model would make for "add logging" to a `codeintent edit` prompt: a
+ * `LOGGER.info('SYMBOL: start')` line at the top of the first range's body, and the import the
+ * prompt says the file lacks, in the edit format of src/core/edit/prompt.ts.
+ */
+export function loggingEdit(request: RecordedRequest): { edits: { startLine: number; endLine: number; replacement: string }[]; explanation: string } {
+  const user = firstUserMessage(request);
+  const logger = /Logging in this codebase: call ([\w$.]+)/.exec(user)?.[1] ?? 'console';
+  const importLine = /add this import to the import block: (.+)/.exec(user)?.[1];
+  const importEnd = Number(/the import block is lines 1-(\d+)/.exec(user)?.[1] ?? '0');
+  const range = /Range 1: lines (\d+)-(\d+)(?: \(([^)]*)\))?\n([\s\S]*?)(?:\n\n|$)/.exec(user);
+  const symbol = range?.[3] ?? 'code';
+  const lines = (range?.[4] ?? '').split('\n').map((l) => /^\s*(\d+)\| (.*)$/.exec(l)).filter((m) => m !== null);
+  const opening = lines.findIndex((m) => /[{:]\s*$/.test(m[2] ?? ''));
+  const at = lines[opening];
+  const next = lines[opening + 1];
+  if (at === undefined) return { edits: [], explanation: 'found no body to log in' };
+  const indent = /^\s*/.exec(next?.[2] ?? '')?.[0] || `${/^\s*/.exec(at[2] ?? '')?.[0] ?? ''}  `;
+  const line = Number(at[1]);
+  const edits = [{ startLine: line + 1, endLine: line, replacement: `${indent}${logger}.info('${symbol}: start');` }];
+  if (importLine !== undefined) edits.unshift({ startLine: importEnd + 1, endLine: importEnd, replacement: importLine });
+  return { edits, explanation: `Logs when ${symbol} starts, with ${logger}.` };
+}
+
+/** What the directly-run server answers: edits for edit prompts, intent queries otherwise. */
+export function demoReply(request: RecordedRequest): ChatReply {
+  const system = messagesOf(request).find((m) => m.role === 'system')?.content ?? '';
+  return system.startsWith('You edit source code') ? { content: JSON.stringify(loggingEdit(request)) } : plausibleReply(request);
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
-  const server = await startChatServer(plausibleReply, Number(values.port));
+  const server = await startChatServer(demoReply, Number(values.port));
   process.stdout.write(`OPENAI_BASE_URL=${server.baseURL}\n`);
   const stop = (): void => {
     process.stderr.write(`chat-server: answered ${server.requests.length} requests\n`);

@@ -18,13 +18,15 @@ export interface RunOptions {
   /** CODEINTENT_CACHE_DIR for the child: tests never touch the user's cache. */
   cacheDir: string;
   onStart?: (child: ReturnType<typeof spawn>) => void;
+  /** More environment variables for the child ('' unsets one as far as codeintent is concerned). */
+  env?: NodeJS.ProcessEnv;
 }
 
-export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart }: RunOptions): Promise<Run> {
+export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart, env }: RunOptions): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { ...process.env, CODEINTENT_CACHE_DIR: cacheDir },
+      env: { ...process.env, ...env, CODEINTENT_CACHE_DIR: cacheDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,7 +6,7 @@ import type { Chunk, ChunkKind, LanguageId } from '../types.js';
 import { extractDefinitions, unexplainedErrorChars, type Definition, type Extraction } from './definitions.js';
 import { cleanComment, cleanDocstring, leadingComment } from './docs.js';
 import { initRuntime, Parsers } from './grammar.js';
-import { commentStyle, languageForPath, looksLikeCpp, type CodeLanguage } from './languages.js';
+import { commentStyle, grammarFor, languageForPath, type CodeLanguage } from './languages.js';
 import { evenPieces, LineIndex, windowRanges } from './lines.js';
 
 export interface ChunkerOptions {
@@ -80,7 +80,7 @@ class TreeSitterChunker implements Chunker {
     const language = languageForPath(path);
     if (language === undefined) return this.windows(path, 'text', lines);
     // A header written in C++ parses with the C++ grammar and is labelled as such.
-    const grammar: CodeLanguage = language === 'c' && path.toLowerCase().endsWith('.h') && looksLikeCpp(text) ? 'cpp' : language;
+    const grammar = grammarFor(language, path, text);
     const parsed = await this.parse(path, grammar, text, lines);
     if (typeof parsed === 'string') {
       if (parsed !== '') this.settings.log(`${path}: ${parsed}; chunked as line windows`);

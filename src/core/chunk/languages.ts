@@ -85,3 +85,8 @@ export const commentStyle: Readonly<Record<CodeLanguage, CommentStyle>> = {
 export function looksLikeCpp(text: string): boolean {
   return /^[ \t]*(?:class\s+\w+[^;{]*\{|namespace\s+[\w:]*\s*\{|template\s*<|(?:public|private|protected)\s*:)/m.test(text);
 }
+
+/** The grammar to parse a file of `language` with: a `.h` header that looks like C++ is parsed as C++. */
+export function grammarFor(language: CodeLanguage, path: string, text: string): CodeLanguage {
+  return language === 'c' && path.toLowerCase().endsWith('.h') && looksLikeCpp(text) ? 'cpp' : language;
+}

@@ -1,0 +1,71 @@
+// `codeintent edit`: the LLM endpoint from the environment, proposals from the core, diffs on
+// stdout, token usage on stderr, and files written only with --apply, each re-checked first.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
+import { UserError } from '../core/errors.js';
+import { createChatClient, type ChatClient } from '../core/llm/client.js';
+import type { Workspace } from '../core/workspace.js';
+import type { Command } from './args.js';
+import { editJson, editText } from './report.js';
+
+type EditCommand = Extract<Command, { name: 'edit' }>;
+
+const DOCS = 'see docs/llm.md';
+
+function timeoutMs(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env['CODEINTENT_LLM_TIMEOUT_MS'];
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1) throw new UserError(`CODEINTENT_LLM_TIMEOUT_MS must be a whole number of milliseconds, not ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** The chat client the environment configures; a UserError (before any indexing) when it does not. */
+export function llmClient(command: EditCommand, env: NodeJS.ProcessEnv): ChatClient {
+  const baseURL = env['OPENAI_BASE_URL'] || undefined;
+  const apiKey = env['OPENAI_API_KEY'] || undefined;
+  if (baseURL === undefined && apiKey === undefined) {
+    throw new UserError(`no LLM endpoint is configured: set OPENAI_BASE_URL (and OPENAI_API_KEY if it needs one), ${DOCS}; search works without one`);
+  }
+  const model = command.llmModel ?? (env['CODEINTENT_LLM_MODEL'] || undefined);
+  if (model === undefined || model.trim() === '') throw new UserError(`no LLM model is configured: pass --model NAME or set CODEINTENT_LLM_MODEL, ${DOCS}`);
+  const timeout = timeoutMs(env);
+  try {
+    return createChatClient({
+      model,
+      ...(baseURL !== undefined ? { baseURL } : {}),
+      // Local servers (Ollama, LM Studio) take any key; the package insists on one.
+      apiKey: apiKey ?? 'no-key',
+      ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+    });
+  } catch (error) {
+    throw new UserError(`the LLM endpoint settings are not usable: ${(error as Error).message}`);
+  }
+}
+
+/** Writes every proposal, or none: a file that changed since its proposal stops the lot. */
+async function applyProposals(root: string, outcome: EditOutcome): Promise<string[]> {
+  const changes = outcome.proposals.filter((p) => p.newText !== p.originalText);
+  for (const proposal of changes) {
+    const current = await readFile(path.join(root, proposal.path), 'utf8');
+    if (current !== proposal.originalText) throw new UserError(`${proposal.path} changed since the edit was proposed; nothing was applied: run the command again`);
+  }
+  for (const proposal of changes) await writeFile(path.join(root, proposal.path), proposal.newText);
+  return changes.map((p) => p.path);
+}
+
+export async function runEdit(workspace: Workspace, command: EditCommand, client: ChatClient, signal: AbortSignal, warn: (text: string) => void): Promise<void> {
+  const outcome = await proposeEdits({ workspace, client, instruction: command.instruction, query: command.query, top: command.top, signal });
+  process.stdout.write(command.json ? `${editJson(outcome)}\n` : editText(outcome));
+  const stats = client.stats();
+  warn(`LLM ${client.model} at ${client.host}: ${stats.calls} answers, ${outcome.usage.promptTokens} prompt + ${outcome.usage.completionTokens} completion tokens`);
+  for (const failure of outcome.failures) warn(`${failure.path}: ${failure.reason}`);
+  if (outcome.failures.length > 0) {
+    throw new UserError(`${outcome.failures.length} of ${outcome.failures.length + outcome.proposals.length} places could not be edited; no file was changed`);
+  }
+  if (!command.apply) return;
+  const written = await applyProposals(workspace.root, outcome);
+  warn(written.length === 0 ? 'nothing to apply' : `applied: ${written.join(', ')}`);
+}

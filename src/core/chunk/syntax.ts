@@ -1,0 +1,33 @@
+// How broken a file's syntax is, as tree-sitter sees it: the count of ERROR and MISSING nodes.
+// Used to refuse an edit that breaks code which parsed before (or breaks it further).
+
+import { Parser, type Node } from 'web-tree-sitter';
+import { initRuntime, loadLanguage } from './grammar.js';
+import { grammarFor, languageForPath } from './languages.js';
+
+function problems(node: Node): number {
+  if (node.isError || node.isMissing) return 1;
+  if (!node.hasError) return 0;
+  return node.children.reduce((sum, child) => sum + problems(child), 0);
+}
+
+/** ERROR and MISSING nodes in `text` parsed as `path`'s language; undefined when no grammar covers it. */
+export async function syntaxProblems(path: string, text: string, grammarDir?: string): Promise<number | undefined> {
+  const language = languageForPath(path);
+  if (language === undefined) return undefined;
+  await initRuntime(undefined);
+  const grammar = await loadLanguage(grammarFor(language, path, text), grammarDir);
+  const parser = new Parser();
+  try {
+    parser.setLanguage(grammar);
+    const tree = parser.parse(text);
+    if (tree === null) return undefined;
+    try {
+      return problems(tree.rootNode);
+    } finally {
+      tree.delete();
+    }
+  } finally {
+    parser.delete();
+  }
+}

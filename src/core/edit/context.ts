@@ -1,0 +1,70 @@
+// Context for one target: its code with line numbers, the file's imports, how the codebase logs,
+// and the team's conventions (.codeintent/guidelines.md). Secrets are masked here, before any of
+// it can reach a prompt.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { maskSecrets } from '../llm/mask-secrets.js';
+import { detectLogger, type LoggerInfo } from './detect-logger.js';
+import { fileLines, type EditTarget, type LineRange } from './locate.js';
+
+export const GUIDELINES_FILE = '.codeintent/guidelines.md';
+/** Guidelines beyond this are cut: conventions, not a manual. */
+const MAX_GUIDELINES_CHARS = 4000;
+
+export interface EditContext {
+  target: EditTarget;
+  /** Each range's lines as `  12| code`, secrets masked. */
+  numberedRanges: string[];
+  /** The file's import lines as `   3| import …`, secrets masked; '' when none. */
+  imports: string;
+  /** The import block: lines 1..importEnd may take new imports (0 when the file has none). */
+  importEnd: number;
+  logger: LoggerInfo;
+  guidelines: string;
+  /** Secrets masked in what will be sent. */
+  masked: number;
+}
+
+const IMPORT_LINE = /^\s*(?:import\b|export\s+[^=]*\bfrom\b|(?:const|let|var)\s+[^=]+=\s*require\(|from\s+\S+\s+import\b|using\s|use\s|#include\b|package\s)/;
+
+function numbered(lines: readonly string[], first: number, width: number): string {
+  return lines.map((line, i) => `${String(first + i).padStart(width)}| ${line}`).join('\n');
+}
+
+export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[]): Promise<EditContext> {
+  const lines = fileLines(target.text);
+  const width = String(lines.length).length;
+  let masked = 0;
+  const mask = (text: string): string => {
+    const result = maskSecrets(text);
+    masked += result.masked;
+    return result.text;
+  };
+  const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
+  const importEnd = importLines.at(-1)?.number ?? 0;
+  const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
+  return {
+    target,
+    numberedRanges: target.ranges.map(range),
+    imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
+    importEnd,
+    logger: await maskedLogger(detectLogger(root, target.path, target.text, indexedFiles), mask),
+    guidelines: mask(await readGuidelines(root)),
+    masked,
+  };
+}
+
+async function maskedLogger(detected: Promise<LoggerInfo>, mask: (text: string) => string): Promise<LoggerInfo> {
+  const logger = await detected;
+  return { ...logger, example: mask(logger.example) };
+}
+
+async function readGuidelines(root: string): Promise<string> {
+  try {
+    const text = await readFile(path.join(root, GUIDELINES_FILE), 'utf8');
+    return text.length > MAX_GUIDELINES_CHARS ? `${text.slice(0, MAX_GUIDELINES_CHARS)}\n[…cut]` : text.trim();
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,119 @@
+// The edit flow: locate (search) → context per target → prompt → validate → one retry with the
+// problem → a proposal (a unified diff and the new text) or a reason it could not be done.
+// Nothing is written here: applying is the front end's, after the user has seen the diff.
+
+import { UserError } from '../errors.js';
+import { ChatRequestError, type ChatClient, type ChatMessage, type TokenUsage } from '../llm/client.js';
+import type { Workspace } from '../workspace.js';
+import { gatherContext, type EditContext } from './context.js';
+import type { LoggerInfo } from './detect-logger.js';
+import { locateTargets, type LineRange } from './locate.js';
+import { editMessages, instructionFor, retryMessages } from './prompt.js';
+import { unifiedDiff } from './unified-diff.js';
+import { AnswerProblem, checkAnswer, type CheckedAnswer } from './validate-answer.js';
+
+export interface EditProposal {
+  path: string;
+  ranges: LineRange[];
+  /** The file as it was when the edit was made: apply only while the file still reads so. */
+  originalText: string;
+  newText: string;
+  /** '' for an explanation with no change. */
+  diff: string;
+  explanation: string;
+  logger: LoggerInfo;
+  /** Secrets masked in what was sent for this target. */
+  masked: number;
+  /** Model answers it took (2 after a retry). */
+  attempts: number;
+}
+
+export interface EditFailure {
+  path: string;
+  reason: string;
+}
+
+export interface EditOutcome {
+  proposals: EditProposal[];
+  failures: EditFailure[];
+  usage: TokenUsage;
+}
+
+export interface ProposeOptions {
+  workspace: Workspace;
+  client: ChatClient;
+  instruction: string;
+  query: string;
+  /** Search hits to consider (default 3). */
+  top?: number;
+  signal?: AbortSignal;
+}
+
+const MAX_ANSWER_TOKENS = 2000;
+
+async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: TokenUsage, signal: AbortSignal | undefined): Promise<string> {
+  let result;
+  try {
+    result = await client.complete({ messages, json: true, temperature: 0, maxTokens: MAX_ANSWER_TOKENS, ...(signal ? { signal } : {}) });
+  } catch (error) {
+    // The client has already retried what retrying can fix; the endpoint is unusable for now.
+    if (error instanceof ChatRequestError) throw new UserError(error.message);
+    throw error;
+  }
+  usage.promptTokens += result.usage.promptTokens;
+  usage.completionTokens += result.usage.completionTokens;
+  return result.content;
+}
+
+/** One target: an answer, checked; on a problem, one more answer with the problem explained. */
+async function editTarget(context: EditContext, options: ProposeOptions, usage: TokenUsage): Promise<EditProposal | EditFailure> {
+  const { target } = context;
+  const allowEmpty = instructionFor(options.instruction).action === 'explain';
+  const messages = editMessages(context, options.instruction);
+  let answer = await ask(options.client, messages, usage, options.signal);
+  let checked: CheckedAnswer | undefined;
+  let attempts = 1;
+  try {
+    checked = await checkAnswer(answer, context, allowEmpty);
+  } catch (first) {
+    if (!(first instanceof AnswerProblem)) throw first;
+    answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal);
+    attempts = 2;
+    try {
+      checked = await checkAnswer(answer, context, allowEmpty);
+    } catch (second) {
+      if (!(second instanceof AnswerProblem)) throw second;
+      return { path: target.path, reason: `the model's answer could not be used, twice: ${first.message}; then ${second.message}` };
+    }
+  }
+  return {
+    path: target.path,
+    ranges: target.ranges,
+    originalText: target.text,
+    newText: checked.newText,
+    diff: unifiedDiff(target.path, target.text, checked.newText),
+    explanation: checked.explanation,
+    logger: context.logger,
+    masked: context.masked,
+    attempts,
+  };
+}
+
+export async function proposeEdits(options: ProposeOptions): Promise<EditOutcome> {
+  const { workspace } = options;
+  const located = await locateTargets(workspace, options.query, options.top ?? 3, options.signal);
+  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  const outcome: EditOutcome = { proposals: [], failures: [...located.skipped], usage };
+  if (located.targets.length === 0 && located.skipped.length === 0) {
+    throw new UserError(`nothing matches ${JSON.stringify(options.query)}: try other words, or check that the folder is indexed`);
+  }
+  const indexed = [...(await workspace.store.fileRows()).keys()];
+  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed)));
+  // Concurrent: the client's own limit bounds the requests in flight.
+  const results = await Promise.all(contexts.map((context) => editTarget(context, options, usage)));
+  for (const result of results) {
+    if ('diff' in result) outcome.proposals.push(result);
+    else outcome.failures.push(result);
+  }
+  return outcome;
+}
