@@ -20,6 +20,8 @@ import type { Embedder, Progress, SearchHit } from './types.js';
  * Where the shipped files are, for a host that cannot find them from this module's URL (a CommonJS
  * bundle has no import.meta.url). Each defaults to this package's own.
  */
+export type ParserAssets = Pick<WorkspaceAssets, 'grammarDir' | 'treeSitterWasm'>;
+
 export interface WorkspaceAssets {
   /** The folder holding models/code-static-v2 and adapters/. */
   packageRoot?: string;
@@ -137,6 +139,12 @@ export class Workspace {
       ...(assets?.grammarDir ? { grammarDir: assets.grammarDir } : {}),
       ...(assets?.treeSitterWasm ? { treeSitterWasm: assets.treeSitterWasm } : {}),
     }));
+  }
+
+  /** Where the tree-sitter runtime and grammars come from (for parsing outside the chunker). */
+  get parserAssets(): ParserAssets {
+    const { grammarDir, treeSitterWasm } = this.options.assets ?? {};
+    return { ...(grammarDir ? { grammarDir } : {}), ...(treeSitterWasm ? { treeSitterWasm } : {}) };
   }
 
   /** The adapters shipped with the package (one per model), searched after the workspace's tuned one. */

@@ -5,8 +5,9 @@ import * as vscode from 'vscode';
 import { statusText, tuneText } from '../cli/report.js';
 import { toPosixRelative } from '../core/paths.js';
 import type { TunePhase, TuneReport } from '../core/tune.js';
+import { editHit, findAndEdit, type ProposalDocuments } from './edits.js';
 import { reportError } from './log.js';
-import type { FolderStatus, IndexState } from './protocol.js';
+import type { FolderStatus, Hit, IndexState } from './protocol.js';
 import { searchQuickPick } from './quickPick.js';
 import type { Revealer } from './reveal.js';
 import { API_KEY_SECRET, type Session } from './session.js';
@@ -14,14 +15,16 @@ import { API_KEY_SECRET, type Session } from './session.js';
 export interface Services {
   session: Session;
   revealer: Revealer;
+  proposals: ProposalDocuments;
 }
 
 /** Longest query "Find Code Like This" sends: the start of a long selection says what it is. */
 const MAX_SELECTION_QUERY = 1000;
 
 const COMMANDS: Readonly<Record<string, (services: Services) => unknown>> = {
-  'codeintent.search': ({ session, revealer }) => searchQuickPick(session, revealer),
+  'codeintent.search': (services) => searchQuickPick(services.session, services.revealer, { act: quickAction(services) }),
   'codeintent.reindex': ({ session }) => reindex(session),
+  'codeintent.findAndEdit': ({ session, proposals }) => findAndEdit(session, proposals),
   'codeintent.showIndexStatus': ({ session }) => showIndexStatus(session),
   'codeintent.tune': ({ session }) => tune(session),
   'codeintent.clearIndex': ({ session }) => clearIndex(session),
@@ -134,7 +137,13 @@ async function clearIndex(session: Session): Promise<void> {
   }
 }
 
-function findSimilar({ session, revealer }: Services): Promise<void> | undefined {
+/** A search result's quick action (the button on each result). */
+function quickAction({ session, proposals }: Services): (hit: Hit, query: string) => void {
+  return (hit, query) => void editHit(session, proposals, hit, query);
+}
+
+function findSimilar(services: Services): Promise<void> | undefined {
+  const { session, revealer } = services;
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) {
     void vscode.window.showInformationMessage('CodeIntent: select some code, then run "Find Code Like This".');
@@ -149,7 +158,7 @@ function findSimilar({ session, revealer }: Services): Promise<void> | undefined
     startLine: selection.start.line + 1,
     endLine: selection.end.line + 1,
   };
-  return searchQuickPick(session, revealer, { value: query, title: 'CodeIntent: Find Code Like This', ...(exclude ? { exclude } : {}) });
+  return searchQuickPick(session, revealer, { value: query, title: 'CodeIntent: Find Code Like This', act: quickAction(services), ...(exclude ? { exclude } : {}) });
 }
 
 async function setApiKey(session: Session): Promise<void> {

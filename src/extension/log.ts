@@ -17,7 +17,7 @@ export function write(log: Log, level: LogLevel, message: string): void {
 }
 
 export function isCancellation(error: unknown): boolean {
-  return error instanceof RequestError && error.kind === 'cancelled';
+  return (error instanceof RequestError && error.kind === 'cancelled') || error instanceof vscode.CancellationError;
 }
 
 /**

@@ -3,8 +3,10 @@
 // the API the end-to-end tests drive.
 
 import * as vscode from 'vscode';
+import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import type { LanguageId } from '../core/types.js';
 import { registerCommands } from './commands.js';
+import { applyProposals, propose, PROPOSAL_SCHEME, ProposalDocuments, type ApplyResult } from './edits.js';
 import { changeEffect, readSettings } from './config.js';
 import { createLog, reportError } from './log.js';
 import type { Hit, IndexState, WorkerAssets } from './protocol.js';
@@ -23,6 +25,10 @@ export interface CodeIntentApi {
   readonly onDidChangeIndexState: vscode.Event<StateChange>;
   /** Settles once no settings change, file change or index run is pending (after an edit or a settings update). */
   idle(): Promise<void>;
+  /** What a quick action proposes for `query` (the first folder): nothing is written. */
+  proposeEdits(query: string, instruction: string): Promise<EditOutcome>;
+  /** Applies proposals as the review's "apply" does: one undoable edit, files changed since skipped. */
+  applyProposals(proposals: readonly EditProposal[]): Promise<ApplyResult>;
 }
 
 /** The shipped files as packaging lays them out: models/ and adapters/ at the root, the rest in dist/. */
@@ -37,13 +43,15 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
   try {
     const session = new Session(context, log, shippedAssets(context.extensionUri));
     const revealer = new Revealer();
+    const proposals = new ProposalDocuments();
     const view = new SearchView(session, revealer, context.extensionUri);
     context.subscriptions.push(
       session,
       revealer,
       view,
       vscode.window.registerWebviewViewProvider(SearchView.viewType, view),
-      ...registerCommands({ session, revealer }),
+      ...registerCommands({ session, revealer, proposals }),
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, proposals),
       createStatusBar(session),
       watchFiles(session),
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -64,6 +72,11 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
       indexState: (folder) => session.state(typeof folder === 'string' ? folder : folder.fsPath),
       onDidChangeIndexState: session.onDidChangeState,
       idle: () => session.idle(),
+      proposeEdits: (query, instruction) => propose(session, query, instruction),
+      applyProposals: (list) => {
+        const folder = session.folders()[0];
+        return folder ? applyProposals(folder.uri, list) : Promise.resolve({ applied: [], skipped: list.map((p) => p.path) });
+      },
     };
   } catch (error) {
     // VS Code shows no notification when an extension fails to activate: say it ourselves.

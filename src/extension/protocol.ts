@@ -2,6 +2,7 @@
 // Everything here crosses a worker_threads port, so it is structured-clone data: no functions, no
 // class instances. Neither side imports `vscode`.
 
+import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneProgress, TuneReport } from '../core/tune.js';
 import type { LanguageId, Progress, SearchHit } from '../core/types.js';
@@ -60,6 +61,17 @@ export interface SearchParams {
   pathPrefix?: string;
 }
 
+/** What `propose` needs: the folder, the search, the instruction and the endpoint (the key from SecretStorage). */
+export interface ProposeParams {
+  root: string;
+  query: string;
+  instruction: string;
+  top: number;
+  /** The results to edit (a quick action on search results); absent: the top hits of `query`. */
+  hits?: SearchHit[];
+  llm: { baseURL: string; model: string; apiKey?: string };
+}
+
 /** Each request's parameters and result, by type. */
 export interface Requests {
   /** Opens, replaces or closes folders so the worker holds exactly these. */
@@ -73,6 +85,8 @@ export interface Requests {
   tune: { params: { root: string }; result: TuneReport };
   /** Absolute paths created, changed or deleted; settles once the re-index they caused has. */
   fileChanged: { params: { paths: string[] }; result: void };
+  /** LLM-proposed edits of one folder's hits for `query` (src/core/edit); nothing is written. */
+  propose: { params: ProposeParams; result: EditOutcome };
 }
 
 export type RequestType = keyof Requests;

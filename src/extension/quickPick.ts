@@ -19,7 +19,11 @@ export interface SearchPickOptions {
   title?: string;
   /** Hits overlapping this range are left out ("Find Code Like This" would find its own selection first). */
   exclude?: { root: string; path: string; startLine: number; endLine: number };
+  /** A quick action on a result (its button): add logging, error handling, explain, edit. */
+  act?: (hit: Hit, query: string) => void;
 }
+
+const ACTION_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('sparkle'), tooltip: 'Quick action: add logging, error handling, explain, edit…' };
 
 export function searchQuickPick(session: Session, revealer: Revealer, options: SearchPickOptions = {}): Promise<void> {
   const pick = vscode.window.createQuickPick<HitItem>();
@@ -44,7 +48,7 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
     try {
       const hits = (await session.search(query, { signal: current.signal })).filter((hit) => !overlaps(hit, options.exclude));
       if (current.signal.aborted) return;
-      pick.items = hits.length > 0 ? hits.map((hit) => item(session, hit)) : [emptyItem(session)];
+      pick.items = hits.length > 0 ? hits.map((hit) => ({ ...item(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) })) : [emptyItem(session)];
     } catch (error) {
       if (current.signal.aborted || isCancellation(error)) return;
       const message = error instanceof Error ? error.message : String(error);
@@ -71,6 +75,15 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
         if (!hit) return;
         pick.hide();
         revealer.open(hit).catch((error: unknown) => reportError(session.log, 'opening the result', error));
+      },
+      undefined,
+      disposables,
+    );
+    pick.onDidTriggerItemButton(
+      ({ item: picked }) => {
+        if (!picked.hit || !options.act) return;
+        pick.hide();
+        options.act(picked.hit, pick.value);
       },
       undefined,
       disposables,

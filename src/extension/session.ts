@@ -3,8 +3,9 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageId } from '../core/types.js';
-import { folderConfig, readSettings, type Settings } from './config.js';
+import type { LanguageId, SearchHit } from '../core/types.js';
+import type { EditOutcome } from '../core/edit/propose.js';
+import { folderConfig, readSettings, SettingsError, type Settings } from './config.js';
 import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from './presentation.js';
@@ -12,6 +13,8 @@ import type { FolderConfig, Hit, IndexState, Requests, RequestType, SearchParams
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
 export const API_KEY_SECRET = 'codeintent.llm.apiKey';
+/** Search hits a quick action proposes edits for. */
+const EDIT_TARGETS = 3;
 
 export interface StateChange {
   root: string;
@@ -152,6 +155,17 @@ export class Session implements vscode.Disposable {
   search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<Hit[]> {
     const params: SearchParams = { query, top: top ?? this.settings.maxResults, ...(language ? { language } : {}), ...this.scope(folder ?? '') };
     return this.request('search', params, signal ? { signal } : {});
+  }
+
+  /** LLM-proposed edits of `root`'s hits for `query`; the endpoint from the settings, the key from SecretStorage. */
+  async propose(root: string, query: string, instruction: string, { hits, signal }: { hits?: SearchHit[]; signal?: AbortSignal } = {}): Promise<EditOutcome> {
+    const { baseUrl, model } = this.settings.llm;
+    if (baseUrl === '' || model === '') {
+      throw new SettingsError('Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
+    }
+    const apiKey = await this.context.secrets.get(API_KEY_SECRET);
+    const llm = { baseURL: baseUrl, model, ...(apiKey ? { apiKey } : {}) };
+    return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, ...(hits ? { hits } : {}) }, signal ? { signal } : {});
   }
 
   track<T>(promise: Promise<T>): Promise<T> {

@@ -16,9 +16,12 @@ import type { IndexSummary } from '../core/indexer.js';
 import { IndexBusyError } from '../core/lock.js';
 import { toPosixRelative } from '../core/paths.js';
 import { rank, type Candidates, type SearchOptions } from '../core/search.js';
+import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
+import { NO_API_KEY } from '../core/embed/index.js';
+import { createChatClient } from '../core/llm/client.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
-import type { FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread of the CodeIntent extension');
 const port = parentPort;
@@ -132,6 +135,12 @@ class Folder {
       this.cleared = true;
       this.setState({ kind: 'none' });
     });
+  }
+
+  /** LLM-proposed edits of this folder's hits; reads files, writes nothing. */
+  async propose({ query, instruction, top, hits, llm }: ProposeParams, signal: AbortSignal): Promise<EditOutcome> {
+    const client = createChatClient({ baseURL: llm.baseURL, model: llm.model, apiKey: llm.apiKey ?? NO_API_KEY });
+    return proposeEdits({ workspace: await this.open(), client, instruction, query, top, signal, ...(hits ? { hits } : {}) });
   }
 
   async candidates(query: string, options: Omit<SearchOptions, 'mode'>): Promise<Candidates> {
@@ -303,6 +312,11 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
       const folder = folders.get(request.params.root)?.folder;
       if (!folder) throw new UserError(`${request.params.root} is not an open workspace folder`);
       return folder.tune(signal, (progress) => post({ type: 'progress', id: request.id, progress }));
+    }
+    case 'propose': {
+      const folder = folders.get(request.params.root)?.folder;
+      if (!folder) throw new UserError(`${request.params.root} is not an open workspace folder`);
+      return folder.propose(request.params, signal);
     }
     case 'fileChanged': {
       const { paths } = request.params;

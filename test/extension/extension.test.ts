@@ -3,6 +3,7 @@
 // the file watcher and a settings change. Bundled and run by scripts/e2e/run.ts.
 
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,6 +38,25 @@ async function eventually(api: CodeIntentApi, check: () => Promise<boolean>, tim
     if (Date.now() > deadline) assert.fail(`not within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * The OpenAI-protocol test server (test/helpers/chat-server.ts run directly: it answers edit prompts
+ * with a logging edit), as a child process on 127.0.0.1; resolves with it and its base URL.
+ */
+function startChatServer(): Promise<{ child: ChildProcess; baseURL: string }> {
+  const script = path.join(ourExtension().extensionPath, 'out', 'test', 'helpers', 'chat-server.js');
+  const child = spawn(process.execPath, [script, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (data: Buffer) => {
+      out += data.toString();
+      const url = /OPENAI_BASE_URL=(\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, baseURL: url });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the chat server exited with ${code}`)));
+  });
 }
 
 /** The workspace-relative paths of the top hits for `query`. */
@@ -118,5 +138,47 @@ suite('the extension in a real VS Code', () => {
       await api.idle();
     }
     assert.ok((await topPaths(api, query)).includes('scripts/slugify.py'));
+  });
+
+  test('a quick action proposes a logging edit; applying is one undoable edit, and nothing is saved', async () => {
+    const server = await startChatServer();
+    const settings = vscode.workspace.getConfiguration('codeintent', workspaceFolder().uri);
+    const file = vscode.Uri.joinPath(workspaceFolder().uri, 'src', 'retry.ts');
+    const before = (await vscode.workspace.fs.readFile(file)).toString();
+    try {
+      await settings.update('llm.baseUrl', server.baseURL, vscode.ConfigurationTarget.Workspace);
+      await settings.update('llm.model', 'test-model', vscode.ConfigurationTarget.Workspace);
+      await api.idle();
+      const outcome = await api.proposeEdits('retry an operation, waiting longer after each failure', 'add-logging');
+      // The test server inserts a log line after the first "{" of each hit: inside cart.ts's interface
+      // that does not parse, so the flow refuses it (after one retry) instead of proposing it.
+      for (const failure of outcome.failures) assert.match(failure.reason, /no longer parses/);
+      const proposal = outcome.proposals.find((p) => p.path === 'src/retry.ts');
+      assert.ok(proposal, JSON.stringify(outcome.failures));
+      assert.match(proposal.diff, /^\+\s+console\.info\('retryWithBackoff: start'\);$/m);
+      assert.ok(outcome.usage.promptTokens > 0);
+
+      const document = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(document);
+      assert.deepEqual(await api.applyProposals([proposal]), { applied: ['src/retry.ts'], skipped: [] });
+      assert.equal(document.getText(), proposal.newText);
+      assert.ok(document.isDirty, 'applied to the editor, not saved');
+      assert.equal((await vscode.workspace.fs.readFile(file)).toString(), before, 'the file on disk is untouched');
+
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(document.getText(), before, 'one Undo restores the file');
+
+      // A proposal for a file that has changed since is skipped, not applied over the change.
+      const changed = new vscode.WorkspaceEdit();
+      changed.insert(file, new vscode.Position(0, 0), '// edited meanwhile\n');
+      await vscode.workspace.applyEdit(changed);
+      assert.deepEqual(await api.applyProposals([proposal]), { applied: [], skipped: ['src/retry.ts'] });
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await settings.update('llm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
+      await settings.update('llm.model', undefined, vscode.ConfigurationTarget.Workspace);
+      server.child.kill();
+    }
   });
 });

@@ -11,12 +11,15 @@ function problems(node: Node): number {
   return node.children.reduce((sum, child) => sum + problems(child), 0);
 }
 
-/** ERROR and MISSING nodes in `text` parsed as `path`'s language; undefined when no grammar covers it. */
-export async function syntaxProblems(path: string, text: string, grammarDir?: string): Promise<number | undefined> {
+/**
+ * ERROR and MISSING nodes in `text` parsed as `path`'s language; undefined when no grammar covers it.
+ * `assets`: the tree-sitter runtime and grammars of a bundle (default: the installed packages).
+ */
+export async function syntaxProblems(path: string, text: string, assets: { grammarDir?: string; treeSitterWasm?: string } = {}): Promise<number | undefined> {
   const language = languageForPath(path);
   if (language === undefined) return undefined;
-  await initRuntime(undefined);
-  const grammar = await loadLanguage(grammarFor(language, path, text), grammarDir);
+  await initRuntime(assets.treeSitterWasm);
+  const grammar = await loadLanguage(grammarFor(language, path, text), assets.grammarDir);
   const parser = new Parser();
   try {
     parser.setLanguage(grammar);

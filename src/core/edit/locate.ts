@@ -38,7 +38,11 @@ export function fileLines(text: string): string[] {
 }
 
 export async function locateTargets(workspace: Workspace, query: string, top: number, signal?: AbortSignal): Promise<Located> {
-  const hits = await workspace.search(query, { mode: 'hybrid', top, ...(signal ? { signal } : {}) });
+  return targetsOfHits(workspace.root, await workspace.search(query, { mode: 'hybrid', top, ...(signal ? { signal } : {}) }));
+}
+
+/** The targets of hits a user chose (a search result's quick action), or of a search. */
+export async function targetsOfHits(root: string, hits: readonly SearchHit[]): Promise<Located> {
   const byPath = new Map<string, SearchHit[]>();
   for (const hit of hits) byPath.set(hit.path, [...(byPath.get(hit.path) ?? []), hit]);
   const located: Located = { targets: [], skipped: [] };
@@ -46,7 +50,7 @@ export async function locateTargets(workspace: Workspace, query: string, top: nu
     // Only files the index holds are read: the crawl has already left out .env and secret files.
     let text: string;
     try {
-      text = await readFile(path.join(workspace.root, file), 'utf8');
+      text = await readFile(path.join(root, file), 'utf8');
     } catch (error) {
       located.skipped.push({ path: file, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
       continue;

@@ -7,7 +7,8 @@ import { ChatRequestError, type ChatClient, type ChatMessage, type TokenUsage } 
 import type { Workspace } from '../workspace.js';
 import { gatherContext, type EditContext } from './context.js';
 import type { LoggerInfo } from './detect-logger.js';
-import { locateTargets, type LineRange } from './locate.js';
+import { locateTargets, targetsOfHits, type LineRange } from './locate.js';
+import type { SearchHit } from '../types.js';
 import { editMessages, instructionFor, retryMessages } from './prompt.js';
 import { unifiedDiff } from './unified-diff.js';
 import { AnswerProblem, checkAnswer, type CheckedAnswer } from './validate-answer.js';
@@ -46,6 +47,8 @@ export interface ProposeOptions {
   query: string;
   /** Search hits to consider (default 3). */
   top?: number;
+  /** Edit these hits (a result the user acted on) instead of searching for `query`. */
+  hits?: readonly SearchHit[];
   signal?: AbortSignal;
 }
 
@@ -74,13 +77,13 @@ async function editTarget(context: EditContext, options: ProposeOptions, usage: 
   let checked: CheckedAnswer | undefined;
   let attempts = 1;
   try {
-    checked = await checkAnswer(answer, context, allowEmpty);
+    checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);
   } catch (first) {
     if (!(first instanceof AnswerProblem)) throw first;
     answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal);
     attempts = 2;
     try {
-      checked = await checkAnswer(answer, context, allowEmpty);
+      checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);
     } catch (second) {
       if (!(second instanceof AnswerProblem)) throw second;
       return { path: target.path, reason: `the model's answer could not be used, twice: ${first.message}; then ${second.message}` };
@@ -101,7 +104,7 @@ async function editTarget(context: EditContext, options: ProposeOptions, usage: 
 
 export async function proposeEdits(options: ProposeOptions): Promise<EditOutcome> {
   const { workspace } = options;
-  const located = await locateTargets(workspace, options.query, options.top ?? 3, options.signal);
+  const located = options.hits ? await targetsOfHits(workspace.root, options.hits) : await locateTargets(workspace, options.query, options.top ?? 3, options.signal);
   const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   const outcome: EditOutcome = { proposals: [], failures: [...located.skipped], usage };
   if (located.targets.length === 0 && located.skipped.length === 0) {

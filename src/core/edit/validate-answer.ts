@@ -3,6 +3,7 @@
 // worse than before. Each failure is a message the model gets on its one retry.
 
 import { syntaxProblems } from '../chunk/syntax.js';
+import type { ParserAssets } from '../workspace.js';
 import { SECRET_MASK } from '../llm/mask-secrets.js';
 import type { EditContext } from './context.js';
 import { fileLines } from './locate.js';
@@ -82,7 +83,7 @@ function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
   return lines.length === 0 ? '' : lines.join(eol) + (text.endsWith('\n') ? eol : '');
 }
 
-export async function checkAnswer(answer: string, context: EditContext, allowEmpty: boolean): Promise<CheckedAnswer> {
+export async function checkAnswer(answer: string, context: EditContext, allowEmpty: boolean, parserAssets: ParserAssets): Promise<CheckedAnswer> {
   const { edits, explanation } = parseEdits(parseJson(answer));
   const original = context.target.text;
   if (edits.length === 0) {
@@ -92,8 +93,8 @@ export async function checkAnswer(answer: string, context: EditContext, allowEmp
   checkPlacement(edits, context, fileLines(original).length);
   const newText = applyLineEdits(original, edits);
   if (newText === original) throw new AnswerProblem('its edits change nothing');
-  const before = await syntaxProblems(context.target.path, original);
-  const after = await syntaxProblems(context.target.path, newText);
+  const before = await syntaxProblems(context.target.path, original, parserAssets);
+  const after = await syntaxProblems(context.target.path, newText, parserAssets);
   if (before !== undefined && after !== undefined && after > before) {
     throw new AnswerProblem(`the edited file no longer parses: tree-sitter finds ${after - before} new syntax error${after - before === 1 ? '' : 's'}`);
   }

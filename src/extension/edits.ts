@@ -1,0 +1,157 @@
+// Quick actions: find code by intent and have an LLM change it the way this codebase would. The
+// worker proposes (src/core/edit: search, context, prompt, validation, one retry); here each change
+// opens in the diff editor, the user picks what to apply, and applying is one undoable WorkspaceEdit
+// that skips any file changed since its proposal. Nothing is written without that confirmation.
+
+import * as vscode from 'vscode';
+import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
+import { reportError } from './log.js';
+import type { Hit } from './protocol.js';
+import type { Session } from './session.js';
+
+export const PROPOSAL_SCHEME = 'codeintent-proposal';
+
+/** Each proposal's new text, served read-only to the diff editor. */
+export class ProposalDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private next = 0;
+
+  add(proposal: EditProposal): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${proposal.path}`, query: String(this.next++) });
+    this.texts.set(uri.toString(), proposal.newText);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+const ACTIONS = [
+  { label: '$(output) Add Logging', instruction: 'add-logging' },
+  { label: '$(shield) Add Error Handling', instruction: 'add-error-handling' },
+  { label: '$(comment-discussion) Explain', instruction: 'explain' },
+  { label: '$(edit) Edit with Instruction…', instruction: '' },
+] as const;
+
+export interface ApplyResult {
+  applied: string[];
+  /** Files that changed since their proposal: left as they are. */
+  skipped: string[];
+}
+
+/** Tokens the quick actions used in this window, for the per-action and per-session meter. */
+const sessionTokens = { prompt: 0, completion: 0 };
+
+function folderOf(session: Session): vscode.WorkspaceFolder | undefined {
+  const folders = session.folders();
+  return folders.length === 1 ? folders[0] : undefined;
+}
+
+/** Proposes edits for the hits of `query` in the (only, or chosen) folder, or for the given hits of one folder. */
+export async function propose(session: Session, query: string, instruction: string, { hits, signal }: { hits?: Hit[]; signal?: AbortSignal } = {}): Promise<EditOutcome> {
+  const root = hits?.[0]?.root ?? (folderOf(session) ?? (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Edit code in which folder?' })))?.uri.fsPath;
+  if (!root) throw new vscode.CancellationError();
+  const outcome = await session.propose(root, query, instruction, { ...(hits ? { hits } : {}), ...(signal ? { signal } : {}) });
+  sessionTokens.prompt += outcome.usage.promptTokens;
+  sessionTokens.completion += outcome.usage.completionTokens;
+  return outcome;
+}
+
+/** Applies `root`'s proposals as one undoable edit; a file no longer as it was proposed against is skipped. */
+export async function applyProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: [], skipped: [] };
+  const edit = new vscode.WorkspaceEdit();
+  for (const proposal of proposals) {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, proposal.path));
+    if (document.getText() !== proposal.originalText) {
+      result.skipped.push(proposal.path);
+      continue;
+    }
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), proposal.newText);
+    result.applied.push(proposal.path);
+  }
+  if (result.applied.length > 0 && !(await vscode.workspace.applyEdit(edit))) {
+    throw new Error('VS Code refused the edit');
+  }
+  return result;
+}
+
+function lineCounts(diff: string): string {
+  const lines = diff.split('\n');
+  const added = lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).length;
+  const removed = lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).length;
+  return `+${added} −${removed}`;
+}
+
+/** Opens each change in the diff editor, then lets the user tick what to apply. */
+async function review(session: Session, documents: ProposalDocuments, root: vscode.Uri, outcome: EditOutcome, title: string): Promise<void> {
+  const usage = `${outcome.usage.promptTokens} prompt + ${outcome.usage.completionTokens} completion tokens (this window: ${sessionTokens.prompt} + ${sessionTokens.completion})`;
+  const failures = outcome.failures.map((f) => `${f.path}: ${f.reason}`);
+  for (const failure of failures) session.log.warn(`quick action: ${failure}`);
+  const changes = outcome.proposals.filter((p) => p.diff !== '');
+  const explanations = outcome.proposals.filter((p) => p.diff === '');
+  if (explanations.length > 0) {
+    session.log.info(explanations.map((p) => `${p.path}: ${p.explanation}`).join('\n'));
+    void vscode.window.showInformationMessage(explanations.map((p) => `${p.path}: ${p.explanation}`).join('\n\n'), { modal: true, detail: usage });
+  }
+  if (changes.length === 0) {
+    if (explanations.length === 0) void vscode.window.showWarningMessage(`CodeIntent: no change could be proposed. ${failures.join('; ')} (${usage})`);
+    return;
+  }
+  for (const proposal of changes) {
+    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.joinPath(root, proposal.path), documents.add(proposal), `${proposal.path} ↔ proposed (${title})`, { preview: false });
+  }
+  const items = changes.map((proposal) => ({ label: proposal.path, description: lineCounts(proposal.diff), detail: proposal.explanation, picked: true, proposal }));
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: `CodeIntent: apply the proposed changes? ${usage}`,
+    placeHolder: failures.length > 0 ? `Not proposed: ${failures.join('; ')}` : 'Untick what you do not want; Escape applies nothing',
+    ignoreFocusOut: true,
+  });
+  if (!picked || picked.length === 0) return;
+  const result = await applyProposals(root, picked.map((item) => item.proposal));
+  const skipped = result.skipped.length > 0 ? ` Not applied, changed since the proposal: ${result.skipped.join(', ')}.` : '';
+  void vscode.window.showInformationMessage(`CodeIntent: applied to ${result.applied.join(', ') || 'no file'} (Undo reverts it).${skipped}`);
+}
+
+/** Asks for an action (or an instruction); undefined when the user backs out. */
+async function chooseInstruction(title: string): Promise<{ label: string; instruction: string } | undefined> {
+  const action = await vscode.window.showQuickPick(ACTIONS, { title, placeHolder: 'What to do with it' });
+  if (!action) return undefined;
+  const instruction =
+    action.instruction || (await vscode.window.showInputBox({ title: 'CodeIntent: Edit with Instruction', prompt: 'How should the code change?', placeHolder: 'log the customer id when the charge fails' }));
+  return instruction ? { label: action.label.replace(/^\$\([\w-]+\) /, ''), instruction } : undefined;
+}
+
+/** Proposes (cancellable, with progress), then opens the review. */
+async function runAction(session: Session, documents: ProposalDocuments, query: string, chosen: { label: string; instruction: string }, hits?: Hit[]): Promise<void> {
+  try {
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `CodeIntent: ${chosen.label} — asking the model`, cancellable: true },
+      (_progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return session.track(propose(session, query, chosen.instruction, { ...(hits ? { hits } : {}), signal: controller.signal }));
+      },
+    );
+    const root = hits?.[0]?.root ?? folderOf(session)?.uri.fsPath ?? session.folders()[0]?.uri.fsPath;
+    if (root) await review(session, documents, vscode.Uri.file(root), outcome, chosen.instruction);
+  } catch (error) {
+    reportError(session.log, 'proposing the edit', error);
+  }
+}
+
+/** "CodeIntent: Find and Edit…": a query, an action or instruction, then review and apply. */
+export async function findAndEdit(session: Session, documents: ProposalDocuments): Promise<void> {
+  const query = await vscode.window.showInputBox({ title: 'CodeIntent: Find and Edit (1/2)', prompt: 'What code? Describe what it does', placeHolder: 'where we initialize Stripe in the React app' });
+  if (!query) return;
+  const chosen = await chooseInstruction('CodeIntent: Find and Edit (2/2)');
+  if (chosen) await runAction(session, documents, query, chosen);
+}
+
+/** A quick action on one search result. */
+export async function editHit(session: Session, documents: ProposalDocuments, hit: Hit, query: string): Promise<void> {
+  const chosen = await chooseInstruction(`CodeIntent: ${hit.symbol || hit.path}`);
+  if (chosen) await runAction(session, documents, query, chosen, [hit]);
+}
