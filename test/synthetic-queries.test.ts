@@ -73,6 +73,36 @@ describe('chat client', () => {
     assert.equal(c.host, new URL(server.baseURL).host);
   });
 
+  test('streams: the pieces arrive as they are sent, and the result and usage are those of the whole answer', async () => {
+    server.setHandler(() => ({ content: '{"edits":[],"explanation":"streamed"}', usage: { prompt_tokens: 11, completion_tokens: 5 }, pieces: 5 }));
+    const c = client(server);
+    const from = server.requests.length;
+    const pieces: string[] = [];
+    const r = await c.complete({ messages: [{ role: 'user', content: 'hi' }], onDelta: (text) => pieces.push(text) });
+    assert.deepEqual(r, { content: '{"edits":[],"explanation":"streamed"}', finishReason: 'stop', usage: { promptTokens: 11, completionTokens: 5 } });
+    assert.equal(pieces.length, 5);
+    assert.equal(pieces.join(''), r.content);
+    assert.equal(Reflect.get(server.requests[from]?.body as object, 'stream'), true);
+    assert.deepEqual(c.stats().promptTokens, 11);
+  });
+
+  test('a stream is cancelled mid-answer: the call rejects at once with the abort reason', async () => {
+    server.setHandler(() => ({ content: 'a long answer that never finishes', pieces: 8, stallAfterPieces: 2 }));
+    const c = client(server);
+    const controller = new AbortController();
+    let received = '';
+    const call = c.complete({
+      messages: [{ role: 'user', content: 'hi' }],
+      signal: controller.signal,
+      onDelta: (text) => {
+        received += text;
+        if (received.length >= 8) controller.abort(new Error('user cancelled'));
+      },
+    });
+    await assert.rejects(call, /user cancelled/);
+    assert.ok(received.length > 0 && received.length < 'a long answer that never finishes'.length);
+  });
+
   test('never runs more than `concurrency` requests at once', async () => {
     const fresh = await startChatServer(() => ({ content: 'ok', usage: USAGE, delayMs: 25 }));
     try {

@@ -7,7 +7,7 @@ import { toPosixRelative } from '../core/paths.js';
 import type { TunePhase, TuneReport } from '../core/tune.js';
 import { editHit, findAndEdit, type ProposalDocuments } from './edits.js';
 import { reportError } from './log.js';
-import type { FolderStatus, Hit, IndexState } from './protocol.js';
+import type { FolderStatus, Hit, IndexState, RequestProgress } from './protocol.js';
 import { searchQuickPick } from './quickPick.js';
 import type { Revealer } from './reveal.js';
 import { API_KEY_SECRET, type Session } from './session.js';
@@ -107,8 +107,9 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const onProgress = ({ phase, done, total }: { phase: TunePhase; done: number; total: number }) =>
-          progress.report({ message: `${TUNE_PHASES[phase]}${total > 0 ? ` ${done}/${total}` : ''}` });
+        const onProgress = (report: RequestProgress) => {
+          if (report.phase !== 'answer') progress.report({ message: `${TUNE_PHASES[report.phase]}${report.total > 0 ? ` ${report.done}/${report.total}` : ''}` });
+        };
         return session.track(session.request('tune', { root: folder.uri.fsPath }, { signal: controller.signal, onProgress }));
       },
     );

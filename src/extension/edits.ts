@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import { reportError } from './log.js';
-import type { Hit } from './protocol.js';
+import type { Hit, RequestProgress } from './protocol.js';
 import type { Session } from './session.js';
 
 export const PROPOSAL_SCHEME = 'codeintent-proposal';
@@ -49,10 +49,15 @@ function folderOf(session: Session): vscode.WorkspaceFolder | undefined {
 }
 
 /** Proposes edits for the hits of `query` in the (only, or chosen) folder, or for the given hits of one folder. */
-export async function propose(session: Session, query: string, instruction: string, { hits, signal }: { hits?: Hit[]; signal?: AbortSignal } = {}): Promise<EditOutcome> {
+export async function propose(
+  session: Session,
+  query: string,
+  instruction: string,
+  { hits, signal, onProgress }: { hits?: Hit[]; signal?: AbortSignal; onProgress?: (progress: RequestProgress) => void } = {},
+): Promise<EditOutcome> {
   const root = hits?.[0]?.root ?? (folderOf(session) ?? (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Edit code in which folder?' })))?.uri.fsPath;
   if (!root) throw new vscode.CancellationError();
-  const outcome = await session.propose(root, query, instruction, { ...(hits ? { hits } : {}), ...(signal ? { signal } : {}) });
+  const outcome = await session.propose(root, query, instruction, { ...(hits ? { hits } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
   sessionTokens.prompt += outcome.usage.promptTokens;
   sessionTokens.completion += outcome.usage.completionTokens;
   return outcome;
@@ -129,10 +134,13 @@ async function runAction(session: Session, documents: ProposalDocuments, query: 
   try {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CodeIntent: ${chosen.label} — asking the model`, cancellable: true },
-      (_progress, token) => {
+      (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return session.track(propose(session, query, chosen.instruction, { ...(hits ? { hits } : {}), signal: controller.signal }));
+        const onProgress = (report: RequestProgress) => {
+          if (report.phase === 'answer') progress.report({ message: `${report.path}: ${report.chars} characters of the answer` });
+        };
+        return session.track(propose(session, query, chosen.instruction, { ...(hits ? { hits } : {}), signal: controller.signal, onProgress }));
       },
     );
     const root = hits?.[0]?.root ?? folderOf(session)?.uri.fsPath ?? session.folders()[0]?.uri.fsPath;

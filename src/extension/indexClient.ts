@@ -3,8 +3,7 @@
 // request with the last configuration. No `vscode` here, so tests drive it in plain Node.
 
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { TuneProgress } from '../core/tune.js';
-import type { FolderConfig, HostMessage, IndexState, LogLevel, Requests, RequestType, WorkerAssets, WorkerError, WorkerMessage } from './protocol.js';
+import type { FolderConfig, HostMessage, IndexState, LogLevel, RequestProgress, Requests, RequestType, WorkerAssets, WorkerError, WorkerMessage } from './protocol.js';
 
 /** A request the worker could not carry out; `kind` says whether the user can act on `message`. */
 export class RequestError extends Error {
@@ -29,13 +28,13 @@ export interface IndexClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
-  onProgress?: (progress: TuneProgress) => void;
+  onProgress?: (progress: RequestProgress) => void;
 }
 
 interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: RequestError) => void;
-  onProgress: ((progress: TuneProgress) => void) | undefined;
+  onProgress: ((progress: RequestProgress) => void) | undefined;
 }
 
 export class IndexClient {

@@ -9,7 +9,7 @@ import { registerCommands } from './commands.js';
 import { applyProposals, propose, PROPOSAL_SCHEME, ProposalDocuments, type ApplyResult } from './edits.js';
 import { changeEffect, readSettings } from './config.js';
 import { createLog, reportError } from './log.js';
-import type { Hit, IndexState, WorkerAssets } from './protocol.js';
+import type { Hit, IndexState, RequestProgress, WorkerAssets } from './protocol.js';
 import { Revealer } from './reveal.js';
 import { API_KEY_SECRET, Session, type StateChange } from './session.js';
 import { SearchView } from './sidebar.js';
@@ -25,8 +25,8 @@ export interface CodeIntentApi {
   readonly onDidChangeIndexState: vscode.Event<StateChange>;
   /** Settles once no settings change, file change or index run is pending (after an edit or a settings update). */
   idle(): Promise<void>;
-  /** What a quick action proposes for `query` (the first folder): nothing is written. */
-  proposeEdits(query: string, instruction: string): Promise<EditOutcome>;
+  /** What a quick action proposes for `query` (the first folder): nothing is written. `onProgress` streams the answers. */
+  proposeEdits(query: string, instruction: string, onProgress?: (progress: RequestProgress) => void): Promise<EditOutcome>;
   /** Applies proposals as the review's "apply" does: one undoable edit, files changed since skipped. */
   applyProposals(proposals: readonly EditProposal[]): Promise<ApplyResult>;
 }
@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
       indexState: (folder) => session.state(typeof folder === 'string' ? folder : folder.fsPath),
       onDidChangeIndexState: session.onDidChangeState,
       idle: () => session.idle(),
-      proposeEdits: (query, instruction) => propose(session, query, instruction),
+      proposeEdits: (query, instruction, onProgress) => propose(session, query, instruction, onProgress ? { onProgress } : {}),
       applyProposals: (list) => {
         const folder = session.folders()[0];
         return folder ? applyProposals(folder.uri, list) : Promise.resolve({ applied: [], skipped: list.map((p) => p.path) });

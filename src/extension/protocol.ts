@@ -72,6 +72,16 @@ export interface ProposeParams {
   llm: { baseURL: string; model: string; apiKey?: string };
 }
 
+/** How far a model's answer for one file has come (a streamed quick action). */
+export interface AnswerProgress {
+  phase: 'answer';
+  path: string;
+  chars: number;
+}
+
+/** What a long request reports while it runs: tune its phases, propose its answers. */
+export type RequestProgress = TuneProgress | AnswerProgress;
+
 /** Each request's parameters and result, by type. */
 export interface Requests {
   /** Opens, replaces or closes folders so the worker holds exactly these. */
@@ -105,7 +115,7 @@ export interface WorkerError {
 export type WorkerMessage =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: WorkerError }
-  | { type: 'progress'; id: number; progress: TuneProgress }
+  | { type: 'progress'; id: number; progress: RequestProgress }
   | { type: 'state'; root: string; state: IndexState }
   | { type: 'log'; level: LogLevel; message: string };
 

@@ -9,7 +9,7 @@ import { folderConfig, readSettings, SettingsError, type Settings } from './conf
 import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from './presentation.js';
-import type { FolderConfig, Hit, IndexState, Requests, RequestType, SearchParams, WorkerAssets } from './protocol.js';
+import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from './protocol.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
 export const API_KEY_SECRET = 'codeintent.llm.apiKey';
@@ -158,14 +158,19 @@ export class Session implements vscode.Disposable {
   }
 
   /** LLM-proposed edits of `root`'s hits for `query`; the endpoint from the settings, the key from SecretStorage. */
-  async propose(root: string, query: string, instruction: string, { hits, signal }: { hits?: SearchHit[]; signal?: AbortSignal } = {}): Promise<EditOutcome> {
+  async propose(
+    root: string,
+    query: string,
+    instruction: string,
+    { hits, signal, onProgress }: { hits?: SearchHit[]; signal?: AbortSignal; onProgress?: (progress: RequestProgress) => void } = {},
+  ): Promise<EditOutcome> {
     const { baseUrl, model } = this.settings.llm;
     if (baseUrl === '' || model === '') {
       throw new SettingsError('Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
     }
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
     const llm = { baseURL: baseUrl, model, ...(apiKey ? { apiKey } : {}) };
-    return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, ...(hits ? { hits } : {}) }, signal ? { signal } : {});
+    return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, ...(hits ? { hits } : {}) }, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
   }
 
   track<T>(promise: Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ import { NO_API_KEY } from '../core/embed/index.js';
 import { createChatClient } from '../core/llm/client.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
-import type { FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { AnswerProgress, FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread of the CodeIntent extension');
 const port = parentPort;
@@ -138,9 +138,15 @@ class Folder {
   }
 
   /** LLM-proposed edits of this folder's hits; reads files, writes nothing. */
-  async propose({ query, instruction, top, hits, llm }: ProposeParams, signal: AbortSignal): Promise<EditOutcome> {
+  async propose({ query, instruction, top, hits, llm }: ProposeParams, signal: AbortSignal, onProgress: (progress: AnswerProgress) => void): Promise<EditOutcome> {
     const client = createChatClient({ baseURL: llm.baseURL, model: llm.model, apiKey: llm.apiKey ?? NO_API_KEY });
-    return proposeEdits({ workspace: await this.open(), client, instruction, query, top, signal, ...(hits ? { hits } : {}) });
+    const received = new Map<string, number>();
+    const onDelta = (file: string, text: string) => {
+      const chars = (received.get(file) ?? 0) + text.length;
+      received.set(file, chars);
+      onProgress({ phase: 'answer', path: file, chars });
+    };
+    return proposeEdits({ workspace: await this.open(), client, instruction, query, top, signal, onDelta, ...(hits ? { hits } : {}) });
   }
 
   async candidates(query: string, options: Omit<SearchOptions, 'mode'>): Promise<Candidates> {
@@ -316,7 +322,7 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
     case 'propose': {
       const folder = folders.get(request.params.root)?.folder;
       if (!folder) throw new UserError(`${request.params.root} is not an open workspace folder`);
-      return folder.propose(request.params, signal);
+      return folder.propose(request.params, signal, (progress) => post({ type: 'progress', id: request.id, progress }));
     }
     case 'fileChanged': {
       const { paths } = request.params;

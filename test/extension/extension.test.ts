@@ -149,7 +149,11 @@ suite('the extension in a real VS Code', () => {
       await settings.update('llm.baseUrl', server.baseURL, vscode.ConfigurationTarget.Workspace);
       await settings.update('llm.model', 'test-model', vscode.ConfigurationTarget.Workspace);
       await api.idle();
-      const outcome = await api.proposeEdits('retry an operation, waiting longer after each failure', 'add-logging');
+      const streamed = new Map<string, number>();
+      const outcome = await api.proposeEdits('retry an operation, waiting longer after each failure', 'add-logging', (progress) => {
+        if (progress.phase === 'answer') streamed.set(progress.path, progress.chars);
+      });
+      assert.ok((streamed.get('src/retry.ts') ?? 0) > 0, 'the answer was streamed');
       // The test server inserts a log line after the first "{" of each hit: inside cart.ts's interface
       // that does not parse, so the flow refuses it (after one retry) instead of proposing it.
       for (const failure of outcome.failures) assert.match(failure.reason, /no longer parses/);

@@ -31,8 +31,12 @@ export interface ChatUsage {
 }
 
 export type ChatReply =
-  /** A completion whose first choice holds `content`. */
-  | { content: string; usage?: ChatUsage; finishReason?: string; delayMs?: number }
+  /**
+   * A completion whose first choice holds `content`. To a request with `stream: true` it is sent as
+   * server-sent events: `content` in `pieces` chunks (default 4), `pieceDelayMs` apart, then the
+   * finish and usage chunks and [DONE] — unless `stallAfterPieces` stops the stream there (open).
+   */
+  | { content: string; usage?: ChatUsage; finishReason?: string; delayMs?: number; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number }
   /** An error status (with an OpenAI-style error body unless `body` is given). */
   | { status: number; body?: unknown; headers?: Record<string, string> }
   /** Never answer (until the server closes). */
@@ -82,6 +86,24 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** A content reply as the chat-completions stream: role + text pieces, finish, usage, [DONE]. */
+async function sendEvents(res: ServerResponse, reply: { content: string; finishReason?: string; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number }, usage: ChatUsage): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stream', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: 'test-model', choices, ...extra })}\n\n`);
+  const count = Math.max(1, reply.pieces ?? 4);
+  const size = Math.ceil(reply.content.length / count) || 1;
+  for (let i = 0; i * size < Math.max(1, reply.content.length); i++) {
+    if (reply.stallAfterPieces !== undefined && i >= reply.stallAfterPieces) return;
+    const delta = { ...(i === 0 ? { role: 'assistant' } : {}), content: reply.content.slice(i * size, (i + 1) * size) };
+    chunk([{ index: 0, delta, finish_reason: null }]);
+    if (reply.pieceDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, reply.pieceDelayMs));
+  }
+  chunk([{ index: 0, delta: {}, finish_reason: reply.finishReason ?? 'stop' }]);
+  chunk([], { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
+  res.end('data: [DONE]\n\n');
+}
+
 export async function startChatServer(handler: ChatHandler, port = 0): Promise<ChatServer> {
   let current = handler;
   const requests: RecordedRequest[] = [];
@@ -121,7 +143,9 @@ export async function startChatServer(handler: ChatHandler, port = 0): Promise<C
         }
         if (reply.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
         const usage = reply.usage ?? estimateUsage(record, reply.content);
-        send(res, 200, completion(reply.content, usage, reply.finishReason));
+        const streaming = typeof record.body === 'object' && record.body !== null && Reflect.get(record.body, 'stream') === true;
+        if (streaming) await sendEvents(res, reply, usage);
+        else send(res, 200, completion(reply.content, usage, reply.finishReason));
       })();
     });
   });

@@ -49,15 +49,17 @@ export interface ProposeOptions {
   top?: number;
   /** Edit these hits (a result the user acted on) instead of searching for `query`. */
   hits?: readonly SearchHit[];
+  /** Streams the model's answers: each piece of text as it arrives, with the file it is for. */
+  onDelta?: (path: string, text: string) => void;
   signal?: AbortSignal;
 }
 
 const MAX_ANSWER_TOKENS = 2000;
 
-async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: TokenUsage, signal: AbortSignal | undefined): Promise<string> {
+async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: TokenUsage, signal: AbortSignal | undefined, onDelta: ((text: string) => void) | undefined): Promise<string> {
   let result;
   try {
-    result = await client.complete({ messages, json: true, temperature: 0, maxTokens: MAX_ANSWER_TOKENS, ...(signal ? { signal } : {}) });
+    result = await client.complete({ messages, json: true, temperature: 0, maxTokens: MAX_ANSWER_TOKENS, ...(signal ? { signal } : {}), ...(onDelta ? { onDelta } : {}) });
   } catch (error) {
     // The client has already retried what retrying can fix; the endpoint is unusable for now.
     if (error instanceof ChatRequestError) throw new UserError(error.message);
@@ -73,14 +75,16 @@ async function editTarget(context: EditContext, options: ProposeOptions, usage: 
   const { target } = context;
   const allowEmpty = instructionFor(options.instruction).action === 'explain';
   const messages = editMessages(context, options.instruction);
-  let answer = await ask(options.client, messages, usage, options.signal);
+  const { onDelta: report } = options;
+  const onDelta = report && ((text: string) => report(target.path, text));
+  let answer = await ask(options.client, messages, usage, options.signal, onDelta);
   let checked: CheckedAnswer | undefined;
   let attempts = 1;
   try {
     checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);
   } catch (first) {
     if (!(first instanceof AnswerProblem)) throw first;
-    answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal);
+    answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal, onDelta);
     attempts = 2;
     try {
       checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);

@@ -43,6 +43,11 @@ export interface ChatRequest {
   /** Ask for `response_format: {type: 'json_object'}` (not every compatible server supports it). */
   json?: boolean;
   signal?: AbortSignal;
+  /**
+   * Streams the answer (server-sent events) and calls this with each piece of text as it arrives;
+   * the result is the same as without it. Usage comes from the final chunk (`stream_options`).
+   */
+  onDelta?: (text: string) => void;
 }
 
 export interface TokenUsage {
@@ -218,36 +223,57 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     const local = new AbortController();
     const forward = (): void => local.abort(signal?.reason);
     signal?.addEventListener('abort', forward, { once: true });
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    const params = {
+      model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      ...(request.json === true ? { response_format: { type: 'json_object' as const } } : {}),
+    };
+    let result: ChatResult;
     try {
-      completion = await openai.chat.completions.create(
-        {
-          model,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-          ...(request.json === true ? { response_format: { type: 'json_object' as const } } : {}),
-        },
-        { signal: local.signal },
-      );
+      result = request.onDelta ? await streamed(params, local.signal, request.onDelta) : await whole(params, local.signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
+      if (err instanceof ChatRequestError) throw err;
       throw describeFailure(err);
     } finally {
       signal?.removeEventListener('abort', forward);
     }
+    totals.promptTokens += result.usage.promptTokens;
+    totals.completionTokens += result.usage.completionTokens;
+    return result;
+  }
+
+  type Params = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
+
+  async function whole(params: Params, signal: AbortSignal): Promise<ChatResult> {
+    const completion = await openai.chat.completions.create(params, { signal });
     if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
       throw new ChatRequestError(`Chat response from ${host} (model ${model}) is not a chat completion`, 'response');
     }
-    const usage: TokenUsage = {
-      promptTokens: count(completion.usage?.prompt_tokens),
-      completionTokens: count(completion.usage?.completion_tokens),
-    };
-    totals.promptTokens += usage.promptTokens;
-    totals.completionTokens += usage.completionTokens;
     const choice = completion.choices[0];
     const content = choice?.message?.content;
-    return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage };
+    return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage: usageOf(completion.usage) };
+  }
+
+  // Plain create({stream: true}): the .stream() helper rejects servers whose first chunk has no role.
+  async function streamed(params: Params, signal: AbortSignal, onDelta: (text: string) => void): Promise<ChatResult> {
+    const stream = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal });
+    let content = '';
+    let finishReason: string | null = null;
+    let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      const delta = choice?.delta?.content;
+      if (typeof delta === 'string' && delta !== '') {
+        content += delta;
+        onDelta(delta);
+      }
+      finishReason = choice?.finish_reason ?? finishReason;
+      if (chunk.usage) usage = usageOf(chunk.usage);
+    }
+    return { content, finishReason, usage };
   }
 
   async function complete(request: ChatRequest): Promise<ChatResult> {
@@ -279,6 +305,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return limit.pendingCount;
     },
   };
+}
+
+function usageOf(usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): TokenUsage {
+  return { promptTokens: count(usage?.prompt_tokens), completionTokens: count(usage?.completion_tokens) };
 }
 
 function count(value: unknown): number {
