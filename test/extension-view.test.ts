@@ -22,6 +22,7 @@ describe('parseViewMessage', () => {
     assert.deepEqual(parseViewMessage({ type: 'search', seq: 5, query: '', language: '', folder: '' })?.type, 'search');
     assert.deepEqual(parseViewMessage({ type: 'open', location: { ...location, html: '<b>' } }), { type: 'open', location });
     assert.deepEqual(parseViewMessage({ type: 'run', action: 'reindex' }), { type: 'run', action: 'reindex' });
+    assert.deepEqual(parseViewMessage({ type: 'act', location, query: 'retry webhooks', extra: 1 }), { type: 'act', location, query: 'retry webhooks' });
   });
 
   test('rejects anything else', () => {
@@ -48,6 +49,10 @@ describe('parseViewMessage', () => {
       { type: 'open', location: { ...location, root: '' } },
       { type: 'open', location: { ...location, symbol: 7 } },
       { type: 'open' },
+      { type: 'act', location: { ...location, path: '../secrets.env' }, query: 'x' },
+      { type: 'act', location, query: 42 },
+      { type: 'act', location, query: 'x'.repeat(5000) },
+      { type: 'act', query: 'x' },
     ];
     for (const message of bad) assert.equal(parseViewMessage(message), undefined, JSON.stringify(message));
   });

@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
     const session = new Session(context, log, shippedAssets(context.extensionUri));
     const revealer = new Revealer();
     const proposals = new ProposalDocuments();
-    const view = new SearchView(session, revealer, context.extensionUri);
+    const view = new SearchView(session, revealer, context.extensionUri, proposals);
     context.subscriptions.push(
       session,
       revealer,

@@ -2,6 +2,7 @@
 // only through viewProtocol.ts. Every message from it is validated; it can open only locations
 // inside a workspace folder and run only the actions VIEW_ACTIONS lists.
 
+import { editHit, type ProposalDocuments } from './edits.js';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
@@ -17,6 +18,8 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
   static readonly viewType = 'codeintent.searchView';
 
   private view: vscode.WebviewView | undefined;
+  /** The results last sent to the webview, as searched. */
+  private shown: Hit[] = [];
   private search: AbortController | undefined;
   private readonly disposables: vscode.Disposable[];
   private readonly actions: Record<ViewAction, () => unknown>;
@@ -25,6 +28,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     private readonly session: Session,
     private readonly revealer: Revealer,
     private readonly extensionUri: vscode.Uri,
+    private readonly proposals: ProposalDocuments,
   ) {
     this.disposables = [session.onDidChangeState(() => this.postStatus()), vscode.workspace.onDidChangeWorkspaceFolders(() => this.postStatus())];
     this.actions = {
@@ -77,6 +81,9 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
       case 'run':
         void this.actions[message.action]();
         return;
+      case 'act':
+        this.act(message.location, message.query);
+        return;
     }
   }
 
@@ -89,13 +96,25 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     }
     try {
       const hits = await this.session.search(query, { folder, signal: controller.signal, ...(language ? { language } : {}) });
-      if (!controller.signal.aborted) this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)) });
+      if (controller.signal.aborted) return;
+      this.shown = hits;
+      this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)) });
     } catch (error) {
       if (controller.signal.aborted || isCancellation(error)) return;
       const message = error instanceof Error ? error.message : String(error);
       this.session.log.error(`search failed: ${message}`);
       this.post({ type: 'searchError', seq, message });
     }
+  }
+
+  /** A quick action on a shown result: the hit as searched (the webview only has its preview). */
+  private act(location: ViewLocation, query: string): void {
+    const hit = this.shown.find((h) => h.root === location.root && h.path === location.path && h.startLine === location.startLine && h.endLine === location.endLine);
+    if (!hit) {
+      this.session.log.warn(`the sidebar asked for a quick action on a result it was not shown: ${location.path}:${location.startLine}`);
+      return;
+    }
+    void editHit(this.session, this.proposals, hit, query);
   }
 
   private open(location: ViewLocation): void {

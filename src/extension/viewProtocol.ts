@@ -25,7 +25,9 @@ export type ViewMessage =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; language: LanguageId | ''; folder: string }
   | { type: 'open'; location: ViewLocation }
-  | { type: 'run'; action: ViewAction };
+  | { type: 'run'; action: ViewAction }
+  /** A quick action (add logging, …) on the result at `location`, found by `query`. */
+  | { type: 'act'; location: ViewLocation; query: string };
 
 export interface ViewHit extends ViewLocation {
   /** The workspace folder's name, shown in a multi-root workspace. */
@@ -94,6 +96,11 @@ export function parseViewMessage(value: unknown): ViewMessage | undefined {
     case 'run': {
       const action = VIEW_ACTIONS.find((a) => a === value['action']);
       return action && { type: 'run', action };
+    }
+    case 'act': {
+      const location = parseLocation(value['location']);
+      const query = value['query'];
+      return location && isString(query, MAX_QUERY) ? { type: 'act', location, query } : undefined;
     }
     default:
       return undefined;

@@ -4,7 +4,7 @@
 
 import type { LanguageId } from '../core/types.js';
 import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, type Overall } from '../extension/presentation.js';
-import type { HostMessage, ViewAction, ViewHit, ViewMessage } from '../extension/viewProtocol.js';
+import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../extension/viewProtocol.js';
 import { highlight } from './highlight.js';
 
 interface State {
@@ -78,11 +78,26 @@ function search(): void {
   }, DEBOUNCE_MS);
 }
 
+function locationOf({ root, path, startLine, endLine, symbol }: ViewHit): ViewLocation {
+  return { root, path, startLine, endLine, symbol };
+}
+
 function open(index: number): void {
   const hit = state.hits[index];
-  if (!hit) return;
-  const { root, path, startLine, endLine, symbol } = hit;
-  send({ type: 'open', location: { root, path, startLine, endLine, symbol } });
+  if (hit) send({ type: 'open', location: locationOf(hit) });
+}
+
+/** A button for the result's quick actions (the host asks which one). */
+function actButton(hit: ViewHit): HTMLElement {
+  const button = make('button', 'act');
+  button.title = 'Quick action: add logging, error handling, explain, edit…';
+  button.setAttribute('aria-label', `Quick action on ${hitName(hit)}`);
+  button.append(icon('sparkle'));
+  button.addEventListener('click', (event) => {
+    event.stopPropagation();
+    send({ type: 'act', location: locationOf(hit), query: state.query });
+  });
+  return button;
 }
 
 function move(delta: number | 'first' | 'last'): void {
@@ -218,7 +233,7 @@ function renderResults(): void {
     row.id = `hit-${index}`;
     row.setAttribute('role', 'option');
     const head = make('div', 'head');
-    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), make('span', 'score', hit.score.toFixed(3)));
+    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), make('span', 'score', hit.score.toFixed(3)), actButton(hit));
     head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]} · score ${hit.score.toFixed(4)}`;
     row.append(head, renderPreview(hit));
     row.addEventListener('click', () => {

@@ -4,7 +4,7 @@
 // Run by scripts/e2e/run.ts, after the VSIX is built.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +13,7 @@ import { folderUrl, launchChromium, openWorkbench, runFromPalette } from '../../
 import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from '../../scripts/e2e/code-server.js';
 import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
 import { vsixPath } from '../../scripts/package.js';
+import { demoReply, startChatServer } from '../helpers/chat-server.js';
 
 /** Theme name → the class the workbench then carries. */
 const THEMES = [
@@ -43,13 +44,13 @@ after(async () => {
 });
 
 /** A page with the fixture workspace open in `theme`, for the duration of `work`; a screenshot when it fails. */
-async function withWorkbench(theme: (typeof THEMES)[number], name: string, work: (page: Page) => Promise<void>): Promise<void> {
+async function withWorkbench(theme: (typeof THEMES)[number], name: string, work: (page: Page) => Promise<void>, folder = FIXTURE_WORKSPACE): Promise<void> {
   assert.ok(server && browser);
   // Read when the page loads: each page starts in its theme.
   await writeUserSettings(dir, { 'workbench.colorTheme': theme.colorTheme });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {
-    await openWorkbench(page, folderUrl(server.url, FIXTURE_WORKSPACE));
+    await openWorkbench(page, folderUrl(server.url, folder));
     await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: 30_000 });
     await page.locator('.explorer-folders-view').getByText('src', { exact: true }).waitFor({ timeout: 30_000 });
     await work(page);
@@ -115,3 +116,48 @@ test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'status-light.png') });
   });
 });
+
+test('a quick action from the sidebar: propose, review the diff, apply, undo', { timeout: 240_000 }, async () => {
+  // The OpenAI-protocol test server answers with a logging edit; a copy of the fixture points at it.
+  const llm = await startChatServer(demoReply);
+  const folder = path.join(dir, 'edit-workspace');
+  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  await mkdir(path.join(folder, '.vscode'), { recursive: true });
+  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
+  try {
+    await withWorkbench(
+      THEMES[1],
+      'quick-action',
+      async (page) => {
+        await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
+        const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+        await view.locator('#query').fill(QUERY);
+        const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
+        await hit.waitFor({ timeout: 90_000 });
+        await hit.hover();
+        await hit.locator('button.act').click();
+        // Which action: the quick pick.
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+        // The change opens in the diff editor, then the list of changes to apply.
+        await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ timeout: 60_000 });
+        const apply = page.locator('.quick-input-widget', { hasText: 'apply the proposed changes' });
+        await apply.waitFor({ timeout: 30_000 });
+        await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'quick-action-review-dark.png') });
+        await page.keyboard.press('Enter');
+        await page.locator('.notifications-toasts', { hasText: 'applied to src/retry.ts' }).waitFor({ timeout: 30_000 });
+        // Applied to the editor (not saved); one Undo takes it back.
+        const logLine = page.locator('.editor-instance .view-line', { hasText: "console.info('retryWithBackoff: start');" });
+        await page.locator('.tabs-container .tab', { hasText: ANSWER.file }).first().click();
+        await logLine.first().waitFor({ timeout: 30_000 });
+        await page.locator('.editor-instance .view-lines').first().click();
+        await page.keyboard.press('Control+Z');
+        await logLine.first().waitFor({ state: 'detached', timeout: 30_000 });
+      },
+      folder,
+    );
+    assert.ok(llm.requests.length >= 1, 'the model was asked');
+  } finally {
+    await llm.close();
+  }
+});
+
