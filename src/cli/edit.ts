@@ -4,6 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
+import { NO_API_KEY } from '../core/embed/index.js';
 import { UserError } from '../core/errors.js';
 import { createChatClient, type ChatClient } from '../core/llm/client.js';
 import type { Workspace } from '../core/workspace.js';
@@ -37,7 +38,7 @@ export function llmClient(command: EditCommand, env: NodeJS.ProcessEnv): ChatCli
       model,
       ...(baseURL !== undefined ? { baseURL } : {}),
       // Local servers (Ollama, LM Studio) take any key; the package insists on one.
-      apiKey: apiKey ?? 'no-key',
+      apiKey: apiKey ?? NO_API_KEY,
       ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
     });
   } catch (error) {
