@@ -43,20 +43,22 @@ export interface ApplyResult {
 /** Tokens the quick actions used in this window, for the per-action and per-session meter. */
 const sessionTokens = { prompt: 0, completion: 0 };
 
-function folderOf(session: Session): vscode.WorkspaceFolder | undefined {
+/** The folder a quick action works in: that of the hits acted on, else the only one, else the user's pick. */
+async function chooseRoot(session: Session, hits: readonly Hit[] | undefined): Promise<string | undefined> {
+  if (hits?.[0]) return hits[0].root;
   const folders = session.folders();
-  return folders.length === 1 ? folders[0] : undefined;
+  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Edit code in which folder?' });
+  return folder?.uri.fsPath;
 }
 
-/** Proposes edits for the hits of `query` in the (only, or chosen) folder, or for the given hits of one folder. */
+/** Proposes edits in `root` for the hits of `query`, or for the given hits (of that folder). */
 export async function propose(
   session: Session,
+  root: string,
   query: string,
   instruction: string,
   { hits, signal, onProgress }: { hits?: Hit[]; signal?: AbortSignal; onProgress?: (progress: RequestProgress) => void } = {},
 ): Promise<EditOutcome> {
-  const root = hits?.[0]?.root ?? (folderOf(session) ?? (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Edit code in which folder?' })))?.uri.fsPath;
-  if (!root) throw new vscode.CancellationError();
   const outcome = await session.propose(root, query, instruction, { ...(hits ? { hits } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
   sessionTokens.prompt += outcome.usage.promptTokens;
   sessionTokens.completion += outcome.usage.completionTokens;
@@ -131,6 +133,9 @@ async function chooseInstruction(title: string): Promise<{ label: string; instru
 
 /** Proposes (cancellable, with progress), then opens the review. */
 async function runAction(session: Session, documents: ProposalDocuments, query: string, chosen: { label: string; instruction: string }, hits?: Hit[]): Promise<void> {
+  // Chosen once: the review and the apply must use the folder the proposal was made in.
+  const root = await chooseRoot(session, hits);
+  if (!root) return;
   try {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CodeIntent: ${chosen.label} — asking the model`, cancellable: true },
@@ -140,11 +145,10 @@ async function runAction(session: Session, documents: ProposalDocuments, query: 
         const onProgress = (report: RequestProgress) => {
           if (report.phase === 'answer') progress.report({ message: `${report.path}: ${report.chars} characters of the answer` });
         };
-        return session.track(propose(session, query, chosen.instruction, { ...(hits ? { hits } : {}), signal: controller.signal, onProgress }));
+        return session.track(propose(session, root, query, chosen.instruction, { ...(hits ? { hits } : {}), signal: controller.signal, onProgress }));
       },
     );
-    const root = hits?.[0]?.root ?? folderOf(session)?.uri.fsPath ?? session.folders()[0]?.uri.fsPath;
-    if (root) await review(session, documents, vscode.Uri.file(root), outcome, chosen.instruction);
+    await review(session, documents, vscode.Uri.file(root), outcome, chosen.instruction);
   } catch (error) {
     reportError(session.log, 'proposing the edit', error);
   }

@@ -37,6 +37,13 @@ function shippedAssets(extension: vscode.Uri): WorkerAssets {
   return { packageRoot: at(), grammarDir: at('dist', 'grammars'), treeSitterWasm: at('dist', 'web-tree-sitter.wasm') };
 }
 
+/** The API's quick actions work in the first workspace folder. */
+function firstFolder(session: Session): vscode.Uri {
+  const folder = session.folders()[0];
+  if (!folder) throw new Error('CodeIntent: open a folder first');
+  return folder.uri;
+}
+
 export function activate(context: vscode.ExtensionContext): CodeIntentApi {
   const log = createLog();
   context.subscriptions.push(log);
@@ -72,11 +79,8 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
       indexState: (folder) => session.state(typeof folder === 'string' ? folder : folder.fsPath),
       onDidChangeIndexState: session.onDidChangeState,
       idle: () => session.idle(),
-      proposeEdits: (query, instruction, onProgress) => propose(session, query, instruction, onProgress ? { onProgress } : {}),
-      applyProposals: (list) => {
-        const folder = session.folders()[0];
-        return folder ? applyProposals(folder.uri, list) : Promise.resolve({ applied: [], skipped: list.map((p) => p.path) });
-      },
+      proposeEdits: async (query, instruction, onProgress) => propose(session, firstFolder(session).fsPath, query, instruction, onProgress ? { onProgress } : {}),
+      applyProposals: async (list) => applyProposals(firstFolder(session), list),
     };
   } catch (error) {
     // VS Code shows no notification when an extension fails to activate: say it ourselves.
