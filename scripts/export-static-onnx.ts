@@ -22,7 +22,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/core/models.js';
-import { EMBEDDINGS_FILE, MODEL_FILE, parseModelFile, partsFromFile, type StaticModelParts, type TfScaling } from '../src/core/embed/static.js';
+import { decodeTable, EMBEDDINGS_FILE, encodeTable, MODEL_FILE, parseModelFile, partsFromFile, type StaticModelParts, type TfScaling } from '../src/core/embed/static.js';
 import { IDENTIFIER_PART_PATTERN } from '../src/core/tokens.js';
 import { pathToFileURL } from 'node:url';
 import { encodeEncoderModel, FLOAT, GraphBuilder } from './onnx-graph.js';
@@ -68,24 +68,15 @@ function tfPerOccurrence(g: GraphBuilder, count: string, tf: TfScaling): string 
   }
 }
 
+/** The vocabulary rows as int8 with one scale per row (the native int8 format), plus a zero row for specials and [UNK]. */
 function int8Table(parts: StaticModelParts, rows: number): { table: Int8Array; scales: Float32Array } {
   const d = parts.dimension;
+  const source = parts.table.kind === 'int8' ? parts.table : decodeTable(encodeTable(parts.table.data.subarray(0, rows * d), rows, d, 'int8'), rows, d, 'int8');
+  if (source.kind !== 'int8') throw new Error('unreachable: an int8 table decodes as int8');
   const table = new Int8Array((rows + 1) * d);
   const scales = new Float32Array(rows + 1);
-  const source = parts.table;
-  for (let r = 0; r < rows; r++) {
-    if (source.kind === 'int8') {
-      table.set(source.data.subarray(r * d, (r + 1) * d), r * d);
-      scales[r] = source.scales[r] ?? 0;
-    } else {
-      // Same int8 scheme as the native format: one scale per row, max |value| → 127.
-      let max = 0;
-      for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(source.data[r * d + j] ?? 0));
-      const scale = max / 127 || 1;
-      for (let j = 0; j < d; j++) table[r * d + j] = Math.round((source.data[r * d + j] ?? 0) / scale);
-      scales[r] = scale;
-    }
-  }
+  table.set(source.data.subarray(0, rows * d));
+  scales.set(source.scales.subarray(0, rows));
   return { table, scales };
 }
 
