@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../src/core/models.js';
 import type { BenchQuery } from './corpus/common.js';
-import { IDENTITY_ADAPTER, resolveAdapter } from '../src/core/adapter.js';
+import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../src/core/adapter.js';
 import { DEFAULT_FUSION, rank, retrieve, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
@@ -97,6 +97,8 @@ async function fileCount(dir: string): Promise<number> {
 
 async function evaluateModel(model: string, adapterChoice: string, splits: readonly string[], maxFiles: number): Promise<ModelRun> {
   const run: ModelRun = { model, modelId: '', adapterSource: '', chunks: 0, indexSeconds: 0, bySplit: new Map() };
+  // Read once per model (its id is known once the first workspace is open).
+  let adapter: Adapter | undefined;
   for (const split of splits) {
     const queries = await readQueries(split);
     const byWorkspace = new Map<string, BenchQuery[]>();
@@ -113,7 +115,7 @@ async function evaluateModel(model: string, adapterChoice: string, splits: reado
       try {
         run.modelId = workspace.store.info.embedderId;
         // Only shipped adapters (or the named one): a tuned adapter inside the bench index would not be held out.
-        const adapter = await resolveAdapter({ choice: adapterChoice, modelId: run.modelId, searchDirs: [SHIPPED_ADAPTERS_DIR] });
+        adapter ??= await resolveAdapter({ choice: adapterChoice, modelId: run.modelId, searchDirs: [SHIPPED_ADAPTERS_DIR] });
         run.adapterSource = adapter.source;
         const summary = await workspace.index();
         // Cold runs only: a cached index says nothing about speed.
