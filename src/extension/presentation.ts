@@ -45,6 +45,13 @@ export function hitName(hit: { symbol: string; container: string; path: string; 
   return hit.container ? `${hit.container}.${hit.symbol}` : hit.symbol;
 }
 
+type Located = { root: string; path: string; symbol: string; container: string; startLine: number };
+
+/** Whether two hits are the same result: a definition by its name (edits may move it), a line window by its lines. */
+export function sameResult(a: Located, b: Located): boolean {
+  return a.root === b.root && a.path === b.path && a.symbol === b.symbol && a.container === b.container && (a.symbol !== '' || a.startLine === b.startLine);
+}
+
 /** The first line that says something (not blank, not a lone brace or decorator), whitespace collapsed. */
 export function previewLine(text: string, max = 120): string {
   const lines = text.split('\n').map((line) => line.trim());

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
-import { hitName, KIND_ICONS, previewLine } from './presentation.js';
+import { hitName, KIND_ICONS, previewLine, sameResult } from './presentation.js';
 import type { Hit } from './protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
@@ -34,8 +34,9 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: string | undefined;
 
-  const run = async (query: string) => {
-    if (query === last) return;
+  /** `refresh`: the same query again, the index having changed; the highlighted result stays so. */
+  const run = async (query: string, refresh = false) => {
+    if (query === last && !refresh) return;
     last = query;
     controller?.abort();
     const current = (controller = new AbortController());
@@ -48,7 +49,10 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
     try {
       const hits = (await session.search(query, { signal: current.signal })).filter((hit) => !overlaps(hit, options.exclude));
       if (current.signal.aborted) return;
+      const active = refresh ? pick.activeItems[0]?.hit : undefined;
       pick.items = hits.length > 0 ? hits.map((hit) => ({ ...item(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) })) : [emptyItem(session)];
+      const kept = active && pick.items.find((candidate) => candidate.hit && sameResult(candidate.hit, active));
+      if (kept) pick.activeItems = [kept];
     } catch (error) {
       if (current.signal.aborted || isCancellation(error)) return;
       const message = error instanceof Error ? error.message : String(error);
@@ -59,6 +63,13 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
     }
   };
 
+  session.onDidChangeIndexContent(
+    () => {
+      if (last !== undefined && last.trim() !== '') void run(last, true);
+    },
+    undefined,
+    disposables,
+  );
   pick.onDidChangeValue(
     (value) => {
       clearTimeout(timer);

@@ -15,6 +15,8 @@ import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestT
 export const API_KEY_SECRET = 'codeintent.llm.apiKey';
 /** Search hits a quick action proposes edits for. */
 const EDIT_TARGETS = 3;
+/** While an index run goes on, open searches are refreshed at most this often. */
+const REFRESH_WHILE_INDEXING_MS = 2_000;
 
 export interface StateChange {
   root: string;
@@ -36,6 +38,13 @@ export class Session implements vscode.Disposable {
   private readonly states = new Map<string, IndexState>();
   private readonly stateEmitter = new vscode.EventEmitter<StateChange>();
   readonly onDidChangeState = this.stateEmitter.event;
+  private readonly contentEmitter = new vscode.EventEmitter<void>();
+  /**
+   * What a search finds may have changed: an index run finished, or (now and then) added files
+   * while it goes on. Open result lists search again, so a query typed during indexing catches up.
+   */
+  readonly onDidChangeIndexContent = this.contentEmitter.event;
+  private lastContentChange = 0;
   /** Work that tests (`idle()`) wait for: settings being applied, file changes, index runs. */
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -188,6 +197,7 @@ export class Session implements vscode.Disposable {
   dispose(): void {
     this.client.dispose();
     this.stateEmitter.dispose();
+    this.contentEmitter.dispose();
   }
 
   private scope(filter: string): Pick<SearchParams, 'roots' | 'pathPrefix'> {
@@ -199,7 +209,14 @@ export class Session implements vscode.Disposable {
   }
 
   private setState(root: string, state: IndexState): void {
+    const before = this.states.get(root);
     this.states.set(root, state);
     this.stateEmitter.fire({ root, state });
+    const finished = before?.kind === 'indexing' && state.kind === 'ready';
+    const advanced = before?.kind === 'indexing' && state.kind === 'indexing' && state.done > before.done && Date.now() - this.lastContentChange >= REFRESH_WHILE_INDEXING_MS;
+    if (finished || advanced) {
+      this.lastContentChange = Date.now();
+      this.contentEmitter.fire();
+    }
   }
 }

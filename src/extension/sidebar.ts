@@ -21,6 +21,8 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
   /** The results last sent to the webview, as searched. */
   private shown: Hit[] = [];
   private search: AbortController | undefined;
+  /** The view's current query, searched again when the index changes. */
+  private lastSearch: Extract<ViewMessage, { type: 'search' }> | undefined;
   private readonly disposables: vscode.Disposable[];
   private readonly actions: Record<ViewAction, () => unknown>;
 
@@ -30,7 +32,11 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     private readonly extensionUri: vscode.Uri,
     private readonly proposals: ProposalDocuments,
   ) {
-    this.disposables = [session.onDidChangeState(() => this.postStatus()), vscode.workspace.onDidChangeWorkspaceFolders(() => this.postStatus())];
+    this.disposables = [
+      session.onDidChangeState(() => this.postStatus()),
+      session.onDidChangeIndexContent(() => this.refresh()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.postStatus()),
+    ];
     this.actions = {
       reindex: () => vscode.commands.executeCommand('codeintent.reindex'),
       showLog: () => session.log.show(true),
@@ -51,6 +57,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
       view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       view.onDidDispose(() => {
         this.view = undefined;
+        this.lastSearch = undefined;
         this.search?.abort();
         vscode.Disposable.from(...listeners).dispose();
       }),
@@ -87,7 +94,14 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     }
   }
 
-  private async runSearch({ seq, query, language, folder }: Extract<ViewMessage, { type: 'search' }>): Promise<void> {
+  /** The shown results again, from the index as it is now (a hidden view asks again when shown). */
+  private refresh(): void {
+    if (this.view?.visible && this.lastSearch) void this.runSearch(this.lastSearch);
+  }
+
+  private async runSearch(request: Extract<ViewMessage, { type: 'search' }>): Promise<void> {
+    const { seq, query, language, folder } = request;
+    this.lastSearch = request;
     this.search?.abort();
     const controller = (this.search = new AbortController());
     if (query.trim() === '') {

@@ -3,7 +3,7 @@
 // built with textContent, never from HTML strings, so no file content can become markup.
 
 import type { LanguageId } from '../core/types.js';
-import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, type Overall } from '../extension/presentation.js';
+import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, sameResult, type Overall } from '../extension/presentation.js';
 import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../extension/viewProtocol.js';
 import { highlight } from './highlight.js';
 
@@ -23,6 +23,8 @@ const state: State = { query: '', language: '', folder: '', hits: [], active: -1
 let overall: Overall | undefined;
 let multiRoot = false;
 let seq = 0;
+/** The query whose results are shown; the host sends them again, refreshed, when the index changes. */
+let shownSeq = -1;
 let searching = false;
 let searchError: string | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -80,6 +82,12 @@ function search(): void {
 
 function locationOf({ root, path, startLine, endLine, symbol }: ViewHit): ViewLocation {
   return { root, path, startLine, endLine, symbol };
+}
+
+/** Where `hit` is among `hits` (the first result when it is gone): a refresh keeps the selection. */
+function selectionAfterRefresh(hit: ViewHit | undefined, hits: readonly ViewHit[]): number {
+  const at = hit ? hits.findIndex((h) => sameResult(h, hit)) : -1;
+  return at >= 0 ? at : hits.length > 0 ? 0 : -1;
 }
 
 function open(index: number): void {
@@ -274,9 +282,12 @@ function receive(data: HostMessage): void {
       break;
     case 'results':
       if (data.seq !== seq) return; // an older query's answer
+      // A refresh that changed nothing leaves the list alone (a hovered row stays hovered).
+      if (data.seq === shownSeq && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
       searching = false;
+      state.active = data.seq === shownSeq ? selectionAfterRefresh(state.hits[state.active], data.hits) : data.hits.length > 0 ? 0 : -1;
       state.hits = data.hits;
-      state.active = data.hits.length > 0 ? 0 : -1;
+      shownSeq = data.seq;
       save();
       break;
     case 'searchError':

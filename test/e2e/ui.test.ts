@@ -85,6 +85,30 @@ for (const theme of THEMES) {
   });
 }
 
+test("the sidebar's results follow the index: a function added while its query is shown appears without retyping", { timeout: 180_000 }, async () => {
+  const folder = path.join(dir, 'live-workspace');
+  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  const query = 'convert a temperature from celsius to fahrenheit';
+  await withWorkbench(
+    THEMES[1],
+    'live-results',
+    async (page) => {
+      await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('#query').fill(query);
+      const first = view.locator('.hit .name').first();
+      await first.waitFor({ timeout: 90_000 });
+      assert.notEqual(await first.textContent(), 'celsiusToFahrenheit');
+      await writeFile(path.join(folder, 'src', 'temperature.ts'), 'export function celsiusToFahrenheit(celsius: number): number {\n  return (celsius * 9) / 5 + 32;\n}\n');
+      // The file watcher may not be listening yet in a window this new (it starts after the window
+      // does); a re-index certainly sees the file. Either way the shown results must follow.
+      await runFromPalette(page, 'CodeIntent: Reindex Workspace');
+      await first.filter({ hasText: 'celsiusToFahrenheit' }).waitFor({ timeout: 60_000 });
+    },
+    folder,
+  );
+});
+
 test('"CodeIntent: Search by Intent" shows results as you type and opens the chosen one', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'palette-search', async (page) => {
     await runFromPalette(page, 'CodeIntent: Search by Intent');
