@@ -149,6 +149,19 @@ describe('codeintent edit', () => {
     assert.match(await checkout(root), /logger\.info\('initStripe: start'\)/);
   });
 
+  test('a query whose best hit is the README edits the code it describes, not the README', async () => {
+    const readme = '# Shop\n\nInitialize Stripe: we initialize Stripe once, in the checkout, and initialize Stripe again never.\n';
+    const { root, from } = await project(good, { ...FIXTURE, 'README.md': readme });
+    const search = await runCodeintent(['search', 'initialize stripe', '--root', root, '--top', '1', '--json', '--model', model], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache') });
+    assert.equal((JSON.parse(search.stdout) as { path: string }[])[0]?.path, 'README.md', 'the README is the first search hit');
+
+    const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /applied: src\/components\/Checkout\.tsx/);
+    assert.equal(await readFile(path.join(root, 'README.md'), 'utf8'), readme);
+    assert.ok(!server.requests.slice(from).some((r) => r.text.includes('we initialize Stripe once')), 'the README was not sent');
+  });
+
   test('--apply writes nothing when the file changed while the edit was being proposed', async () => {
     const { root } = await project(async (request) => {
       await writeFile(path.join(root, CHECKOUT_PATH), `// edited meanwhile\n${CHECKOUT}`);

@@ -37,8 +37,20 @@ export function fileLines(text: string): string[] {
   return lines;
 }
 
+/** Hits searched for each target wanted, so that code can be preferred to the documents among them. */
+const CANDIDATES_PER_TARGET = 4;
+/** Prose and data: a query's hits in these are edited only when there is too little code among them. */
+const DOCUMENT_OR_DATA = /\.(md|mdx|markdown|rst|adoc|txt|json|jsonc|ya?ml|toml|ini|cfg|csv|tsv|lock)$/i;
+
+/**
+ * The targets of a query: its top hits, code first. "Add logging" or "add error handling" to a
+ * README or a package.json that mentions the query's words would fail or make no sense; a hit
+ * the user picks themselves (`targetsOfHits`) is edited whatever the file.
+ */
 export async function locateTargets(workspace: Workspace, query: string, top: number, signal?: AbortSignal): Promise<Located> {
-  return targetsOfHits(workspace.root, await workspace.search(query, { mode: 'hybrid', top, ...(signal ? { signal } : {}) }));
+  const hits = await workspace.search(query, { mode: 'hybrid', top: top * CANDIDATES_PER_TARGET, ...(signal ? { signal } : {}) });
+  const isDocument = (hit: SearchHit) => DOCUMENT_OR_DATA.test(hit.path);
+  return targetsOfHits(workspace.root, [...hits.filter((hit) => !isDocument(hit)), ...hits.filter(isDocument)].slice(0, top));
 }
 
 /** The targets of hits a user chose (a search result's quick action), or of a search. */
