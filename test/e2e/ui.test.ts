@@ -25,6 +25,14 @@ const QUERY = 'retry an operation, waiting longer after each failure';
 /** Where the answer is: src/retry.ts, `retryWithBackoff`, on line 2. */
 const ANSWER = { file: 'retry.ts', symbol: 'retryWithBackoff', line: 2 };
 
+/** A function the fixture lacks, added while its query's results are shown. */
+const TEMPERATURE = {
+  query: 'convert a temperature from celsius to fahrenheit',
+  symbol: 'celsiusToFahrenheit',
+  file: 'src/temperature.ts',
+  text: 'export function celsiusToFahrenheit(celsius: number): number {\n  return (celsius * 9) / 5 + 32;\n}\n',
+};
+
 let dir = '';
 let server: CodeServer | undefined;
 let browser: Browser | undefined;
@@ -68,6 +76,27 @@ async function expectAnswerOpen(page: Page): Promise<void> {
   await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${ANSWER.line},`) }).waitFor({ timeout: 10_000 });
 }
 
+/**
+ * Returns once a file saved in `folder` reaches the index. The window's file watcher starts after
+ * the window does, so a change made in its first seconds can go unseen: a probe file is written
+ * (again) until the status bar counts its chunk.
+ */
+async function untilFileChangesAreIndexed(page: Page, folder: string): Promise<void> {
+  const chunks = page.locator('.statusbar-item', { hasText: /CodeIntent: ready \d+ chunks/ });
+  await chunks.waitFor({ timeout: 90_000 });
+  const before = Number(/ready (\d+) chunks/.exec((await chunks.textContent()) ?? '')?.[1]);
+  const probe = path.join(folder, 'src', 'probe.ts');
+  for (let attempt = 1; ; attempt++) {
+    await writeFile(probe, `export function probe${attempt}(): number {\n  return ${attempt};\n}\n`);
+    try {
+      await page.locator('.statusbar-item', { hasText: `CodeIntent: ready ${before + 1} chunks` }).waitFor({ timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 12) throw error;
+    }
+  }
+}
+
 for (const theme of THEMES) {
   test(`the sidebar finds the function by intent and Enter opens it at its line (${theme.name} theme)`, { timeout: 180_000 }, async () => {
     await withWorkbench(theme, 'sidebar', async (page) => {
@@ -88,22 +117,21 @@ for (const theme of THEMES) {
 test("the sidebar's results follow the index: a function added while its query is shown appears without retyping", { timeout: 180_000 }, async () => {
   const folder = path.join(dir, 'live-workspace');
   await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
-  const query = 'convert a temperature from celsius to fahrenheit';
   await withWorkbench(
     THEMES[1],
     'live-results',
     async (page) => {
       await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
       const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
-      await view.locator('#query').fill(query);
+      await view.locator('#query').fill(TEMPERATURE.query);
       const first = view.locator('.hit .name').first();
       await first.waitFor({ timeout: 90_000 });
-      assert.notEqual(await first.textContent(), 'celsiusToFahrenheit');
-      await writeFile(path.join(folder, 'src', 'temperature.ts'), 'export function celsiusToFahrenheit(celsius: number): number {\n  return (celsius * 9) / 5 + 32;\n}\n');
+      assert.notEqual(await first.textContent(), TEMPERATURE.symbol);
+      await writeFile(path.join(folder, TEMPERATURE.file), TEMPERATURE.text);
       // The file watcher may not be listening yet in a window this new (it starts after the window
       // does); a re-index certainly sees the file. Either way the shown results must follow.
       await runFromPalette(page, 'CodeIntent: Reindex Workspace');
-      await first.filter({ hasText: 'celsiusToFahrenheit' }).waitFor({ timeout: 60_000 });
+      await first.filter({ hasText: TEMPERATURE.symbol }).waitFor({ timeout: 60_000 });
     },
     folder,
   );
@@ -122,6 +150,27 @@ test('"CodeIntent: Search by Intent" shows results as you type and opens the cho
     await input.press('Enter');
     await expectAnswerOpen(page);
   });
+});
+
+test('"CodeIntent: Search by Intent" follows the index: a function saved while it is open appears without retyping', { timeout: 180_000 }, async () => {
+  const folder = path.join(dir, 'live-palette-workspace');
+  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  await withWorkbench(
+    THEMES[0],
+    'live-palette',
+    async (page) => {
+      await untilFileChangesAreIndexed(page, folder);
+      await runFromPalette(page, 'CodeIntent: Search by Intent');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill(TEMPERATURE.query);
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      await first.waitFor({ timeout: 60_000 });
+      assert.ok(!(await first.textContent())?.includes(TEMPERATURE.symbol));
+      await writeFile(path.join(folder, TEMPERATURE.file), TEMPERATURE.text);
+      await first.filter({ hasText: TEMPERATURE.symbol }).waitFor({ timeout: 60_000 });
+    },
+    folder,
+  );
 });
 
 test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000 }, async () => {
