@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { folderUrl, launchChromium, openWorkbench, runFromPalette } from '../../scripts/e2e/browser.js';
 import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from '../../scripts/e2e/code-server.js';
 import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
@@ -70,6 +70,19 @@ async function withWorkbench(theme: (typeof THEMES)[number], name: string, work:
   }
 }
 
+/** A copy of the fixture workspace, for a test that changes its files or settings. */
+async function copyOfFixture(name: string): Promise<string> {
+  const folder = path.join(dir, name);
+  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  return folder;
+}
+
+/** Opens the CodeIntent sidebar; its page (inside the webview's frames). */
+async function openSidebar(page: Page): Promise<FrameLocator> {
+  await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
+  return page.frameLocator('iframe.webview').frameLocator('#active-frame');
+}
+
 /** The editor shows the answer's file with the cursor on its line. */
 async function expectAnswerOpen(page: Page): Promise<void> {
   await page.locator('.tabs-container .tab.active', { hasText: ANSWER.file }).waitFor({ timeout: 30_000 });
@@ -100,8 +113,7 @@ async function untilFileChangesAreIndexed(page: Page, folder: string): Promise<v
 for (const theme of THEMES) {
   test(`the sidebar finds the function by intent and Enter opens it at its line (${theme.name} theme)`, { timeout: 180_000 }, async () => {
     await withWorkbench(theme, 'sidebar', async (page) => {
-      await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
-      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      const view = await openSidebar(page);
       const query = view.locator('#query');
       await query.waitFor({ timeout: 30_000 });
       await query.fill(QUERY);
@@ -115,14 +127,12 @@ for (const theme of THEMES) {
 }
 
 test("the sidebar's results follow the index: a function added while its query is shown appears without retyping", { timeout: 180_000 }, async () => {
-  const folder = path.join(dir, 'live-workspace');
-  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  const folder = await copyOfFixture('live-workspace');
   await withWorkbench(
     THEMES[1],
     'live-results',
     async (page) => {
-      await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
-      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      const view = await openSidebar(page);
       await view.locator('#query').fill(TEMPERATURE.query);
       const first = view.locator('.hit .name').first();
       await first.waitFor({ timeout: 90_000 });
@@ -153,8 +163,7 @@ test('"CodeIntent: Search by Intent" shows results as you type and opens the cho
 });
 
 test('"CodeIntent: Search by Intent" follows the index: a function saved while it is open appears without retyping', { timeout: 180_000 }, async () => {
-  const folder = path.join(dir, 'live-palette-workspace');
-  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  const folder = await copyOfFixture('live-palette-workspace');
   await withWorkbench(
     THEMES[0],
     'live-palette',
@@ -193,8 +202,7 @@ test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000
 test('a quick action from the sidebar: propose, review the diff, apply, undo', { timeout: 240_000 }, async () => {
   // The OpenAI-protocol test server answers with a logging edit; a copy of the fixture points at it.
   const llm = await startChatServer(demoReply);
-  const folder = path.join(dir, 'edit-workspace');
-  await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  const folder = await copyOfFixture('edit-workspace');
   await mkdir(path.join(folder, '.vscode'), { recursive: true });
   await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
   try {
@@ -202,8 +210,7 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
       THEMES[1],
       'quick-action',
       async (page) => {
-        await page.locator('.activitybar .action-item a[aria-label^="CodeIntent"]').click();
-        const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+        const view = await openSidebar(page);
         await view.locator('#query').fill(QUERY);
         const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
         await hit.waitFor({ timeout: 90_000 });
