@@ -276,10 +276,17 @@ function render(): void {
 
 function receive(data: HostMessage): void {
   switch (data.type) {
-    case 'status':
+    case 'status': {
+      // Index progress comes several times a second: the results are rebuilt only if they show
+      // differently (a folder column in a multi-root workspace), so a hovered row stays hovered.
+      const relabel = data.multiRoot !== multiRoot;
       overall = data.overall;
       multiRoot = data.multiRoot;
-      break;
+      renderStatus();
+      renderMessage();
+      if (relabel) renderResults();
+      return;
+    }
     case 'results':
       if (data.seq !== seq) return; // an older query's answer
       // A refresh that changed nothing leaves the list alone (a hovered row stays hovered).
