@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AdapterError, resolveAdapter } from '../core/adapter.js';
+import { resolveAdapter } from '../core/adapter.js';
 import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
@@ -230,7 +230,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (signal.aborted) return EXIT_INTERRUPTED;
-    if (error instanceof UserError || error instanceof AdapterError || error instanceof IndexBusyError) {
+    if (error instanceof UserError) {
       warn(error.message);
       return EXIT_FAILURE;
     }

@@ -3,6 +3,7 @@
 
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UserError } from './errors.js';
 
 export const ADAPTER_FORMAT = 'codeintent-adapter';
 export const ADAPTER_FILE = 'adapter.json';
@@ -27,7 +28,7 @@ export interface Adapter {
 
 export const IDENTITY_ADAPTER: Adapter = { source: 'identity', apply: (query) => query };
 
-export class AdapterError extends Error {
+export class AdapterError extends UserError {
   override readonly name = 'AdapterError';
 }
 

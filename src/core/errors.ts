@@ -3,5 +3,10 @@
  * Front ends print it as one line (plus its cause); anything else is a bug and keeps its stack.
  */
 export class UserError extends Error {
-  override readonly name = 'UserError';
+  override readonly name: string = 'UserError';
+}
+
+/** What went wrong, in words: an Error's message, anything else thrown as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,8 +3,9 @@
 
 import { mkdir } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
+import { UserError } from './errors.js';
 
-export class IndexBusyError extends Error {
+export class IndexBusyError extends UserError {
   override readonly name = 'IndexBusyError';
 }
 

@@ -12,6 +12,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
 import { sqlIn } from './sql.js';
 import type { Chunk, ChunkKind, LanguageId } from './types.js';
+import { messageOf } from './errors.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
 export const SCHEMA_VERSION = 1;
@@ -430,6 +431,6 @@ function toFloat32(value: unknown): Float32Array {
 
 /** LanceDB reports unreadable data files and manifests as plain errors with these words. */
 function isLanceReadError(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return /not found|No such file|corrupt|invalid|unexpected end|failed to (read|decode|open)|Lance error|IO error/i.test(message);
 }

@@ -1,7 +1,7 @@
 // One LogOutputChannel ("CodeIntent" in the Output panel) and the one way failures reach the user.
 
 import * as vscode from 'vscode';
-import { UserError } from '../core/errors.js';
+import { messageOf, UserError } from '../core/errors.js';
 import { SettingsError } from './config.js';
 import { RequestError } from './indexClient.js';
 import type { LogLevel } from './protocol.js';
@@ -27,7 +27,7 @@ export function isCancellation(error: unknown): boolean {
 export function reportError(log: Log, what: string, error: unknown): void {
   if (isCancellation(error)) return;
   const user = error instanceof UserError || (error instanceof RequestError && error.kind === 'user');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const stack = error instanceof RequestError ? error.workerStack : error instanceof Error && !user ? error.stack : undefined;
   log.error(`${what} failed: ${stack ?? message}`);
   const buttons: Record<string, () => unknown> = {

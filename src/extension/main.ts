@@ -15,6 +15,7 @@ import { API_KEY_SECRET, Session, type StateChange } from './session.js';
 import { SearchView } from './sidebar.js';
 import { createStatusBar } from './statusBar.js';
 import { watchFiles } from './watcher.js';
+import { messageOf } from '../core/errors.js';
 
 export interface CodeIntentApi {
   /** Settles when the first index of every workspace folder has; rejects when it failed or was cancelled. */
@@ -86,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
     // VS Code shows no notification when an extension fails to activate: say it ourselves.
     log.error(`activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     void vscode.window
-      .showErrorMessage(`CodeIntent could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log')
+      .showErrorMessage(`CodeIntent could not start: ${messageOf(error)}`, 'Show Log')
       .then((choice) => choice && log.show());
     throw error;
   }

@@ -7,6 +7,7 @@ import { hitName, KIND_ICONS, previewLine, sameResult } from './presentation.js'
 import type { Hit } from './protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
+import { messageOf } from '../core/errors.js';
 
 const DEBOUNCE_MS = 150;
 
@@ -55,7 +56,7 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
       if (kept) pick.activeItems = [kept];
     } catch (error) {
       if (current.signal.aborted || isCancellation(error)) return;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       session.log.error(`search failed: ${message}`);
       pick.items = [{ label: `$(error) ${message}`, detail: 'Search failed; the CodeIntent log has the details', alwaysShow: true }];
     } finally {

@@ -10,6 +10,7 @@ import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from './presentation.js';
 import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from './protocol.js';
+import { messageOf } from '../core/errors.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
 export const API_KEY_SECRET = 'codeintent.llm.apiKey';
@@ -112,7 +113,7 @@ export class Session implements vscode.Disposable {
     try {
       configs = this.folders().map((folder) => folderConfig(folder, apiKey));
     } catch (error) {
-      for (const folder of this.folders()) this.setState(folder.uri.fsPath, { kind: 'error', message: error instanceof Error ? error.message : String(error) });
+      for (const folder of this.folders()) this.setState(folder.uri.fsPath, { kind: 'error', message: messageOf(error) });
       throw error;
     }
     for (const root of this.states.keys()) {
@@ -157,7 +158,7 @@ export class Session implements vscode.Disposable {
       await this.request('fileChanged', { paths });
     } catch (error) {
       // The status bar shows the failed state; a toast for every save would be noise.
-      this.log.error(`updating the index after a file change failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`updating the index after a file change failed: ${messageOf(error)}`);
     }
   }
 

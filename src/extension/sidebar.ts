@@ -10,6 +10,7 @@ import type { Hit } from './protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
 import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from './viewProtocol.js';
+import { messageOf } from '../core/errors.js';
 
 /** Lines of a hit's code shown under it. */
 const PREVIEW_LINES = 8;
@@ -115,7 +116,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
       this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)) });
     } catch (error) {
       if (controller.signal.aborted || isCancellation(error)) return;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       this.session.log.error(`search failed: ${message}`);
       this.post({ type: 'searchError', seq, message });
     }

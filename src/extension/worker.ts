@@ -8,12 +8,10 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pLimit from 'p-limit';
 import { summaryText } from '../cli/report.js';
-import { AdapterError } from '../core/adapter.js';
 import { DEFAULT_EXCLUDES } from '../core/crawl.js';
 import { compileDefaults } from '../core/crawl/defaults.js';
-import { UserError } from '../core/errors.js';
+import { messageOf, UserError } from '../core/errors.js';
 import type { IndexSummary } from '../core/indexer.js';
-import { IndexBusyError } from '../core/lock.js';
 import { toPosixRelative } from '../core/paths.js';
 import { rank, type Candidates, type SearchOptions } from '../core/search.js';
 import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
@@ -332,13 +330,9 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function describe(error: unknown): WorkerError {
   if (error instanceof Cancelled || (error instanceof Error && error.name === 'AbortError')) return { kind: 'cancelled', message: messageOf(error) };
-  if (error instanceof UserError || error instanceof AdapterError || error instanceof IndexBusyError) return { kind: 'user', message: error.message };
+  if (error instanceof UserError) return { kind: 'user', message: error.message };
   return { kind: 'bug', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
 }
 

@@ -8,6 +8,7 @@ import { cleanComment, cleanDocstring, leadingComment } from './docs.js';
 import { initRuntime, Parsers } from './grammar.js';
 import { commentStyle, grammarFor, languageForPath, type CodeLanguage } from './languages.js';
 import { evenPieces, LineIndex, windowRanges } from './lines.js';
+import { messageOf } from '../errors.js';
 
 export interface ChunkerOptions {
   /** Folder holding the `tree-sitter-<lang>.wasm` grammars; default: the installed `@repomix/tree-sitter-wasms/out`. */
@@ -334,6 +335,6 @@ function validate(options: ChunkerOptions): Settings {
 }
 
 function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message === '' ? 'no message' : message;
 }

@@ -11,6 +11,7 @@ import type { CrawledFile, SkipReason } from '../types.js';
 import type { RuleSet } from './ignore-rules.js';
 import { IgnoreFile } from './ignore-rules.js';
 import { isSecretPath } from './secrets.js';
+import { messageOf } from '../errors.js';
 
 export interface WalkConfig {
   rootAbs: string;
@@ -270,7 +271,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function describeError(error: unknown): string {
-  return errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+  return errorCode(error) ?? (messageOf(error));
 }
 
 /** Awaits `promise`, but rejects with the signal's reason as soon as it aborts. */

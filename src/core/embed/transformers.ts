@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { EmbedInputKind, Embedder } from '../types.js';
 import { describe, l2normalize, positiveInt, throwIfAborted } from './util.js';
 import { pathExists } from '../files.js';
+import { messageOf } from '../errors.js';
 
 export type TransformersDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 
@@ -102,7 +103,7 @@ async function readOptionalJson(path: string): Promise<Record<string, unknown> |
     const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...parsed } : undefined;
   } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${path} is not valid JSON: ${messageOf(err)}`);
   }
 }
 
@@ -190,7 +191,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     config = { ...parsed };
   } catch (err) {
-    throw new Error(`Model folder ${modelDir}: config.json is not valid: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`Model folder ${modelDir}: config.json is not valid: ${messageOf(err)}`);
   }
   const configHidden = readHiddenSize(config);
   const folderDefaults = await readSentenceTransformersDefaults(modelDir);

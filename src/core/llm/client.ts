@@ -13,6 +13,7 @@
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { describe, positiveInt, raceAbort } from '../embed/util.js';
+import { messageOf } from '../errors.js';
 
 export interface ChatClientOptions {
   /** e.g. http://127.0.0.1:8080/v1. Default: the package's (OPENAI_BASE_URL, else api.openai.com). */
@@ -180,7 +181,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     });
   } catch (err) {
     // The package's message names OPENAI_API_KEY; it holds no key (there is none).
-    throw new TypeError(`${WHERE}: no API key: pass \`apiKey\` or set OPENAI_API_KEY (${err instanceof Error ? err.message : String(err)})`);
+    throw new TypeError(`${WHERE}: no API key: pass \`apiKey\` or set OPENAI_API_KEY (${messageOf(err)})`);
   }
   // The keys as the package resolved them (option or environment), only to scrub them from messages.
   const secrets = [openai.apiKey, openai.adminAPIKey].filter((k): k is string => typeof k === 'string' && k.length >= 4);
@@ -211,7 +212,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
             : '';
       return new ChatRequestError(scrub(`${where} failed with HTTP ${String(status)}${retried}${hint}: ${err.message}`), 'http', status);
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     return new ChatRequestError(scrub(`${where} failed: ${message}`), 'response');
   }
 
