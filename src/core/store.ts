@@ -3,7 +3,6 @@
 // which file contents those chunks came from. A file's row is written only after its chunks
 // commit, so an interrupted run leaves files that the next run simply does again.
 
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import './lance-env.js';
@@ -13,6 +12,7 @@ import { lockIndex } from './lock.js';
 import { sqlIn } from './sql.js';
 import type { Chunk, ChunkKind, LanguageId } from './types.js';
 import { messageOf } from './errors.js';
+import { sha256Hex } from './embed/util.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
 export const SCHEMA_VERSION = 1;
@@ -52,7 +52,8 @@ export interface ChunkRow extends Omit<Chunk, 'docSpan'> {
 }
 
 export interface StoredHit {
-  row: Omit<ChunkRow, 'vector' | 'terms'>;
+  /** What search shows of a chunk (its hash and doc are not read back). */
+  row: Omit<ChunkRow, 'vector' | 'terms' | 'hash' | 'doc'>;
   score: number;
 }
 
@@ -63,7 +64,7 @@ export class IndexCorruptError extends Error {
 /** A short, table-name-safe slug of an embedder id. */
 export function modelSlug(embedderId: string): string {
   const readable = embedderId.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 40);
-  return `${readable}_${createHash('sha256').update(embedderId).digest('hex').slice(0, 8)}`;
+  return `${readable}_${sha256Hex(embedderId).slice(0, 8)}`;
 }
 
 function chunkSchema(dimension: number): arrow.Schema {
@@ -108,12 +109,11 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const SELECTED = ['path', 'hash', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text', 'doc'];
+const SELECTED = ['path', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text'];
 
 function toHitRow(raw: Record<string, unknown>): StoredHit['row'] {
   return {
     path: String(raw['path']),
-    hash: String(raw['hash']),
     language: String(raw['language']) as LanguageId,
     kind: String(raw['kind']) as ChunkKind,
     symbol: String(raw['symbol']),
@@ -121,7 +121,6 @@ function toHitRow(raw: Record<string, unknown>): StoredHit['row'] {
     startLine: Number(raw['start_line']),
     endLine: Number(raw['end_line']),
     text: String(raw['text']),
-    doc: String(raw['doc']),
   };
 }
 
@@ -290,10 +289,7 @@ export class IndexStore {
    */
   async replaceFiles(files: readonly FileRow[], chunks: readonly ChunkRow[], previouslyIndexed: readonly string[]): Promise<void> {
     const paths = files.map((f) => f.path);
-    if (previouslyIndexed.length > 0) {
-      for (const part of batches(previouslyIndexed, PREDICATE_BATCH)) await this.files.delete(sqlIn('path', part));
-      for (const part of batches(previouslyIndexed, PREDICATE_BATCH)) await this.chunks.delete(sqlIn('path', part));
-    }
+    await this.removeFiles(previouslyIndexed);
     if (chunks.length > 0) await this.chunks.add(chunks.map(toChunkRecord));
     if (paths.length > 0) await this.files.add(files.map(toFileRecord));
   }
