@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../../src/core/embed/util.js';
 import type { LanguageId } from '../../src/core/types.js';
 import {
   type CatalogEntry,
@@ -86,7 +87,7 @@ export async function buildPairs(options: PairsOptions): Promise<{ packages: Pac
     const name = packageDirName(f.entry);
     const outFile = join(cacheDir, `${name}.jsonl`);
     const metaFile = join(cacheDir, `${name}.meta.json`);
-    const key = sha256(JSON.stringify([EXTRACT_VERSION, fingerprint, options.limits, f.entry.include ?? null, f.entry.exclude ?? null, f.provenance.version]));
+    const key = sha256Hex(JSON.stringify([EXTRACT_VERSION, fingerprint, options.limits, f.entry.include ?? null, f.entry.exclude ?? null, f.provenance.version]));
     const meta = readMeta(metaFile);
     if (meta !== undefined && meta.key === key && existsSync(outFile)) {
       results.set(entryKey(f.entry), { candidates: await readJsonLines<Candidate>(outFile), stats: meta.stats });
@@ -192,9 +193,6 @@ function readMeta(path: string): { key: string; stats: ExtractStats } | undefine
   return undefined;
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /**
  * Hash of the compiled chunker and of the named modules of this folder: cached results are reused

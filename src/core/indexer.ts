@@ -2,7 +2,6 @@
 // Each batch commits on its own, so a cancelled or crashed run keeps what it finished and the next
 // run resumes from there.
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { classifyContent, crawl } from './crawl.js';
@@ -12,6 +11,7 @@ import { planRefresh } from './refresh.js';
 import type { ChunkRow, FileRow, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
 import type { CrawledFile, Embedder, Progress, SkipReason } from './types.js';
+import { sha256Hex } from './embed/util.js';
 
 /** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
 const FILES_PER_BATCH = 200;
@@ -57,9 +57,6 @@ interface PreparedFile {
   chunks: ChunkRow[];
 }
 
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
@@ -120,7 +117,7 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
         if (previous) dropped.push(file.path);
         continue;
       }
-      const row: FileRow = { path: file.path, hash: sha256(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
+      const row: FileRow = { path: file.path, hash: sha256Hex(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
       if (previous?.hash === row.hash) {
         touched.push({ ...row, chunks: previous.chunks });
         continue;
@@ -133,7 +130,7 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
         row,
         chunks: chunks.map((chunk) => ({
           ...chunk,
-          hash: sha256(chunk.text),
+          hash: sha256Hex(chunk.text),
           terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
           vector: new Float32Array(0),
         })),

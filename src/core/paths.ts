@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import envPaths from 'env-paths';
+import { sha256Hex } from './embed/util.js';
 
 /**
  * Where indexes live by default: the user's cache folder (never the workspace), or
@@ -13,7 +13,7 @@ export function cacheHome(env: NodeJS.ProcessEnv = process.env): string {
 /** One folder per workspace, named so a person can tell which is which. */
 export function defaultIndexDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
   const absolute = path.resolve(root);
-  const digest = createHash('sha256').update(absolute).digest('hex').slice(0, 12);
+  const digest = sha256Hex(absolute).slice(0, 12);
   const name = path.basename(absolute).replace(/[^A-Za-z0-9._-]+/g, '_') || 'root';
   return path.join(cacheHome(env), 'indexes', `${name}-${digest}`);
 }

@@ -30,6 +30,7 @@ import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, RetrievalM
 import type { Chunk, LanguageId } from './types.js';
 import type { IndexOptions, Workspace } from './workspace.js';
 import { pathExists } from './files.js';
+import { LineIndex } from './chunk/lines.js';
 
 /** Sub-folder of `<indexDir>/adapters/` where the tuned adapter lives (searched before the shipped ones). */
 export const TUNED_ADAPTER_NAME = 'tuned';
@@ -149,8 +150,7 @@ function withPythonDocSpan(chunk: Chunk, text: string, lineStarts: readonly numb
 
 /** A file's candidates and (query, code) pairs, built as the training corpus builds them. */
 function fileData(file: string, text: string, chunks: readonly Chunk[]): FileData {
-  const lineStarts = [0];
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const lineStarts = new LineIndex(text).starts;
   const first = firstPieces(chunks);
   const data: FileData = { path: file, candidates: [], languages: [], pairs: [] };
   const docless = chunks.map((chunk) => {

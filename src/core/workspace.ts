@@ -9,7 +9,7 @@ import { withBatching } from './embed/batching.js';
 import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
-import { IndexBusyError, lockIndex } from './lock.js';
+import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, type Candidates, type SearchContext, type SearchOptions } from './search.js';
@@ -179,8 +179,6 @@ export class Workspace {
     await this.embedder.dispose();
   }
 }
-
-export { IndexBusyError };
 
 /** What is indexed for a folder, without loading a model; undefined when it has no index yet. */
 export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'indexDir' | 'env' | 'warn'>): Promise<IndexStatus | undefined> {

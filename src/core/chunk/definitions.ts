@@ -26,8 +26,6 @@ export interface Definition {
   docstring: [number, number] | undefined;
   /** Index of the enclosing definition in `defs`, -1 at top level. */
   parent: number;
-  /** Number of definitions whose `parent` is this one. */
-  members: number;
 }
 
 export interface Extraction {
@@ -96,10 +94,7 @@ class Walker {
       body: o.body ? [o.body.startIndex, o.body.endIndex] : undefined,
       docstring: o.docstring ? [o.docstring.startIndex, o.docstring.endIndex] : undefined,
       parent: ctx.parent,
-      members: 0,
     });
-    const parent = this.defs[ctx.parent];
-    if (parent !== undefined) parent.members++;
     return o.members ? { container: joinName(container, o.symbol), parent: index, classLike: true, inError: ctx.inError } : null;
   }
 }
@@ -424,16 +419,17 @@ function javaMember(n: Node, c: Ctx, w: Walker): Ctx | null {
   return w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? '', body });
 }
 
-function javaType(kind: ChunkKind): Handler {
-  return (n, c, w) => w.add(c, n, { kind, symbol: nameOf(n) ?? '', body: field(n, 'body'), members: true });
+/** A named type whose `body` holds members (Java, C#, PHP). */
+function typeWithBody(kind: ChunkKind, members = true): Handler {
+  return (n, c, w) => w.add(c, n, { kind, symbol: nameOf(n) ?? '', body: field(n, 'body'), members });
 }
 
 const javaRules: Record<string, Rule> = {
-  class_declaration: javaType('class'),
-  record_declaration: javaType('class'),
-  interface_declaration: javaType('interface'),
-  annotation_type_declaration: javaType('interface'),
-  enum_declaration: javaType('enum'),
+  class_declaration: typeWithBody('class'),
+  record_declaration: typeWithBody('class'),
+  interface_declaration: typeWithBody('interface'),
+  annotation_type_declaration: typeWithBody('interface'),
+  enum_declaration: typeWithBody('enum'),
   method_declaration: javaMember,
   constructor_declaration: javaMember,
   compact_constructor_declaration: javaMember,
@@ -456,17 +452,13 @@ function csMember(n: Node, c: Ctx, w: Walker): Ctx | null {
   return w.add(c, n, { kind: 'function', symbol, body });
 }
 
-function csType(kind: ChunkKind, members = true): Handler {
-  return (n, c, w) => w.add(c, n, { kind, symbol: nameOf(n) ?? '', body: field(n, 'body'), members });
-}
-
 const csRules: Record<string, Rule> = {
-  class_declaration: csType('class'),
-  record_declaration: csType('class'),
-  struct_declaration: csType('struct'),
-  record_struct_declaration: csType('struct'),
-  interface_declaration: csType('interface'),
-  enum_declaration: csType('enum', false),
+  class_declaration: typeWithBody('class'),
+  record_declaration: typeWithBody('class'),
+  struct_declaration: typeWithBody('struct'),
+  record_struct_declaration: typeWithBody('struct'),
+  interface_declaration: typeWithBody('interface'),
+  enum_declaration: typeWithBody('enum', false),
   method_declaration: csMember,
   constructor_declaration: csMember,
   destructor_declaration: csMember,
@@ -563,15 +555,11 @@ const rubyRules: Record<string, Rule> = {
 // ---------------------------------------------------------------------------------------------
 // PHP
 
-function phpType(kind: ChunkKind): Handler {
-  return (n, c, w) => w.add(c, n, { kind, symbol: nameOf(n) ?? '', body: field(n, 'body'), members: true });
-}
-
 const phpRules: Record<string, Rule> = {
-  class_declaration: phpType('class'),
-  interface_declaration: phpType('interface'),
-  trait_declaration: phpType('trait'),
-  enum_declaration: phpType('enum'),
+  class_declaration: typeWithBody('class'),
+  interface_declaration: typeWithBody('interface'),
+  trait_declaration: typeWithBody('trait'),
+  enum_declaration: typeWithBody('enum'),
   function_definition: (n, c, w) => w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? '', body: field(n, 'body') }),
   method_declaration: (n, c, w) => {
     const body = field(n, 'body');

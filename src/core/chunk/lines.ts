@@ -50,18 +50,6 @@ export class LineIndex {
     return true;
   }
 
-  /** Row containing `offset` (binary search). */
-  rowOf(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] ?? Infinity) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
   firstNonBlank(from = 0, to = this.count - 1): number {
     for (let r = from; r <= to; r++) if (!this.isBlank(r)) return r;
     return -1;

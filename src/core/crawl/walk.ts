@@ -12,6 +12,7 @@ import type { RuleSet } from './ignore-rules.js';
 import { IgnoreFile } from './ignore-rules.js';
 import { isSecretPath } from './secrets.js';
 import { messageOf } from '../errors.js';
+import { raceAbort } from '../embed/util.js';
 
 export interface WalkConfig {
   rootAbs: string;
@@ -102,7 +103,7 @@ class Walker {
 
   /** The sorted entries of a directory the consumer has reached; starts reading its subdirectories. */
   async enter(node: DirNode): Promise<readonly Entry[]> {
-    const entries = await abortable(this.#start(node), this.#config.signal);
+    const entries = await raceAbort(this.#start(node), this.#config.signal);
     for (const entry of entries) if (entry.kind === 'dir') this.#start(entry.dir);
     return entries;
   }
@@ -271,25 +272,5 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function describeError(error: unknown): string {
-  return errorCode(error) ?? (messageOf(error));
-}
-
-/** Awaits `promise`, but rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return errorCode(error) ?? messageOf(error);
 }

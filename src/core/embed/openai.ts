@@ -5,7 +5,7 @@
 
 import OpenAI from 'openai';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { describe, l2normalize, nonEmptyString, positiveInt, raceAbort, sha256Hex, throwIfAborted } from './util.js';
+import { describe, isRetryableStatus, l2normalize, nonEmptyString, positiveInt, raceAbort, sha256Hex, throwIfAborted } from './util.js';
 
 export interface OpenAIEmbedderOptions {
   /** e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 */
@@ -130,7 +130,7 @@ export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signa
     }
     if (err instanceof OpenAI.APIError) {
       const status = err.status;
-      const retried = status === 429 || (typeof status === 'number' && status >= 500) || status === 408 || status === 409;
+      const retried = typeof status === 'number' && isRetryableStatus(status);
       const hint =
         status === 401 || status === 403
           ? ' (check the API key)'

@@ -8,12 +8,12 @@
 //                     f16:  rows × dimension IEEE half floats (little-endian)
 //                     f32:  rows × dimension float32 (little-endian)
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
 import { codeTokens, identifierParts } from '../tokens.js';
 import type { EmbedInputKind, Embedder } from '../types.js';
+import { sha256Hex, throwIfAborted } from './util.js';
 
 export const STATIC_MODEL_FORMAT = 'codeintent-static';
 export const STATIC_MODEL_VERSION = 1;
@@ -229,10 +229,6 @@ export class StaticEncoder {
   }
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
-}
-
 /** Wraps an encoder as an Embedder; yields to the event loop between slices of a long batch. */
 export function embedderFromEncoder(encoder: StaticEncoder, id: string): Embedder {
   let disposed = false;
@@ -246,12 +242,12 @@ export function embedderFromEncoder(encoder: StaticEncoder, id: string): Embedde
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i++) {
         if (i % 256 === 0) {
-          if (signal?.aborted) throw abortError(signal);
+          throwIfAborted(signal);
           if (i > 0) await new Promise<void>((done) => setImmediate(done));
         }
         out.push(encoder.encode(texts[i] ?? '', kind));
       }
-      if (signal?.aborted) throw abortError(signal);
+      throwIfAborted(signal);
       return out;
     },
     async dispose(): Promise<void> {
@@ -436,7 +432,7 @@ export async function createStaticEmbedder(options: StaticEmbedderOptions): Prom
   const folder = resolve(options.modelPath);
   const [json, bytes] = await Promise.all([readFile(join(folder, MODEL_FILE)), readFile(join(folder, EMBEDDINGS_FILE))]);
   const file = parseModelFile(JSON.parse(json.toString('utf8')) as unknown, join(folder, MODEL_FILE));
-  const hash = createHash('sha256').update(json).update(bytes).digest('hex').slice(0, 12);
+  const hash = sha256Hex(json, bytes).slice(0, 12);
   const encoder = new StaticEncoder(partsFromFile(file, bytes));
   return embedderFromEncoder(encoder, `static:${basename(folder)}:${hash}`);
 }

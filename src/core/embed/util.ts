@@ -73,6 +73,11 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** HTTP statuses worth another try: timeout, conflict, rate limit, server errors (the openai package retries the same). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
 export function sha256Hex(...parts: (string | Uint8Array)[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);

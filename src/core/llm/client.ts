@@ -12,7 +12,7 @@
 
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
-import { describe, positiveInt, raceAbort } from '../embed/util.js';
+import { describe, isRetryableStatus, positiveInt, raceAbort } from '../embed/util.js';
 import { messageOf } from '../errors.js';
 
 export interface ChatClientOptions {
@@ -105,7 +105,6 @@ export class ChatRequestError extends Error {
 }
 
 const WHERE = 'createChatClient';
-const RETRYABLE = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
 function nonNegativeInt(name: string, value: unknown, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
@@ -122,7 +121,7 @@ function cappedRetryFetch(capMs: number, onAttempt: () => void): typeof fetch {
   return async (input, init) => {
     onAttempt();
     const response = await fetch(input, init);
-    if (!RETRYABLE(response.status)) return response;
+    if (!isRetryableStatus(response.status)) return response;
     const askedMs = retryAfterMs(response.headers);
     if (askedMs === undefined || askedMs <= capMs) return response;
     const headers = new Headers(response.headers);
@@ -203,7 +202,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     }
     if (err instanceof OpenAI.APIError) {
       const status = typeof err.status === 'number' ? err.status : undefined;
-      const retried = status !== undefined && RETRYABLE(status) ? ` after ${attempts}` : '';
+      const retried = status !== undefined && isRetryableStatus(status) ? ` after ${attempts}` : '';
       const hint =
         status === 401 || status === 403
           ? ' (check the API key)'

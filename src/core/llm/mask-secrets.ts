@@ -9,6 +9,8 @@
 // assigned to password/secret/token/key-like names, `.env`-style `SECRET_TOKEN=value` lines, and
 // long high-entropy quoted strings.
 
+import { IDENTIFIER_PART_PATTERN } from '../tokens.js';
+
 export const SECRET_MASK = '<secret>';
 
 export type SecretKind =
@@ -96,7 +98,7 @@ export function shannonEntropy(s: string): number {
 function wordlike(segment: string): boolean {
   if (segment.length === 0) return true;
   if (/^[a-z0-9]{1,12}$/.test(segment) || /^[A-Z0-9]{1,12}$/.test(segment)) return true;
-  const words = segment.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? [];
+  const words = segment.match(IDENTIFIER_PART_PATTERN) ?? [];
   return words.join('').length === segment.length && words.length * 3.5 <= segment.length;
 }
 

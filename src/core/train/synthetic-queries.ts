@@ -13,7 +13,6 @@
 // - A failure is recorded and the run goes on, except for 401/403/404 (key, access, URL or model),
 //   which no later snippet would survive: the run stops and rejects.
 
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -21,6 +20,7 @@ import { ChatRequestError } from '../llm/client.js';
 import type { ChatClient, ChatMessage, TokenUsage } from '../llm/client.js';
 import { maskSecrets } from '../llm/mask-secrets.js';
 import { splitIdentifier } from '../tokens.js';
+import { sha256Hex } from '../embed/util.js';
 
 export interface IntentSnippet {
   id: string;
@@ -263,13 +263,10 @@ interface CacheEntry {
   createdAt: string;
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /** The cache key of an answer: the model, the prompt version, the query count and the snippet hash. */
 export function intentCacheKey(model: string, promptVersion: string, perSnippet: number, snippetHash: string): string {
-  return sha256(JSON.stringify(['intent-queries', model, promptVersion, perSnippet, snippetHash]));
+  return sha256Hex(JSON.stringify(['intent-queries', model, promptVersion, perSnippet, snippetHash]));
 }
 
 function cachePath(cacheDir: string, key: string): string {
@@ -456,7 +453,7 @@ export async function generateIntentQueries(snippets: readonly IntentSnippet[], 
     if (mask.masked > 0) report.masked++;
     const code = mask.text.length > maxCodeChars ? `${mask.text.slice(0, maxCodeChars)}\n… (cut)` : mask.text;
     const sent: PromptSnippet = { code, symbol: snippet.symbol ?? '', kind: snippet.kind ?? '', language: snippet.language ?? '' };
-    const snippetHash = sha256(JSON.stringify([sent.language, sent.symbol, sent.kind, sent.code]));
+    const snippetHash = sha256Hex(JSON.stringify([sent.language, sent.symbol, sent.kind, sent.code]));
     const key = intentCacheKey(client.model, promptVersion, perSnippet, snippetHash);
 
     const shared = byKey.get(key);
