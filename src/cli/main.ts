@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveAdapter } from '../core/adapter.js';
+import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
 import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
@@ -11,7 +11,7 @@ import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
 import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
-import { progressBar } from './progress.js';
+import { progressBar, type ProgressBar } from './progress.js';
 import { hitsJson, hitsText, statusText, summaryText, tuneText } from './report.js';
 
 const EXIT_FAILURE = 1;
@@ -49,16 +49,21 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
+/** Said once when another process holds the index: the run waits for it. */
+function waitNotice(bar: ProgressBar): () => void {
+  return () => {
+    bar.clear();
+    warn('another CodeIntent process is indexing this workspace; waiting for it to finish…');
+  };
+}
+
 async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, showSummary: boolean): Promise<void> {
   const bar = progressBar(process.stderr, common.progress);
   try {
     const summary = await workspace.index({
       signal,
       onProgress: (p) => bar.update(p),
-      onWait: () => {
-        bar.clear();
-        warn('another CodeIntent process is indexing this workspace; waiting for it to finish…');
-      },
+      onWait: waitNotice(bar),
     });
     bar.clear();
     if (showSummary) write(summaryText(summary));
@@ -107,10 +112,7 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
       command: args.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' '),
       index: {
         onProgress: (p) => bar.update(p),
-        onWait: () => {
-          bar.clear();
-          warn('another CodeIntent process is indexing this workspace; waiting for it to finish…');
-        },
+        onWait: waitNotice(bar),
       },
       ...(command.common.verbose ? { log: warn } : {}),
     });
@@ -120,7 +122,6 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
   }
   write(command.json ? `${JSON.stringify(report)}\n` : tuneText(report));
 }
-
 
 /** Searches see the folder as it is now; a busy index is searched as it stands. */
 async function refreshBeforeSearch(workspace: Workspace, common: CommonOptions, signal: AbortSignal): Promise<void> {
@@ -163,7 +164,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       const adapter = await resolveAdapter({
         choice: 'default',
         modelId: status.meta.embedderId,
-        searchDirs: [path.join(status.indexDir, 'adapters'), SHIPPED_ADAPTERS_DIR],
+        searchDirs: adapterSearchDirs(status.indexDir, SHIPPED_ADAPTERS_DIR),
       });
       write(statusText(status, adapter.source));
       return;

@@ -136,6 +136,16 @@ export async function findAdapter(modelId: string, searchDirs: readonly string[]
   return undefined;
 }
 
+/** Where `codeintent tune` keeps a workspace's own adapters: beside its index. */
+export function tunedAdaptersDir(indexDir: string): string {
+  return path.join(indexDir, 'adapters');
+}
+
+/** Where 'default' looks, in order: the workspace's tuned adapters, then the ones shipped with the package. */
+export function adapterSearchDirs(indexDir: string, shippedAdaptersDir: string): string[] {
+  return [tunedAdaptersDir(indexDir), shippedAdaptersDir];
+}
+
 export interface AdapterChoice {
   /** 'default', 'none', or a path to an adapter folder. */
   choice: string;

@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findPythonDocstring, firstPieces } from './train/doc-removal.js';
 import { queryFromDoc } from './train/doc-query.js';
-import { ADAPTER_FILE, findAdapter, removeAdapter, writeAdapter } from './adapter.js';
+import { ADAPTER_FILE, findAdapter, removeAdapter, tunedAdaptersDir, writeAdapter } from './adapter.js';
 import { codeWithoutDoc } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
 import { samplePool } from './train/static-model.js';
@@ -238,10 +238,13 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
 
   // 3. The split, by file. Documented files in hash order: the first heldOutShare are held out;
   //    undocumented files below the same hash threshold join the held-out candidates.
-  const documented = files.filter((f) => f.pairs.length > 0).sort((a, b) => fraction(a.path, seed) - fraction(b.path, seed));
+  const position = new Map(files.map((f) => [f, fraction(f.path, seed)]));
+  const at = (f: FileData): number => position.get(f) ?? 0;
+  const documented = files.filter((f) => f.pairs.length > 0).sort((a, b) => at(a) - at(b));
   const heldCount = documented.length < 2 ? 0 : Math.max(1, Math.round(documented.length * heldOutShare));
-  const threshold = heldCount > 0 ? fraction(documented[heldCount - 1]?.path ?? '', seed) : -1;
-  const heldOut = files.filter((f) => fraction(f.path, seed) <= threshold);
+  const lastHeld = heldCount > 0 ? documented[heldCount - 1] : undefined;
+  const threshold = lastHeld ? at(lastHeld) : -1;
+  const heldOut = files.filter((f) => at(f) <= threshold);
   const rest = documented.slice(heldCount);
   const validCount = rest.length < 2 ? 0 : Math.max(1, Math.round(rest.length * validShare));
   const validFiles = rest.slice(rest.length - validCount);
@@ -267,7 +270,7 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
   const modelId = workspace.store.info.embedderId;
   const d = workspace.embedder.dimension;
   const shipped = await findAdapter(modelId, options.shippedAdapters ?? [workspace.shippedAdaptersDir]);
-  const tunedDir = path.join(workspace.indexDir, 'adapters', TUNED_ADAPTER_NAME);
+  const tunedDir = path.join(tunedAdaptersDir(workspace.indexDir), TUNED_ADAPTER_NAME);
   const report: TuneReport = {
     root: workspace.root,
     indexDir: workspace.indexDir,

@@ -2,7 +2,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveAdapter, type Adapter } from './adapter.js';
+import { adapterSearchDirs, resolveAdapter, type Adapter } from './adapter.js';
 import { createChunker, type Chunker, type ChunkerOptions } from './chunk/index.js';
 import { createEmbedder } from './embed/index.js';
 import { withBatching } from './embed/batching.js';
@@ -170,7 +170,7 @@ export class Workspace {
     return (this.adapter ??= resolveAdapter({
       choice: this.options.adapter ?? 'default',
       modelId: this.store.info.embedderId,
-      searchDirs: [path.join(this.indexDir, 'adapters'), this.shippedAdaptersDir],
+      searchDirs: adapterSearchDirs(this.indexDir, this.shippedAdaptersDir),
     }));
   }
 

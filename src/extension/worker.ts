@@ -246,6 +246,12 @@ function selected(roots: readonly string[] | undefined): Folder[] {
   return roots ? all.filter((folder) => roots.includes(folder.root)) : all;
 }
 
+function folderAt(root: string): Folder {
+  const folder = folders.get(root)?.folder;
+  if (!folder) throw new UserError(`${root} is not an open workspace folder`);
+  return folder;
+}
+
 /** Other requests wait for the configuration sent before them: they must see the folders it set up. */
 let configuring: Promise<void> = Promise.resolve();
 
@@ -312,16 +318,10 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
       return each(selected(undefined), (folder) => folder.status());
     case 'clear':
       return each(selected(request.params.roots), (folder) => folder.clear());
-    case 'tune': {
-      const folder = folders.get(request.params.root)?.folder;
-      if (!folder) throw new UserError(`${request.params.root} is not an open workspace folder`);
-      return folder.tune(signal, (progress) => post({ type: 'progress', id: request.id, progress }));
-    }
-    case 'propose': {
-      const folder = folders.get(request.params.root)?.folder;
-      if (!folder) throw new UserError(`${request.params.root} is not an open workspace folder`);
-      return folder.propose(request.params, signal, (progress) => post({ type: 'progress', id: request.id, progress }));
-    }
+    case 'tune':
+      return folderAt(request.params.root).tune(signal, (progress) => post({ type: 'progress', id: request.id, progress }));
+    case 'propose':
+      return folderAt(request.params.root).propose(request.params, signal, (progress) => post({ type: 'progress', id: request.id, progress }));
     case 'fileChanged': {
       const { paths } = request.params;
       await each(selected(undefined), (folder) => folder.changed(paths));
