@@ -230,7 +230,7 @@ export function normalisedCodeHash(code: string): string {
 // Files
 
 /** Source extensions of the languages the chunker understands. */
-const SOURCE_EXTENSIONS = new Set([
+export const SOURCE_EXTENSIONS = new Set([
   '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx', '.py', '.go', '.rs', '.rb', '.php', '.java', '.cs',
   '.c', '.h', '.cc', '.cpp', '.cxx', '.c++', '.hh', '.hpp', '.hxx', '.h++', '.ipp', '.tcc', '.inl',
 ]);

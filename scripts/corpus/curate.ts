@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readdir, writeFile } from 'node:fs/promises';
-import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, isCorpusLanguage, runProgram, unitHash, CATALOG_PATH } from './common.js';
+import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, increment, isCorpusLanguage, runProgram, unitHash, CATALOG_PATH } from './common.js';
 import { prepareSourceIndex } from './fetch.js';
 
 type NpmPick = Omit<CatalogEntry, 'registry'>;
@@ -306,7 +306,7 @@ async function main(): Promise<void> {
   const body = catalog.packages.map((p) => `    ${JSON.stringify(p)}`).join(',\n');
   await writeFile(CATALOG_PATH, `{\n  "note": ${JSON.stringify(catalog.note)},\n  "packages": [\n${body}\n  ]\n}\n`);
   const counts = new Map<string, number>();
-  for (const p of packages) counts.set(p.language, (counts.get(p.language) ?? 0) + 1);
+  for (const p of packages) increment(counts, p.language);
   process.stdout.write(`catalog: ${packages.length} packages (${[...counts].map(([l, n]) => `${l} ${n}`).join(', ')})\n`);
 }
 

@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Chunk } from '../../src/core/types.js';
 import { codeWithoutDoc } from '../../src/core/chunk/index.js';
+import { TOOL_DIRECTIVE } from '../../src/core/chunk/docs.js';
 import { classifyContent } from '../../src/core/crawl/classify.js';
-import { type CatalogEntry, type Pair, type SourceFile, normalisedCodeHash, sha1 } from './common.js';
+import { type CatalogEntry, type Pair, type SourceFile, increment, normalisedCodeHash, sha1 } from './common.js';
 import { findPythonDocstring, firstPieces } from '../../src/core/train/doc-removal.js';
 import { type QueryRejection, queryFromDoc } from '../../src/core/train/doc-query.js';
 
@@ -108,7 +109,7 @@ export function candidatesFromChunks(entry: CatalogEntry, path: string, text: st
   }
   const first = firstPieces(chunks);
   const pieces = new Map<number, number>();
-  for (const head of first) pieces.set(head, (pieces.get(head) ?? 0) + 1);
+  for (const head of first) increment(pieces, head);
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i];
     if (chunk === undefined || chunk.kind === 'lines' || chunk.symbol === '') continue;
@@ -195,7 +196,7 @@ export function rawDocText(lines: readonly string[], chunk: Chunk): string | und
     if (t.startsWith('//!') || t.startsWith('/*!') || t.startsWith('#!') || t.startsWith('#[')) break;
     if (t.startsWith('//') || (hashComments && t.startsWith('#'))) {
       const stripped = stripLineMarker(t);
-      if (!DIRECTIVE.test(stripped.trim())) comment.push(stripped);
+      if (!TOOL_DIRECTIVE.test(stripped.trim())) comment.push(stripped);
       r--;
       continue;
     }
@@ -223,9 +224,6 @@ export function rawDocText(lines: readonly string[], chunk: Chunk): string | und
   const text = comment.reverse().join('\n');
   return text.trim() === '' ? undefined : text;
 }
-
-/** Comments that steer tools (as the chunker drops them from `doc`). */
-const DIRECTIVE = /^(?:eslint-|eslint\s|@ts-|prettier-ignore|istanbul\s|c8\s|v8\s|tslint:|jshint\s|noqa\b|type:\s*ignore|pylint:|pyright:|mypy:|rubocop:|nolint\b|go:\w|\+build\b|NOSONAR|#?region\b|#?endregion\b|frozen_string_literal:|-\*-)/;
 
 function stripLineMarker(line: string): string {
   return line.replace(/^(?:\/\/\/?|#+)\s?/, '');

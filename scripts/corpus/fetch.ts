@@ -16,13 +16,16 @@ import {
   type CorpusPaths,
   type Provenance,
   Deadline,
+  entryKey,
   extensionOf,
   formatBytes,
+  increment,
   isRecord,
   packageDirName,
   pathFilter,
   readProvenance,
   runProgram,
+  SOURCE_EXTENSIONS,
   treeBytes,
   writeJsonAtomic,
 } from './common.js';
@@ -56,12 +59,6 @@ export interface FetchSummary {
   /** Not attempted: deadline or total size reached. */
   skipped: number;
 }
-
-/** Extensions kept in files/ (of the paths `pathFilter` accepts): what the chunker reads, nothing else. */
-const KEPT_EXTENSIONS = new Set([
-  '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx', '.py', '.go', '.rs', '.rb', '.php', '.java', '.cs',
-  '.c', '.h', '.cc', '.cpp', '.cxx', '.c++', '.hh', '.hpp', '.hxx', '.h++', '.ipp', '.tcc', '.inl',
-]);
 
 export async function fetchPackages(options: FetchOptions): Promise<FetchSummary> {
   const { paths, log } = options;
@@ -117,8 +114,8 @@ export async function fetchPackages(options: FetchOptions): Promise<FetchSummary
   // The npm cache only served this run's `npm pack` calls; the tarballs are extracted.
   await rm(join(paths.root, 'npm-cache'), { recursive: true, force: true });
   // Keep catalog order, so every later stage is deterministic.
-  const order = new Map(options.entries.map((e, i) => [`${e.registry}:${e.name}`, i]));
-  summary.fetched.sort((a, b) => (order.get(`${a.entry.registry}:${a.entry.name}`) ?? 0) - (order.get(`${b.entry.registry}:${b.entry.name}`) ?? 0));
+  const order = new Map(options.entries.map((e, i) => [entryKey(e), i]));
+  summary.fetched.sort((a, b) => (order.get(entryKey(a.entry)) ?? 0) - (order.get(entryKey(b.entry)) ?? 0));
   return summary;
 }
 
@@ -512,7 +509,7 @@ async function keepSourceFiles(from: string, to: string, accept: (rel: string) =
         stack.push(childRel);
         continue;
       }
-      if (!e.isFile() || !KEPT_EXTENSIONS.has(extensionOf(e.name)) || !accept(childRel)) continue;
+      if (!e.isFile() || !SOURCE_EXTENSIONS.has(extensionOf(e.name)) || !accept(childRel)) continue;
       const target = map(childRel);
       if (target === undefined || target === '') continue;
       const dest = join(to, target);
@@ -590,6 +587,6 @@ function lastLine(text: string): string {
 /** Packages per language among those fetched. */
 export function packagesPerLanguage(fetched: readonly FetchedPackage[]): Map<CorpusLanguage, number> {
   const counts = new Map<CorpusLanguage, number>();
-  for (const f of fetched) counts.set(f.entry.language, (counts.get(f.entry.language) ?? 0) + 1);
+  for (const f of fetched) increment(counts, f.entry.language);
   return counts;
 }

@@ -24,6 +24,7 @@ import { IndexStore } from '../../src/core/store.js';
 import type { SearchMode } from '../../src/core/types.js';
 import { Workspace } from '../../src/core/workspace.js';
 import type { ChildResult, ChildTask, FloorResult, IndexResult, QueryResult, StepTime } from './protocol.js';
+import { sum } from './stats.js';
 
 function rss(): number {
   return process.resourceUsage().maxRSS * 1024;
@@ -158,7 +159,7 @@ async function runFloor(task: Extract<ChildTask, { kind: 'floor' }>): Promise<Fl
   const limit = pLimit(8);
   const reads: Promise<number>[] = [];
   for await (const file of crawl({ root: task.root })) reads.push(limit(async () => (await readFile(file.absPath)).length));
-  const bytes = (await Promise.all(reads)).reduce((a, b) => a + b, 0);
+  const bytes = sum(await Promise.all(reads));
   const crawlReadMs = performance.now() - start;
   return { kind: 'floor', files, bytes, crawlMs, crawlReadMs, maxRssBytes: rss() };
 }

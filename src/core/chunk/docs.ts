@@ -49,7 +49,7 @@ export function leadingComment(lines: LineIndex, row: number, style: CommentStyl
 }
 
 /** Tool directives that sit in comments but document nothing. */
-const directive = /^(?:eslint-|eslint\s|@ts-|prettier-ignore|istanbul\s|c8\s|v8\s|tslint:|jshint\s|noqa\b|type:\s*ignore|pylint:|pyright:|mypy:|rubocop:|nolint\b|go:\w|\+build\b|NOSONAR|#?region\b|#?endregion\b|frozen_string_literal:|-\*-)/;
+export const TOOL_DIRECTIVE = /^(?:eslint-|eslint\s|@ts-|prettier-ignore|istanbul\s|c8\s|v8\s|tslint:|jshint\s|noqa\b|type:\s*ignore|pylint:|pyright:|mypy:|rubocop:|nolint\b|go:\w|\+build\b|NOSONAR|#?region\b|#?endregion\b|frozen_string_literal:|-\*-)/;
 
 /** A block tag that follows prose on the same line. */
 const inlineBlockTag = /(?<=\s)@(?:param|arg|argument|returns?|throws|exception|example|see|since|deprecated|type|typedef|template|remarks|yields|property|prop|default)\b/;
@@ -74,7 +74,7 @@ export function cleanComment(raw: readonly string[], language: CodeLanguage): st
       .replace(/^(?:\/{2,}|#+)/, '')
       .replace(/^\s*\*+(?!\/)/, '')
       .trim();
-    if (directive.test(text)) continue;
+    if (TOOL_DIRECTIVE.test(text)) continue;
     if (/^@[A-Za-z]/.test(text)) break;
     // A one-line `/** Does X. @param a … */` has its tags mid-line.
     const tag = inlineBlockTag.exec(text);
