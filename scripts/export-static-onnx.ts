@@ -20,13 +20,12 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/core/models.js';
 import { decodeTable, EMBEDDINGS_FILE, encodeTable, MODEL_FILE, parseModelFile, partsFromFile, type StaticModelParts, type TfScaling } from '../src/core/embed/static.js';
 import { IDENTIFIER_PART_PATTERN } from '../src/core/tokens.js';
 import { pathToFileURL } from 'node:url';
 import { encodeEncoderModel, FLOAT, GraphBuilder } from './onnx-graph.js';
-import { runScript, UsageError } from './script-args.js';
+import { parseFlags, runScript } from './script-args.js';
 
 const PAD = '[PAD]';
 const UNK = '[UNK]';
@@ -190,17 +189,10 @@ const HELP = 'Usage: node out/scripts/export-static-onnx.js [--model DIR] [--out
 const invokedPath = process.argv[1];
 if (invokedPath !== undefined && import.meta.url === pathToFileURL(resolve(invokedPath)).href) {
   runScript(async () => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        options: {
-          model: { type: 'string', default: DEFAULT_MODEL_DIR },
-          out: { type: 'string', default: join(PACKAGE_ROOT, 'models', 'code-static-v2-onnx') },
-        },
-      }));
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const values = parseFlags({
+      model: { type: 'string', default: DEFAULT_MODEL_DIR },
+      out: { type: 'string', default: join(PACKAGE_ROOT, 'models', 'code-static-v2-onnx') },
+    });
     const out = resolve(values.out);
     const { tokens, bytes } = await exportStaticOnnx(resolve(values.model), out);
     process.stdout.write(`Wrote ${out}: ${tokens} tokenizer ids, onnx/model.onnx ${(bytes / 2 ** 20).toFixed(1)} MiB\n`);

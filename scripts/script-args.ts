@@ -1,7 +1,21 @@
 // What the training and harvesting scripts share on their command lines.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { messageOf } from '../src/core/errors.js';
+
 /** A bad flag or value: the script prints the message and its help, and exits 2. */
 export class UsageError extends Error {}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The flags of `args` (default: the process's), strictly: an unknown flag or a missing value is a UsageError. */
+export function parseFlags<O extends FlagOptions>(options: O, args?: string[]): ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'] {
+  try {
+    return parseArgs({ options, strict: true, ...(args ? { args } : {}) }).values;
+  } catch (error) {
+    throw new UsageError(messageOf(error));
+  }
+}
 
 /** The numeric value of `--name`, or undefined when the flag was not given. */
 export function num(name: string, value: string | undefined): number | undefined {

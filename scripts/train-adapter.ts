@@ -8,23 +8,20 @@
 // (documentText with no doc), queries as 'query'. Vectors are cached on disk per model
 // (.cache/adapter/embeddings/), so a re-run with other hyperparameters embeds nothing new.
 
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 
 import { readAdapter, writeAdapter } from '../src/core/adapter.js';
 import { createEmbedder, withCache } from '../src/core/embed/index.js';
 import type { EmbeddingCacheStore } from '../src/core/embed/index.js';
-import { MAX_EMBEDDED_CHARS } from '../src/core/embedding-text.js';
 import { resolveModel } from '../src/core/models.js';
 import { DEFAULT_ADAPTER_OPTIONS, metricsFromRanks, mineHardNegatives, rankAgainst, trainAdapter } from '../src/core/train/adapter.js';
 import type { AdapterTrainOptions, EmbeddedPairs, RetrievalMetrics, TrainedAdapter } from '../src/core/train/adapter.js';
 import { pairDocument, samplePool } from '../src/core/train/static-model.js';
 import type { TrainingPair } from '../src/core/train/static-model.js';
 import type { Embedder } from '../src/core/types.js';
-import { num, out, runScript, UsageError } from './script-args.js';
+import { num, out, parseFlags, runScript } from './script-args.js';
+import { countBy, readPairs, SPLITS, type Split } from './training-pairs.js';
 
 const D = DEFAULT_ADAPTER_OPTIONS;
 const helpText = `Usage: npm run train:adapter -- [options]   (node out/scripts/train-adapter.js)
@@ -75,35 +72,6 @@ const parseOptions = {
 const progress = (line: string): void => {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
 };
-
-// ---- data ----
-
-const SPLITS = ['train', 'valid', 'test'] as const;
-type Split = (typeof SPLITS)[number];
-
-async function readPairs(file: string): Promise<TrainingPair[]> {
-  const pairs: TrainingPair[] = [];
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY })) {
-    n++;
-    if (line.trim() === '') continue;
-    const raw = JSON.parse(line) as Record<string, unknown>;
-    const field = (name: string): string => {
-      const v = raw[name];
-      if (typeof v !== 'string') throw new Error(`${file}:${n}: field ${name} must be a string`);
-      return v;
-    };
-    const pair: TrainingPair = { pkg: field('pkg'), language: field('language'), path: field('path'), symbol: field('symbol'), query: field('query'), code: field('code').slice(0, MAX_EMBEDDED_CHARS) };
-    if (pair.query.trim() !== '' && pair.code.trim() !== '') pairs.push(pair);
-  }
-  return pairs;
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return new Map([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
-}
 
 // ---- embedding, with a file-backed cache ----
 
@@ -209,12 +177,7 @@ async function modelDirName(choice: string): Promise<string> {
 // ---- main ----
 
 async function main(): Promise<void> {
-  let args;
-  try {
-    args = parseArgs({ options: parseOptions, strict: true }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const args = parseFlags(parseOptions);
   if (args.help) {
     out(helpText);
     return;

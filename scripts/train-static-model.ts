@@ -4,15 +4,11 @@
 //   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v2]
 //     [--dim 256] [--epochs N] [--seed 1] [--max-minutes M] [...; see --help]
 
-import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 
 import { createStaticEmbedder } from '../src/core/embed/static.js';
 import type { Quantization, StaticModelParts, StaticTokenizer, TfScaling } from '../src/core/embed/static.js';
-import { MAX_EMBEDDED_CHARS } from '../src/core/embedding-text.js';
 import { codeTokens } from '../src/core/tokens.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
@@ -27,7 +23,8 @@ import {
   trainStaticModel,
 } from '../src/core/train/static-model.js';
 import type { Bags, PreparedCorpus, RetrievalMetrics, StaticTrainOptions, TrainingPair } from '../src/core/train/static-model.js';
-import { num, out, runScript, UsageError } from './script-args.js';
+import { num, out, parseFlags, runScript, UsageError } from './script-args.js';
+import { countBy, readPairs, SPLITS } from './training-pairs.js';
 
 type SplitBags = { queries: Bags; documents: Bags };
 
@@ -98,50 +95,7 @@ const parseOptions = {
     help: { type: 'boolean', default: false },
 } as const;
 
-function parseCommandLine(): ReturnType<typeof parseArgs<{ options: typeof parseOptions; strict: true }>>['values'] {
-  try {
-    return parseArgs({ options: parseOptions, strict: true }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
 
-
-// ---- data ----
-
-const SPLITS = ['train', 'valid', 'test'] as const;
-
-function asPair(value: unknown, where: string): TrainingPair {
-  if (typeof value !== 'object' || value === null) throw new Error(`${where}: not an object`);
-  const record = value as Record<string, unknown>;
-  const field = (name: string): string => {
-    const v = record[name];
-    if (typeof v !== 'string') throw new Error(`${where}: field ${name} must be a string`);
-    return v;
-  };
-  // documentText cuts at MAX_EMBEDDED_CHARS, so longer code is never seen; keep memory bounded.
-  return { pkg: field('pkg'), language: field('language'), path: field('path'), symbol: field('symbol'), query: field('query'), code: field('code').slice(0, MAX_EMBEDDED_CHARS) };
-}
-
-async function readPairs(file: string): Promise<TrainingPair[]> {
-  const pairs: TrainingPair[] = [];
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    const pair = asPair(JSON.parse(line) as unknown, `${file}:${n}`);
-    if (pair.query.trim() === '' || pair.code.trim() === '') continue;
-    pairs.push(pair);
-  }
-  return pairs;
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return new Map([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
-}
 
 // ---- baselines ----
 
@@ -267,7 +221,7 @@ const pct = (x: number): string => x.toFixed(3);
 const fmt = (m: RetrievalMetrics): string => `MRR ${pct(m.mrr)}  R@1 ${pct(m.r1)}  R@10 ${pct(m.r10)}`;
 
 async function main(): Promise<void> {
-  const args = parseCommandLine();
+  const args = parseFlags(parseOptions);
   if (args.help) {
     out(helpText);
     return;

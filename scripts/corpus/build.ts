@@ -39,7 +39,6 @@
 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildBench, type BenchSplitSummary } from './bench-workspaces.js';
 import {
   type CatalogEntry,
@@ -57,10 +56,10 @@ import {
   treeBytes,
   writeJsonLines,
 } from './common.js';
-import { type FetchedPackage, fetchPackages } from './fetch.js';
+import { type FetchedPackage, fetchPackages, packagesPerLanguage } from './fetch.js';
 import { buildPairs, type PairsStats } from './pairs.js';
 import { WorkerPool } from './pool.js';
-import { UsageError } from '../script-args.js';
+import { parseFlags, UsageError } from '../script-args.js';
 
 const helpText = `Usage: node out/scripts/corpus/build.js [--max-packages N] [--max-minutes M] [--languages a,b]
   [--stages fetch,pairs,bench] [--workers N] [--concurrency N] [--max-archive-mb N] [--max-total-mb N]
@@ -99,23 +98,17 @@ function parseOptions(argv: string[]): BuildOptions | 'help' {
     'max-packages', 'max-minutes', 'workers', 'concurrency', 'max-archive-mb', 'max-total-mb', 'max-files-per-package', 'max-package-mb',
     'max-file-kb', 'bench-target', 'bench-max-files', 'bench-max-queries', 'bench-workspace-files', 'bench-workspace-queries',
   ] as const;
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...Object.fromEntries(numeric.map((n) => [n, { type: 'string' as const }])),
-        languages: { type: 'string' },
-        stages: { type: 'string' },
-        'keep-archives': { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(
+    {
+      ...Object.fromEntries(numeric.map((n) => [n, { type: 'string' as const }])),
+      languages: { type: 'string' },
+      stages: { type: 'string' },
+      'keep-archives': { type: 'boolean' },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    argv,
+  );
   const v: Record<string, string | boolean | undefined> = values;
   if (v['help'] === true) return 'help';
   const num = (name: (typeof numeric)[number], fallback: number): number => {
@@ -262,8 +255,7 @@ async function main(): Promise<void> {
 
 function printSummary(fetched: readonly FetchedPackage[], failedFetches: number, pairs: PairsStats | undefined, bench: readonly BenchSplitSummary[], diskBytes: number, ms: number): void {
   const out: string[] = [];
-  const byLanguage = new Map<string, number>();
-  for (const f of fetched) byLanguage.set(f.entry.language, (byLanguage.get(f.entry.language) ?? 0) + 1);
+  const byLanguage = packagesPerLanguage(fetched);
   out.push(`\nCorpus summary (${(ms / 60_000).toFixed(1)} min, cache ${formatBytes(diskBytes)})`);
   out.push(`packages: ${fetched.length}${failedFetches > 0 ? ` (+${failedFetches} failed)` : ''} — ${[...byLanguage].map(([l, n]) => `${l} ${n}`).join(', ')}`);
   if (pairs !== undefined) {
