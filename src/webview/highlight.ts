@@ -24,6 +24,8 @@ const KEYWORDS = new Set(
 
 const NAME = /[A-Za-z_$][\w$]*/y;
 const NUMBER = /(?:0[xX][\da-fA-F_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?)[a-zA-Z]*/y;
+/** A call after a name: only whitespace between it and `(`. */
+const CALL = /\s*\(/y;
 
 /** In these languages `'` opens a character literal (or a Rust lifetime), not a string. */
 const CHAR_LITERALS: ReadonlySet<LanguageId> = new Set(['rust', 'c', 'cpp', 'java', 'csharp', 'go']);
@@ -67,18 +69,18 @@ export function highlight(code: string, language: LanguageId): Token[][] {
       i = end + open.length;
       open = undefined;
     }
+    // Each test looks at `line` from `i`: copying the rest of the line at every character is quadratic.
     while (i < line.length) {
-      const rest = line.slice(i);
-      const marker = style.line.find((m) => rest.startsWith(m));
-      if (marker) {
-        push(rest, 'comment');
+      if (style.line.some((m) => line.startsWith(m, i))) {
+        push(line.slice(i), 'comment');
         break;
       }
-      const opener = style.block && rest.startsWith('/*') ? '*/' : style.triple && (rest.startsWith('"""') || rest.startsWith("'''")) ? rest.slice(0, 3) : undefined;
+      const triple = line.slice(i, i + 3);
+      const opener = style.block && line.startsWith('/*', i) ? '*/' : style.triple && (triple === '"""' || triple === "'''") ? triple : undefined;
       if (opener) {
         const end = line.indexOf(opener, i + 2 + (opener === '*/' ? 0 : 1));
         if (end === -1) {
-          push(rest, opener === '*/' ? 'comment' : 'string');
+          push(line.slice(i), opener === '*/' ? 'comment' : 'string');
           open = opener;
           break;
         }
@@ -99,8 +101,8 @@ export function highlight(code: string, language: LanguageId): Token[][] {
       NAME.lastIndex = i;
       const name = NAME.exec(line)?.[0];
       if (name) {
-        const after = line.slice(i + name.length).trimStart();
-        push(name, KEYWORDS.has(name) ? 'keyword' : after.startsWith('(') ? 'function' : /^[A-Z]/.test(name) ? 'type' : undefined);
+        CALL.lastIndex = i + name.length;
+        push(name, KEYWORDS.has(name) ? 'keyword' : CALL.test(line) ? 'function' : /^[A-Z]/.test(name) ? 'type' : undefined);
         i += name.length;
         continue;
       }
