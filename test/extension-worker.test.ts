@@ -70,6 +70,7 @@ after(async () => {
 describe('the indexing worker, bundled', () => {
   test('indexes a folder, reporting progress, and answers a search with the right function', async () => {
     assert.equal((await client.request('status', {}))[0]?.index, undefined, 'no index before the first run');
+    assert.deepEqual(await client.request('indexed', {}), [{ root: project, indexed: false }], 'so start-up announces a first index');
     const [result] = await client.request('index', {});
     assert.equal(result?.root, project);
     assert.equal(result?.summary.files, 2);
@@ -86,6 +87,7 @@ describe('the indexing worker, bundled', () => {
     const python = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
     assert.deepEqual(python.map((h) => h.symbol), ['upload_release_artifacts']);
 
+    assert.deepEqual(await client.request('indexed', {}), [{ root: project, indexed: true }]);
     const [status] = await client.request('status', {});
     assert.equal(status?.index?.files, 2);
     assert.match(status?.index?.meta.embedderId ?? '', /code-static-v2/);

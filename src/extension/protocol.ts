@@ -90,6 +90,8 @@ export interface Requests {
   index: { params: { roots?: string[] }; result: { root: string; summary: IndexSummary }[] };
   search: { params: SearchParams; result: Hit[] };
   status: { params: Record<string, never>; result: FolderStatus[] };
+  /** Whether each folder has an index on disk: what start-up asks, cheaply (no store is opened). */
+  indexed: { params: Record<string, never>; result: { root: string; indexed: boolean }[] };
   /** Deletes the folders' indexes; they stay empty until the next `index`. */
   clear: { params: { roots?: string[] }; result: void };
   tune: { params: { root: string }; result: TuneReport };

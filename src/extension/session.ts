@@ -83,7 +83,7 @@ export class Session implements vscode.Disposable {
   async start(): Promise<void> {
     if (this.folders().length === 0) return;
     await this.configure();
-    const fresh = (await this.request('status', {})).filter((status) => !status.index);
+    const fresh = (await this.request('indexed', {})).filter((folder) => !folder.indexed);
     await this.index(fresh.length > 0 ? { title: 'CodeIntent: indexing the workspace for the first time' } : {});
   }
 

@@ -18,6 +18,7 @@ import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
 import { NO_API_KEY } from '../core/embed/index.js';
 import { createChatClient } from '../core/llm/client.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
+import { readIndexMeta } from '../core/store.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
 import type { AnswerProgress, FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
 
@@ -149,6 +150,10 @@ class Folder {
 
   async candidates(query: string, options: Omit<SearchOptions, 'mode'>): Promise<Candidates> {
     return (await this.open()).candidates(query, { ...options, mode: 'hybrid' });
+  }
+
+  async hasIndex(): Promise<boolean> {
+    return (await readIndexMeta(this.config.indexDir)) !== undefined;
   }
 
   async status(): Promise<FolderStatus> {
@@ -316,6 +321,8 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
       return search(request.params, signal);
     case 'status':
       return each(selected(undefined), (folder) => folder.status());
+    case 'indexed':
+      return each(selected(undefined), async (folder) => ({ root: folder.root, indexed: await folder.hasIndex() }));
     case 'clear':
       return each(selected(request.params.roots), (folder) => folder.clear());
     case 'tune':
