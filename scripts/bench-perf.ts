@@ -17,16 +17,15 @@ import { summarizeProfile, type ProfileSummary } from './perf/profile.js';
 import type { ChildTask, FloorResult, IndexResult, QueryResult, StepTime } from './perf/protocol.js';
 import { PERF_QUERIES } from './perf/queries.js';
 import { median, quantile, spread, type Spread } from './perf/stats.js';
+import { PACKAGE_ROOT } from '../src/core/models.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** out/scripts/ → repository root. */
-const REPO = path.resolve(HERE, '..', '..');
 const CHILD = path.join(HERE, 'perf', 'child.js');
-const CLI = path.join(REPO, 'bin', 'codeintent.js');
-const CLI_MODULE_URL = pathToFileURL(path.join(REPO, 'out', 'src', 'cli', 'main.js')).href;
-const CACHE = path.join(REPO, '.cache', 'perf');
-const RESULTS = path.join(REPO, '.cache', 'bench-results');
-const DEFAULT_DOC = path.join(REPO, 'docs', 'performance.md');
+const CLI = path.join(PACKAGE_ROOT, 'bin', 'codeintent.js');
+const CLI_MODULE_URL = pathToFileURL(path.join(PACKAGE_ROOT, 'out', 'src', 'cli', 'main.js')).href;
+const CACHE = path.join(PACKAGE_ROOT, '.cache', 'perf');
+const RESULTS = path.join(PACKAGE_ROOT, '.cache', 'bench-results');
+const DEFAULT_DOC = path.join(PACKAGE_ROOT, 'docs', 'performance.md');
 const MODES: SearchMode[] = ['hybrid', 'vector', 'lexical'];
 const TOP = 10;
 
@@ -113,7 +112,7 @@ function log(line: string): void {
 async function spawnTimed(args: readonly string[], what: string): Promise<{ wallMs: number; stdout: string }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -297,14 +296,14 @@ function machine(): Machine {
   }
   let lancedb = 'unknown';
   try {
-    lancedb = (JSON.parse(readFileSync(path.join(REPO, 'node_modules', '@lancedb', 'lancedb', 'package.json'), 'utf8')) as { version: string }).version;
+    lancedb = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', '@lancedb', 'lancedb', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     // left unknown
   }
   let commit = 'unknown';
   try {
-    const head = readFileSync(path.join(REPO, '.git', 'HEAD'), 'utf8').trim();
-    commit = head.startsWith('ref: ') ? readFileSync(path.join(REPO, '.git', head.slice(5)), 'utf8').trim().slice(0, 12) : head.slice(0, 12);
+    const head = readFileSync(path.join(PACKAGE_ROOT, '.git', 'HEAD'), 'utf8').trim();
+    commit = head.startsWith('ref: ') ? readFileSync(path.join(PACKAGE_ROOT, '.git', head.slice(5)), 'utf8').trim().slice(0, 12) : head.slice(0, 12);
   } catch {
     // left unknown
   }
@@ -727,7 +726,7 @@ async function main(): Promise<void> {
   }
   if (!options) return;
   if (!existsSync(CHILD)) throw new Error(`${CHILD} is missing: build first (npx tsc -p tsconfig.json)`);
-  if (options.model === 'default' && !existsSync(path.join(REPO, 'models', 'code-static-v2', 'model.json'))) {
+  if (options.model === 'default' && !existsSync(path.join(PACKAGE_ROOT, 'models', 'code-static-v2', 'model.json'))) {
     throw new Error('models/code-static-v2/model.json is missing: train the default model first, or pass --model use-lite or a model folder');
   }
   const model = options.model === 'default' || options.model === 'use-lite' || options.model.includes(':') ? options.model : path.resolve(options.model);
@@ -768,11 +767,11 @@ async function main(): Promise<void> {
   const json = path.join(RESULTS, standard ? 'perf.json' : `perf-${slug}.json`);
   await mkdir(RESULTS, { recursive: true });
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${path.relative(REPO, json)}`);
+  log(`wrote ${path.relative(PACKAGE_ROOT, json)}`);
   if (options.doc) {
     await mkdir(path.dirname(options.doc), { recursive: true });
     await writeFile(options.doc, markdown(report, await keptAnalysis(options.doc)));
-    log(`wrote ${path.relative(REPO, options.doc)}`);
+    log(`wrote ${path.relative(PACKAGE_ROOT, options.doc)}`);
   }
 }
 

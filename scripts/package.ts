@@ -8,16 +8,15 @@
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createVSIX } from '@vscode/vsce';
 import { grammarFile } from '../src/core/chunk/languages.js';
 import { bundleForExtensionHost, bundleForWebview } from './bundle.js';
+import { PACKAGE_ROOT } from '../src/core/models.js';
 
 const require = createRequire(import.meta.url);
-/** out/scripts/package.js → the repository root. */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const DIST = path.join(REPO_ROOT, 'dist');
+const DIST = path.join(PACKAGE_ROOT, 'dist');
 const TARGET = 'linux-x64';
 
 /** Extension-host bundle name → source. */
@@ -46,16 +45,16 @@ function runtimeFiles(): Record<string, string> {
 /** Rebuilds dist/: the bundles and the files they load. */
 async function buildDist(): Promise<void> {
   await rm(DIST, { recursive: true, force: true });
-  await bundleForExtensionHost(Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, path.join(REPO_ROOT, source)])), DIST);
-  await bundleForWebview(path.join(REPO_ROOT, WEBVIEW_ENTRY), path.join(DIST, 'webview.js'));
+  await bundleForExtensionHost(Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, path.join(PACKAGE_ROOT, source)])), DIST);
+  await bundleForWebview(path.join(PACKAGE_ROOT, WEBVIEW_ENTRY), path.join(DIST, 'webview.js'));
   await mkdir(path.join(DIST, 'grammars'), { recursive: true });
   await mkdir(path.join(DIST, 'codicons'), { recursive: true });
   for (const [destination, source] of Object.entries(runtimeFiles())) await copyFile(source, path.join(DIST, destination));
 }
 
 export async function vsixPath(): Promise<string> {
-  const { name, version } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  return path.join(REPO_ROOT, `${name}-${TARGET}-${version}.vsix`);
+  const { name, version } = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(PACKAGE_ROOT, `${name}-${TARGET}-${version}.vsix`);
 }
 
 /** Builds dist/ and packs the VSIX; returns its path. */
@@ -65,7 +64,7 @@ export async function packageExtension(): Promise<string> {
   // Everything the extension needs is in dist/ or in the whitelisted folders: no node_modules.
   // The README's relative links stay as they are: there is no public repository to point them at.
   await createVSIX({
-    cwd: REPO_ROOT,
+    cwd: PACKAGE_ROOT,
     packagePath,
     target: TARGET,
     dependencies: false,

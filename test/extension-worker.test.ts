@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { bundleForExtensionHost } from '../scripts/bundle.js';
 import { IndexClient, RequestError } from '../src/extension/indexClient.js';
 import type { FolderConfig, IndexState } from '../src/extension/protocol.js';
-import { REPO_ROOT, tempDir, writeTree } from './helpers/fs.js';
+import { tempDir, writeTree } from './helpers/fs.js';
+import { PACKAGE_ROOT } from '../src/core/models.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let client: IndexClient;
@@ -31,8 +32,8 @@ function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): Fold
 before(async () => {
   scratch = await tempDir('codeintent-worker-');
   // Inside the repository, so the externals resolve from its node_modules as they do from dist/.
-  const outdir = path.join(REPO_ROOT, 'out', 'bundle-test', String(process.pid));
-  await bundleForExtensionHost({ worker: path.join(REPO_ROOT, 'src', 'extension', 'worker.ts') }, outdir);
+  const outdir = path.join(PACKAGE_ROOT, 'out', 'bundle-test', String(process.pid));
+  await bundleForExtensionHost({ worker: path.join(PACKAGE_ROOT, 'src', 'extension', 'worker.ts') }, outdir);
   const outfile = path.join(outdir, 'worker.cjs');
   project = path.join(scratch.dir, 'project');
   await writeTree(project, {
@@ -52,9 +53,9 @@ before(async () => {
   client = new IndexClient({
     workerPath: outfile,
     assets: {
-      packageRoot: REPO_ROOT,
-      grammarDir: path.join(REPO_ROOT, 'node_modules', '@repomix', 'tree-sitter-wasms', 'out'),
-      treeSitterWasm: path.join(REPO_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
+      packageRoot: PACKAGE_ROOT,
+      grammarDir: path.join(PACKAGE_ROOT, 'node_modules', '@repomix', 'tree-sitter-wasms', 'out'),
+      treeSitterWasm: path.join(PACKAGE_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
     },
     onState: (root, state) => states.push({ root, state }),
     onLog: () => {},

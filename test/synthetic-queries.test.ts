@@ -17,7 +17,8 @@ import { CURRENT_INTENT_PROMPT, compoundIdentifiers, generateIntentQueries, pars
 import type { IntentQueryOptions, IntentQueryProgress, IntentSnippet } from '../src/core/train/synthetic-queries.js';
 import { firstUserMessage, messagesOf, startChatServer } from './helpers/chat-server.js';
 import type { ChatHandler, ChatReply, ChatServer, RecordedRequest } from './helpers/chat-server.js';
-import { REPO_ROOT, tempDir } from './helpers/fs.js';
+import { tempDir } from './helpers/fs.js';
+import { PACKAGE_ROOT } from '../src/core/models.js';
 
 const API_KEY = 'test-key-0123456789';
 const USAGE = { prompt_tokens: 100, completion_tokens: 10 };
@@ -514,7 +515,7 @@ describe('generateIntentQueries', () => {
 });
 
 describe('scripts/synthetic-queries.js', () => {
-  const script = join(REPO_ROOT, 'out', 'scripts', 'synthetic-queries.js');
+  const script = join(PACKAGE_ROOT, 'out', 'scripts', 'synthetic-queries.js');
 
   function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined, OPENAI_MODEL: undefined };

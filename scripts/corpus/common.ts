@@ -5,25 +5,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { ChunkKind, LanguageId } from '../../src/core/types.js';
+import { PACKAGE_ROOT } from '../../src/core/models.js';
 
 // ---------------------------------------------------------------------------------------------
 // Layout
-
-/** Repository root (scripts/corpus/common.ts compiles to out/scripts/corpus/common.js). */
-export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scripts', 'corpus'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(start, '..', '..');
-    dir = parent;
-  }
-}
 
 export interface CorpusPaths {
   root: string;
@@ -37,7 +24,7 @@ export interface CorpusPaths {
   bench: string;
 }
 
-export function corpusPaths(root = join(REPO_ROOT, '.cache', 'corpus')): CorpusPaths {
+export function corpusPaths(root = join(PACKAGE_ROOT, '.cache', 'corpus')): CorpusPaths {
   return {
     root,
     downloads: join(root, 'downloads'),
@@ -81,7 +68,7 @@ export interface Catalog {
   packages: CatalogEntry[];
 }
 
-export const CATALOG_PATH = join(REPO_ROOT, 'scripts', 'corpus', 'catalog.json');
+export const CATALOG_PATH = join(PACKAGE_ROOT, 'scripts', 'corpus', 'catalog.json');
 
 export function loadCatalog(path = CATALOG_PATH): Catalog {
   const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));

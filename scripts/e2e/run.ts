@@ -17,8 +17,9 @@ import { bundleForExtensionHost } from '../bundle.js';
 import { packageExtension } from '../package.js';
 import { codeServerDirs } from './code-server.js';
 import { ensureTools } from './install.js';
-import { EXTENSION_TESTS_DIR, FIXTURE_WORKSPACE, REPO_ROOT, UI_TESTS_DIR } from './layout.js';
+import { EXTENSION_TESTS_DIR, FIXTURE_WORKSPACE, UI_TESTS_DIR } from './layout.js';
 import { runToEnd } from './process-group.js';
+import { PACKAGE_ROOT } from '../../src/core/models.js';
 
 const TOTAL_TIMEOUT_MS = 30 * 60_000;
 const UI_TESTS_TIMEOUT_MS = 10 * 60_000;
@@ -34,7 +35,7 @@ async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
 
 /** Bundles test/extension/*.ts (the mocha entry and each *.test.ts) to CommonJS; returns the entry. */
 async function bundleExtensionTests(): Promise<string> {
-  const sources = path.join(REPO_ROOT, 'test', 'extension');
+  const sources = path.join(PACKAGE_ROOT, 'test', 'extension');
   const entries = Object.fromEntries(
     readdirSync(sources)
       .filter((name) => name.endsWith('.ts'))
@@ -57,7 +58,7 @@ async function runExtensionTests(tmp: string): Promise<void> {
   await cp(FIXTURE_WORKSPACE, workspace, { recursive: true });
   await runTests({
     vscodeExecutablePath: executable,
-    extensionDevelopmentPath: REPO_ROOT,
+    extensionDevelopmentPath: PACKAGE_ROOT,
     extensionTestsPath: testsPath,
     launchArgs: [workspace, `--user-data-dir=${dirs.userData}`, `--extensions-dir=${dirs.extensions}`],
     extensionTestsEnv: { CODEINTENT_CACHE_DIR: path.join(tmp, 'cache') },

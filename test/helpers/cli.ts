@@ -2,9 +2,9 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from './fs.js';
+import { PACKAGE_ROOT } from '../../src/core/models.js';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'codeintent.js');
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'codeintent.js');
 
 export interface Run {
   code: number | null;

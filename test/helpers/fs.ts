@@ -1,10 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root, seen from out/test/helpers/. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function tempDir(prefix = 'codeintent-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
