@@ -20,11 +20,11 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../src/core/models.js';
-import type { BenchQuery } from './corpus/common.js';
+import { readJsonLines, type BenchQuery } from './corpus/common.js';
 import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../src/core/adapter.js';
 import { DEFAULT_FUSION, rank, retrieve, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
@@ -68,9 +68,8 @@ function metrics(ranks: readonly number[]): Metrics {
   return { n, mrr: n === 0 ? 0 : ranks.reduce((sum, r) => sum + (r <= TOP ? 1 / r : 0), 0) / n, r1: share(1), r5: share(5), r10: share(10) };
 }
 
-async function readQueries(split: string): Promise<BenchQuery[]> {
-  const text = await readFile(path.join(BENCH_DIR, split, 'queries.jsonl'), 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as BenchQuery);
+function readQueries(split: string): Promise<BenchQuery[]> {
+  return readJsonLines<BenchQuery>(path.join(BENCH_DIR, split, 'queries.jsonl'));
 }
 
 interface Evaluated {
@@ -102,7 +101,11 @@ async function evaluateModel(model: string, adapterChoice: string, splits: reado
   for (const split of splits) {
     const queries = await readQueries(split);
     const byWorkspace = new Map<string, BenchQuery[]>();
-    for (const q of queries) byWorkspace.set(q.workspace, [...(byWorkspace.get(q.workspace) ?? []), q]);
+    for (const q of queries) {
+      const list = byWorkspace.get(q.workspace) ?? [];
+      list.push(q);
+      byWorkspace.set(q.workspace, list);
+    }
     const names: string[] = [];
     for (const name of [...byWorkspace.keys()].sort()) {
       if ((await fileCount(path.join(BENCH_DIR, split, name))) <= maxFiles) names.push(name);

@@ -11,8 +11,6 @@
 // configured or unusable or every snippet failed, 2 on bad usage.
 
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
@@ -21,6 +19,7 @@ import { CURRENT_INTENT_PROMPT, INTENT_PROMPTS, generateIntentQueries } from '..
 import type { ChatClient } from '../src/core/llm/client.js';
 import type { IntentQueryReport, IntentQueryRun, IntentSnippet } from '../src/core/train/synthetic-queries.js';
 import { UsageError } from './script-args.js';
+import { writeJsonLines } from './corpus/common.js';
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_CACHE = '.cache/llm/intent-queries';
@@ -239,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (tty) process.stderr.write('\n');
 
-  const lines: string[] = [];
+  const rows: object[] = [];
   const failures: string[] = [];
   for (const result of run.results) {
     if (result.status === 'failed') {
@@ -248,19 +247,16 @@ async function main(argv: string[]): Promise<number> {
     }
     const pair = byId.get(result.id);
     if (pair === undefined) continue;
-    result.queries.forEach((query, i) => lines.push(JSON.stringify({ ...pair, id: `${pair.id}-llm${i + 1}`, query, source: 'llm' })));
+    result.queries.forEach((query, i) => rows.push({ ...pair, id: `${pair.id}-llm${i + 1}`, query, source: 'llm' }));
   }
-  await mkdir(dirname(options.out), { recursive: true });
-  const tmp = `${options.out}.${process.pid}.tmp`;
-  await writeFile(tmp, lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  await rename(tmp, options.out);
+  await writeJsonLines(options.out, rows);
 
   for (const line of failures.slice(0, 10)) process.stderr.write(`failed ${line}\n`);
   if (failures.length > 10) process.stderr.write(`… and ${failures.length - 10} more failures\n`);
   process.stdout.write(
     options.reportJson
-      ? `${JSON.stringify({ model: client.model, host: client.host, out: options.out, pairs: lines.length, ...run.report })}\n`
-      : `${formatReport(run.report, client.model, client.host)}\nwrote ${lines.length} pairs to ${options.out}\n`,
+      ? `${JSON.stringify({ model: client.model, host: client.host, out: options.out, pairs: rows.length, ...run.report })}\n`
+      : `${formatReport(run.report, client.model, client.host)}\nwrote ${rows.length} pairs to ${options.out}\n`,
   );
   return run.report.failed > 0 && run.report.succeeded === 0 ? 1 : 0;
 }

@@ -8,7 +8,8 @@ import { codeWithoutDoc } from '../../src/core/chunk/index.js';
 import { TOOL_DIRECTIVE } from '../../src/core/chunk/docs.js';
 import { classifyContent } from '../../src/core/crawl/classify.js';
 import { type CatalogEntry, type Pair, type SourceFile, increment, normalisedCodeHash, sha1 } from './common.js';
-import { findPythonDocstring, firstPieces } from '../../src/core/train/doc-removal.js';
+import { firstPieces, withPythonDocSpan } from '../../src/core/train/doc-removal.js';
+import { LineIndex } from '../../src/core/chunk/lines.js';
 import { type QueryRejection, queryFromDoc } from '../../src/core/train/doc-query.js';
 
 export interface ChunkerLike {
@@ -102,11 +103,7 @@ export async function readSourceText(absPath: string, path: string): Promise<str
 export function candidatesFromChunks(entry: CatalogEntry, path: string, text: string, chunks: readonly Chunk[], stats: ExtractStats = emptyStats()): Candidate[] {
   const out: Candidate[] = [];
   const lines = text.split('\n');
-  const lineStarts: number[] = [];
-  for (let at = 0, k = 0; k < lines.length; k++) {
-    lineStarts.push(at);
-    at += (lines[k] ?? '').length + 1;
-  }
+  const lineStarts = new LineIndex(text).starts;
   const first = firstPieces(chunks);
   const pieces = new Map<number, number>();
   for (const head of first) increment(pieces, head);
@@ -120,14 +117,10 @@ export function candidatesFromChunks(entry: CatalogEntry, path: string, text: st
     stats.documented++;
     // A Python docstring the chunker gave no span for (one longer than the definition's first
     // piece): find it, or leave the definition out rather than leak its doc into the code.
-    let docChunk = chunk;
-    if (chunk.language === 'python' && chunk.docSpan === undefined) {
-      const span = pythonDocstringIn(text, lineStarts, chunk);
-      if (span === 'beyond') {
-        bump(stats, 'tiny-code');
-        continue;
-      }
-      if (span !== undefined) docChunk = { ...chunk, docSpan: span };
+    const docChunk = withPythonDocSpan(chunk, text, lineStarts);
+    if (docChunk === 'beyond') {
+      bump(stats, 'tiny-code');
+      continue;
     }
     const raw = rawDocText(lines, docChunk);
     const result = queryFromDoc(raw ?? chunk.doc, chunk.symbol);
@@ -158,18 +151,6 @@ export function candidatesFromChunks(entry: CatalogEntry, path: string, text: st
     });
   }
   return out;
-}
-
-/** The chunk-relative span of a Python definition's docstring; 'beyond' when it runs past the chunk. */
-function pythonDocstringIn(text: string, lineStarts: readonly number[], chunk: Chunk): [number, number] | 'beyond' | undefined {
-  const start = lineStarts[chunk.startLine - 1];
-  if (start === undefined) return undefined;
-  const span = findPythonDocstring(text, start);
-  if (span === undefined) return undefined;
-  const end = start + chunk.text.length;
-  if (span[0] > end) return undefined; // the docstring of something after this chunk
-  if (span[1] > end) return 'beyond';
-  return [span[0] - start, span[1] - start];
 }
 
 function bump(stats: ExtractStats, reason: keyof ExtractStats['rejected']): void {

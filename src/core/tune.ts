@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findPythonDocstring, firstPieces } from './train/doc-removal.js';
+import { firstPieces, withPythonDocSpan } from './train/doc-removal.js';
 import { queryFromDoc } from './train/doc-query.js';
 import { ADAPTER_FILE, findAdapter, removeAdapter, tunedAdaptersDir, writeAdapter } from './adapter.js';
 import { codeWithoutDoc } from './chunk/index.js';
@@ -133,19 +133,6 @@ function checkShare(name: string, value: number): number {
 function checkCount(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`tuneWorkspace: \`${name}\` must be a positive integer, not ${String(value)}`);
   return value;
-}
-
-/** The chunk with the span of a Python docstring the chunker could not place (longer than the chunk's first piece: 'beyond'). */
-function withPythonDocSpan(chunk: Chunk, text: string, lineStarts: readonly number[]): Chunk | 'beyond' {
-  if (chunk.language !== 'python' || chunk.docSpan !== undefined || chunk.doc === '') return chunk;
-  const start = lineStarts[chunk.startLine - 1];
-  if (start === undefined) return chunk;
-  const span = findPythonDocstring(text, start);
-  if (span === undefined) return chunk;
-  const end = start + chunk.text.length;
-  if (span[0] > end) return chunk;
-  if (span[1] > end) return 'beyond';
-  return { ...chunk, docSpan: [span[0] - start, span[1] - start] };
 }
 
 /** A file's candidates and (query, code) pairs, built as the training corpus builds them. */

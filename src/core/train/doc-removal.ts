@@ -279,10 +279,27 @@ export function docstringSpan(text: string, lines: readonly Line[], chunk: Chunk
 }
 
 /**
+ * The chunk with the span of its Python docstring when the chunker could not place it (one longer
+ * than the definition's first piece); 'beyond' when it runs past the chunk, which then cannot be
+ * shown without it. `lineStarts`: offsets of the file's lines. Other chunks come back as they are.
+ */
+export function withPythonDocSpan(chunk: Chunk, text: string, lineStarts: readonly number[]): Chunk | 'beyond' {
+  if (chunk.language !== 'python' || chunk.docSpan !== undefined || chunk.doc === '') return chunk;
+  const start = lineStarts[chunk.startLine - 1];
+  if (start === undefined) return chunk;
+  const span = findPythonDocstring(text, start);
+  if (span === undefined) return chunk;
+  const end = start + chunk.text.length;
+  if (span[0] > end) return chunk; // the docstring of something after this chunk
+  if (span[1] > end) return 'beyond';
+  return { ...chunk, docSpan: [span[0] - start, span[1] - start] };
+}
+
+/**
  * The docstring of the `def`/`class` at or after `from`: the header is read up to its `:` (outside
  * brackets and strings), then the first statement must be a string literal.
  */
-export function findPythonDocstring(text: string, from: number): [number, number] | undefined {
+function findPythonDocstring(text: string, from: number): [number, number] | undefined {
   const header = /\b(?:def|class)\s/g;
   header.lastIndex = from;
   const m = header.exec(text);
