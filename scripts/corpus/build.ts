@@ -53,13 +53,13 @@ import {
   packageDirName,
   readProvenance,
   splitOf,
-  treeBytes,
   writeJsonLines,
 } from './common.js';
 import { type FetchedPackage, fetchPackages, packagesPerLanguage } from './fetch.js';
 import { buildPairs, type PairsStats } from './pairs.js';
 import { WorkerPool } from './pool.js';
 import { parseFlags, UsageError } from '../script-args.js';
+import { folderBytes } from '../../src/core/files.js';
 
 const helpText = `Usage: node out/scripts/corpus/build.js [--max-packages N] [--max-minutes M] [--languages a,b]
   [--stages fetch,pairs,bench] [--workers N] [--concurrency N] [--max-archive-mb N] [--max-total-mb N]
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
     }
   }
 
-  printSummary(fetched, failedFetches, pairsStats, bench, await treeBytes(paths.root), Date.now() - started);
+  printSummary(fetched, failedFetches, pairsStats, bench, await folderBytes(paths.root), Date.now() - started);
 }
 
 function printSummary(fetched: readonly FetchedPackage[], failedFetches: number, pairs: PairsStats | undefined, bench: readonly BenchSplitSummary[], diskBytes: number, ms: number): void {

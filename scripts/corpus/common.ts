@@ -420,19 +420,6 @@ export async function readJsonLines<T>(path: string): Promise<T[]> {
   return rows;
 }
 
-/** Size of a folder tree in bytes. */
-export async function treeBytes(dir: string): Promise<number> {
-  if (!existsSync(dir)) return 0;
-  let total = 0;
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) total += await treeBytes(p);
-    else if (e.isFile()) total += (await stat(p)).size;
-  }
-  return total;
-}
-
 /** A wall-clock budget shared by the stages: work not yet started is skipped once it is spent. */
 export class Deadline {
   private readonly end: number;

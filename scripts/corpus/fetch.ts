@@ -8,6 +8,7 @@
 
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { folderBytes } from '../../src/core/files.js';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import {
@@ -26,7 +27,6 @@ import {
   readProvenance,
   runProgram,
   SOURCE_EXTENSIONS,
-  treeBytes,
   writeJsonAtomic,
 } from './common.js';
 
@@ -535,7 +535,7 @@ async function countFiles(dir: string): Promise<{ files: number; bytes: number }
       else if (e.isFile()) files++;
     }
   }
-  return { files, bytes: await treeBytes(dir) };
+  return { files, bytes: await folderBytes(dir) };
 }
 
 /**

@@ -8,9 +8,9 @@
 // are the LLM-provider connectors (ai-openai, ai-anthropic, …), so the workspace is ~2,500 files.
 // `theia-core`: @theia/core alone (~550 files), for quick runs of the harness itself.
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { runProgram } from '../corpus/common.js';
 import { dirname, join, relative, sep } from 'node:path';
 
 export const THEIA_VERSION = '1.74.1';
@@ -173,21 +173,7 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-function run(program: string, args: readonly string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))));
-  });
-}
-
-/** Total size of a folder tree (the index on disk). */
-export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
-  }
-  return total;
+async function run(program: string, args: readonly string[], cwd: string): Promise<void> {
+  const result = await runProgram(program, args, { cwd });
+  if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
 }

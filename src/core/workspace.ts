@@ -1,6 +1,6 @@
 // The one entry point front ends use (CLI, extension, benchmarks): a workspace folder with its index.
 
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter, type Adapter } from './adapter.js';
 import { createChunker, type Chunker, type ChunkerOptions } from './chunk/index.js';
@@ -8,6 +8,7 @@ import { createEmbedder } from './embed/index.js';
 import { withBatching } from './embed/batching.js';
 import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
+import { folderBytes } from './files.js';
 import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
 import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
@@ -195,16 +196,8 @@ export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'inde
   });
   try {
     const counts = await store.counts();
-    return { root, indexDir, meta, ...counts, bytes: await folderSize(indexDir) };
+    return { root, indexDir, meta, ...counts, bytes: await folderBytes(indexDir) };
   } finally {
     store.close();
   }
-}
-
-async function folderSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
