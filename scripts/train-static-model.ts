@@ -4,7 +4,7 @@
 //   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v2]
 //     [--dim 256] [--epochs N] [--seed 1] [--max-minutes M] [...; see --help]
 
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 
 import { createStaticEmbedder } from '../src/core/embed/static.js';
@@ -368,8 +368,7 @@ async function main(): Promise<void> {
     prepSeconds,
   });
   await writeFile(join(folder, 'README.md'), card);
-  const size = (await stat(join(folder, 'embeddings.bin'))).size + (await stat(join(folder, 'model.json'))).size;
-  out(`wrote ${relative(process.cwd(), folder)}/{model.json,embeddings.bin,README.md} (${(size / 1e6).toFixed(1)} MB)`);
+  out(`wrote ${relative(process.cwd(), folder)}/{model.json,embeddings.bin,README.md} (${((sizes.modelJson + sizes.embeddings) / 1e6).toFixed(1)} MB)`);
 }
 
 interface CardInput {

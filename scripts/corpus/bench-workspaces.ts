@@ -25,7 +25,8 @@ import {
   packageDirName,
   packageSlug,
   sha1,
-  unitHash,
+  increment,
+  sortByHash,
   writeJsonAtomic,
   writeJsonLines,
 } from './common.js';
@@ -195,7 +196,7 @@ async function choosePackages(split: Split, limits: SourceFileLimits, options: B
     list.push(plan);
     byLanguage.set(pkg.entry.language, list);
   }
-  for (const list of byLanguage.values()) list.sort((a, b) => unitHash(`codeintent-bench:${a.pkg.entry.name}`) - unitHash(`codeintent-bench:${b.pkg.entry.name}`));
+  for (const [language, list] of byLanguage) byLanguage.set(language, sortByHash(list, (plan) => `codeintent-bench:${plan.pkg.entry.name}`));
   const totals = new Map<CorpusLanguage, number>([...byLanguage.keys()].map((l) => [l, 0]));
   const chosen: Plan[] = [];
   let files = 0;
@@ -229,10 +230,12 @@ async function planFor(pkg: PackagePairs, limits: SourceFileLimits, options: Ben
   if (files.length === 0) return undefined;
   const inWorkspace = new Set(files.map((f) => f.path));
   const counts = new Map<string, number>();
-  for (const c of pkg.candidates) counts.set(normaliseQuery(c.query), (counts.get(normaliseQuery(c.query)) ?? 0) + 1);
-  const eligible = pkg.candidates.filter((c) => c.pieces === 1 && counts.get(normaliseQuery(c.query)) === 1 && inWorkspace.has(c.path));
+  for (const c of pkg.candidates) increment(counts, normaliseQuery(c.query));
+  const eligible = sortByHash(
+    pkg.candidates.filter((c) => c.pieces === 1 && counts.get(normaliseQuery(c.query)) === 1 && inWorkspace.has(c.path)),
+    (c) => `codeintent-bench-query:${c.id}`,
+  );
   if (eligible.length === 0) return undefined;
-  eligible.sort((a, b) => unitHash(`codeintent-bench-query:${a.id}`) - unitHash(`codeintent-bench-query:${b.id}`));
   const queries = eligible.slice(0, options.maxQueriesPerWorkspace);
   return { pkg, workspace: packageSlug(pkg.entry.name), queries, files: files.length };
 }

@@ -204,6 +204,14 @@ export function unitHash(text: string): number {
   return Number.parseInt(hex, 16) / 2 ** 48;
 }
 
+/** `items` in the stable pseudo-random order of unitHash(key(item)), each key hashed once. */
+export function sortByHash<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, at: unitHash(key(item)) }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ item }) => item);
+}
+
 export function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }

@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readdir, writeFile } from 'node:fs/promises';
-import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, increment, isCorpusLanguage, runProgram, unitHash, CATALOG_PATH } from './common.js';
+import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, increment, isCorpusLanguage, runProgram, sortByHash, CATALOG_PATH } from './common.js';
 import { prepareSourceIndex } from './fetch.js';
 
 type NpmPick = Omit<CatalogEntry, 'registry'>;
@@ -248,7 +248,7 @@ async function sourceIndex(): Promise<Map<string, SourceInfo>> {
 }
 
 function byHash(entries: CatalogEntry[]): CatalogEntry[] {
-  return [...entries].sort((a, b) => unitHash(`codeintent-corpus-select:${a.name}`) - unitHash(`codeintent-corpus-select:${b.name}`));
+  return sortByHash(entries, (entry) => `codeintent-corpus-select:${entry.name}`);
 }
 
 async function main(): Promise<void> {
