@@ -305,6 +305,8 @@ export function metricsFromScores(scores: Float32Array | Float64Array, n: number
 }
 
 type PoolingParts = Pick<StaticModelParts, 'weights' | 'dimension' | 'queryWeights'> & { table: StaticTable };
+/** A model as training leaves it: the table still in f32 (saving quantises it). */
+export type TrainedParts = StaticModelParts & { table: { kind: 'f32'; data: Float32Array } };
 
 /** Embeds bags[i] for i in `indices` with the inference pooling; returns n×d row-major. */
 export function embedBags(bags: Bags, indices: readonly number[], parts: PoolingParts, kind: EmbedInputKind): Float32Array {
@@ -492,7 +494,7 @@ export interface EpochReport {
 }
 
 export interface TrainedStaticModel {
-  parts: StaticModelParts & { table: { kind: 'f32'; data: Float32Array } };
+  parts: TrainedParts;
   history: EpochReport[];
   /** Epoch whose parameters were kept (0 = the initialisation). */
   bestEpoch: number;
@@ -617,8 +619,8 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
   const dU = new Float64Array(d);
   const mask = new Uint8Array(B * B);
 
-  const snapshot = (): StaticModelParts & { table: { kind: 'f32'; data: Float32Array } } => {
-    const parts: StaticModelParts & { table: { kind: 'f32'; data: Float32Array } } = {
+  const snapshot = (): TrainedParts => {
+    const parts: TrainedParts = {
       dimension: d,
       tokenizer: corpus.tokenizer,
       vocab: corpus.vocabulary.vocab,
@@ -633,7 +635,7 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
   };
   const evaluate = (): RetrievalMetrics | null => {
     if (!validBags || validPool.length < 2) return null;
-    const live: Pick<StaticModelParts, 'weights' | 'dimension' | 'queryWeights'> & { table: StaticTable } = { dimension: d, weights: docWeights.W, table: { kind: 'f32', data: E } };
+    const live: PoolingParts = { dimension: d, weights: docWeights.W, table: { kind: 'f32', data: E } };
     if (options.separateQueryWeights) live.queryWeights = queryWeights.W;
     return evaluatePool(validBags, validPool, live);
   };
@@ -877,7 +879,7 @@ function roundWeight(w: number): number {
 }
 
 /** Writes model.json and embeddings.bin into `dir`; returns their sizes in bytes. */
-export async function saveStaticModel(dir: string, parts: StaticModelParts & { table: { kind: 'f32'; data: Float32Array } }, options: SaveOptions): Promise<{ modelJson: number; embeddings: number }> {
+export async function saveStaticModel(dir: string, parts: TrainedParts, options: SaveOptions): Promise<{ modelJson: number; embeddings: number }> {
   const rows = parts.vocab.length + parts.hashBuckets;
   const file: StaticModelFile = {
     format: STATIC_MODEL_FORMAT,
@@ -903,7 +905,7 @@ export async function saveStaticModel(dir: string, parts: StaticModelParts & { t
 }
 
 /** The parts as they will be after saving (table quantised), for measuring before writing. */
-export function asSaved(parts: StaticModelParts & { table: { kind: 'f32'; data: Float32Array } }, quantization: Quantization): StaticModelParts {
+export function asSaved(parts: TrainedParts, quantization: Quantization): StaticModelParts {
   const rows = parts.vocab.length + parts.hashBuckets;
   const bytes = encodeTable(parts.table.data, rows, parts.dimension, quantization);
   const weights = Float32Array.from(parts.weights, roundWeight);
