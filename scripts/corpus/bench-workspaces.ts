@@ -9,7 +9,7 @@
 // bench/<split>/manifest.json.
 // Per-package results are cached in bench/.state/<split>/<workspace>.json.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -20,7 +20,7 @@ import {
   type SourceFileLimits,
   type Split,
   formatBytes,
-  isRecord,
+  readKeyedRecord,
   listSourceFiles,
   packageDirName,
   packageSlug,
@@ -107,7 +107,7 @@ async function buildSplit(split: Split, options: BenchOptions): Promise<BenchSpl
       };
       const key = sha1(JSON.stringify([BENCH_VERSION, packageDirName(plan.pkg.entry), task.limits, task.queries, fingerprint]));
       const statePath = join(stateDir, `${plan.workspace}.json`);
-      const cached = readState(statePath);
+      const cached = readKeyedRecord<'reply', WorkspaceReply>(statePath, 'reply');
       if (cached !== undefined && cached.key === key && existsSync(outDir)) {
         replies.set(plan.workspace, cached.reply);
         return;
@@ -240,14 +240,3 @@ async function planFor(pkg: PackagePairs, limits: SourceFileLimits, options: Ben
   return { pkg, workspace: packageSlug(pkg.entry.name), queries, files: files.length };
 }
 
-
-function readState(path: string): { key: string; reply: WorkspaceReply } | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (isRecord(raw) && typeof raw['key'] === 'string' && isRecord(raw['reply'])) return { key: raw['key'], reply: raw['reply'] as unknown as WorkspaceReply };
-  } catch {
-    // A torn state file: build the workspace again.
-  }
-  return undefined;
-}

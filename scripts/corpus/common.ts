@@ -407,6 +407,21 @@ export function runProgram(program: string, args: readonly string[], options: { 
   });
 }
 
+/**
+ * A cache record `{ key, [field]: {...} }` written by writeJsonAtomic; undefined when it is missing,
+ * torn or of another shape (the work is then done again).
+ */
+export function readKeyedRecord<F extends string, T>(path: string, field: F): ({ key: string } & Record<F, T>) | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (isRecord(raw) && typeof raw['key'] === 'string' && isRecord(raw[field])) return raw as { key: string } & Record<F, T>;
+  } catch {
+    // Torn: treated as missing.
+  }
+  return undefined;
+}
+
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;

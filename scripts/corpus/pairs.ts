@@ -24,7 +24,7 @@ import {
   SPLITS,
   entryKey,
   formatBytes,
-  isRecord,
+  readKeyedRecord,
   packageDirName,
   readJsonLines,
   splitOf,
@@ -88,7 +88,7 @@ export async function buildPairs(options: PairsOptions): Promise<{ packages: Pac
     const outFile = join(cacheDir, `${name}.jsonl`);
     const metaFile = join(cacheDir, `${name}.meta.json`);
     const key = sha256Hex(JSON.stringify([EXTRACT_VERSION, fingerprint, options.limits, f.entry.include ?? null, f.entry.exclude ?? null, f.provenance.version]));
-    const meta = readMeta(metaFile);
+    const meta = readKeyedRecord<'stats', ExtractStats>(metaFile, 'stats');
     if (meta !== undefined && meta.key === key && existsSync(outFile)) {
       results.set(entryKey(f.entry), { candidates: await readJsonLines<Candidate>(outFile), stats: meta.stats });
       reused++;
@@ -181,18 +181,6 @@ function addStats(into: ExtractStats, from: ExtractStats): void {
     into.rejected[key] = (into.rejected[key] ?? 0) + (n ?? 0);
   }
 }
-
-function readMeta(path: string): { key: string; stats: ExtractStats } | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (isRecord(raw) && typeof raw['key'] === 'string' && isRecord(raw['stats'])) return { key: raw['key'], stats: raw['stats'] as unknown as ExtractStats };
-  } catch {
-    // A torn file: extract again.
-  }
-  return undefined;
-}
-
 
 /**
  * Hash of the compiled chunker and of the named modules of this folder: cached results are reused
