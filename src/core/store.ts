@@ -124,7 +124,8 @@ function toHitRow(raw: Record<string, unknown>): StoredHit['row'] {
   };
 }
 
-async function readMeta(dir: string): Promise<IndexMeta | undefined> {
+/** The index's meta file in `dir`; undefined when there is none (no index yet). */
+export async function readIndexMeta(dir: string): Promise<IndexMeta | undefined> {
   let text: string;
   try {
     text = await readFile(path.join(dir, META_FILE), 'utf8');
@@ -201,7 +202,7 @@ export class IndexStore {
 
   /** The index as it is, when it is complete, current and of this model; undefined otherwise. */
   private static async openExisting(options: OpenStoreOptions): Promise<IndexStore | undefined> {
-    const meta = await readMeta(options.dir);
+    const meta = await readIndexMeta(options.dir);
     if (!meta || meta.schemaVersion !== SCHEMA_VERSION || meta.embedderId !== options.embedderId || meta.root !== options.root) return undefined;
     const db = await connect(options.dir);
     const names = new Set(await db.tableNames());
@@ -216,7 +217,7 @@ export class IndexStore {
   private static async openOrCreate(options: OpenStoreOptions): Promise<IndexStore> {
     const { dir, root, embedderId, dimension, onRebuild } = options;
     await mkdir(dir, { recursive: true });
-    const existing = await readMeta(dir);
+    const existing = await readIndexMeta(dir);
     if (existing && existing.schemaVersion !== SCHEMA_VERSION) {
       onRebuild?.(`the index at ${dir} has schema version ${existing.schemaVersion}, this CodeIntent writes ${SCHEMA_VERSION}; rebuilding it`);
       await clearIndex(dir);
@@ -390,10 +391,6 @@ async function clearIndex(dir: string): Promise<void> {
 
 function isRepairable(error: unknown): boolean {
   return error instanceof IndexCorruptError || isLanceReadError(error);
-}
-
-export async function readIndexMeta(dir: string): Promise<IndexMeta | undefined> {
-  return readMeta(dir);
 }
 
 function toChunkRecord(row: ChunkRow): Record<string, unknown> {

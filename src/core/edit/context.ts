@@ -44,20 +44,16 @@ export async function gatherContext(root: string, target: EditTarget, indexedFil
   const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
   const importEnd = importLines.at(-1)?.number ?? 0;
   const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
+  const logger = await detectLogger(root, target.path, target.text, indexedFiles);
   return {
     target,
     numberedRanges: target.ranges.map(range),
     imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
     importEnd,
-    logger: await maskedLogger(detectLogger(root, target.path, target.text, indexedFiles), mask),
+    logger: { ...logger, example: mask(logger.example) },
     guidelines: mask(await readGuidelines(root)),
     masked,
   };
-}
-
-async function maskedLogger(detected: Promise<LoggerInfo>, mask: (text: string) => string): Promise<LoggerInfo> {
-  const logger = await detected;
-  return { ...logger, example: mask(logger.example) };
 }
 
 async function readGuidelines(root: string): Promise<string> {
