@@ -611,7 +611,7 @@ published (tests included), not their compiled \`lib/\` JavaScript or generated 
 Each run uses a fresh index folder and these steps, each in a **fresh child process** (\`node out/scripts/perf/child.js\`),
 so a process's peak RSS (\`process.resourceUsage().maxRSS\`) is that step's own:
 
-1. **Baselines** (one child): the crawl alone (\`crawl()\` of src/core/crawl.ts: walk, ignore rules, stat), then the crawl
+1. **Baselines** (one child): the crawl alone (\`crawl()\` of src/core/crawl/index.ts: walk, ignore rules, stat), then the crawl
    again reading every file (8 reads at a time, as the indexer does). No chunking, no embedding.
 2. **Cold index**: \`Workspace.open\` then \`ws.index()\` into the empty folder. The time is \`ws.index()\` measured with
    \`performance.now()\`; files/s and chunks/s divide the indexed files and chunks by it. The whole child's wall time

@@ -11,8 +11,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRng } from '../src/core/train/static-model.js';
 import { encodeEncoderModel, FLOAT, GraphBuilder } from './onnx-graph.js';
+import { createRng } from '../src/core/util/random.js';
 
 export interface TinyBertOptions {
   /** Seed of the weight generator (default 1). */

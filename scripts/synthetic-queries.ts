@@ -15,9 +15,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { ChatRequestError, createChatClient } from '../src/core/llm/client.js';
-import { CURRENT_INTENT_PROMPT, INTENT_PROMPTS, generateIntentQueries } from '../src/core/train/synthetic-queries.js';
+import { CURRENT_INTENT_PROMPT, INTENT_PROMPTS, generateIntentQueries } from '../src/training/synthetic-queries.js';
 import type { ChatClient } from '../src/core/llm/client.js';
-import type { IntentQueryReport, IntentQueryRun, IntentSnippet } from '../src/core/train/synthetic-queries.js';
+import type { IntentQueryReport, IntentQueryRun, IntentSnippet } from '../src/training/synthetic-queries.js';
 import { UsageError } from './script-args.js';
 import { writeJsonLines } from './corpus/common.js';
 

@@ -15,13 +15,15 @@ import { readAdapter, writeAdapter } from '../src/core/adapter.js';
 import { createEmbedder, withCache } from '../src/core/embed/index.js';
 import type { EmbeddingCacheStore } from '../src/core/embed/index.js';
 import { resolveModel } from '../src/core/models.js';
-import { DEFAULT_ADAPTER_OPTIONS, metricsFromRanks, mineHardNegatives, rankAgainst, trainAdapter } from '../src/core/train/adapter.js';
-import type { AdapterTrainOptions, EmbeddedPairs, RetrievalMetrics, TrainedAdapter } from '../src/core/train/adapter.js';
-import { pairDocument, samplePool } from '../src/core/train/static-model.js';
-import type { TrainingPair } from '../src/core/train/static-model.js';
+import { DEFAULT_ADAPTER_OPTIONS, mineHardNegatives, rankAgainst, trainAdapter } from '../src/core/tune/adapter-training.js';
+import type { AdapterTrainOptions, EmbeddedPairs, TrainedAdapter } from '../src/core/tune/adapter-training.js';
+import { pairDocument } from '../src/training/static-model.js';
+import type { TrainingPair } from '../src/training/static-model.js';
 import type { Embedder } from '../src/core/types.js';
 import { num, out, parseFlags, runScript } from './script-args.js';
 import { countBy, readPairs, SPLITS, type Split } from './training-pairs.js';
+import { samplePool } from '../src/core/util/random.js';
+import { metricsFromRanks, type RetrievalMetrics } from '../src/core/tune/metrics.js';
 
 const D = DEFAULT_ADAPTER_OPTIONS;
 const helpText = `Usage: npm run train:adapter -- [options]   (node out/scripts/train-adapter.js)
@@ -329,7 +331,7 @@ function adapterCard(input: CardInput): string {
 A ${Math.round(Math.sqrt(trained.matrix.length))}×${Math.round(Math.sqrt(trained.matrix.length))} linear map W applied to query vectors only (then L2-normalised): search scores
 cos(W·q, c), so the index is never re-embedded. Loaded by \`readAdapter\` (src/core/adapter.ts); picked up
 by \`--adapter default\` for model \`${input.modelId}\` (\`--model ${input.modelChoice}\`) when the workspace has no
-tuned adapter of its own. Trained by src/core/train/adapter.ts through scripts/train-adapter.ts.
+tuned adapter of its own. Trained by src/core/tune/adapter-training.ts through scripts/train-adapter.ts.
 
 ## Data
 

@@ -10,21 +10,13 @@ import { join, relative, resolve } from 'node:path';
 import { createStaticEmbedder } from '../src/core/embed/static.js';
 import type { Quantization, StaticModelParts, StaticTokenizer, TfScaling } from '../src/core/embed/static.js';
 import { codeTokens } from '../src/core/tokens.js';
-import {
-  DEFAULT_TRAIN_OPTIONS,
-  asSaved,
-  cosineScores,
-  embedBags,
-  metricsFromScores,
-  pairDocument,
-  prepareCorpus,
-  samplePool,
-  saveStaticModel,
-  trainStaticModel,
-} from '../src/core/train/static-model.js';
-import type { Bags, PreparedCorpus, RetrievalMetrics, StaticTrainOptions, TrainingPair } from '../src/core/train/static-model.js';
+import { DEFAULT_TRAIN_OPTIONS, asSaved, embedBags, pairDocument, prepareCorpus, saveStaticModel, trainStaticModel } from '../src/training/static-model.js';
+import type { Bags, PreparedCorpus, StaticTrainOptions, TrainingPair } from '../src/training/static-model.js';
 import { num, out, parseFlags, runScript, UsageError } from './script-args.js';
 import { countBy, readPairs, SPLITS } from './training-pairs.js';
+import { samplePool } from '../src/core/util/random.js';
+import { type RetrievalMetrics, metricsFromScores } from '../src/core/tune/metrics.js';
+import { cosineScores } from '../src/core/util/vector-math.js';
 
 type SplitBags = { queries: Bags; documents: Bags };
 
@@ -434,7 +426,7 @@ boundaries, lower-cased${corpus.tokenizer === 'code-tokens-v1' ? ', plus each mu
 ${corpus.maxTokens}), each token into a row (vocabulary, or an FNV-1a hash bucket for unseen tokens), and the
 text's vector is the pooling-weighted mean of its rows (count scaling \`${corpus.tf}\`), L2-normalised.
 Loaded by \`createStaticEmbedder({ modelPath })\` (src/core/embed/static.ts); trained by
-src/core/train/static-model.ts through scripts/train-static-model.ts. Embedder id: \`${input.embedderId}\`.
+src/training/static-model.ts through scripts/train-static-model.ts. Embedder id: \`${input.embedderId}\`.
 
 ## Data
 

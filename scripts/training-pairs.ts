@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MAX_EMBEDDED_CHARS } from '../src/core/embedding-text.js';
-import type { TrainingPair } from '../src/core/train/static-model.js';
+import type { TrainingPair } from '../src/training/static-model.js';
 
 export { SPLITS, type Split } from './corpus/common.js';
 

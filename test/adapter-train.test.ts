@@ -7,19 +7,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { readAdapter, resolveAdapter, writeAdapter } from '../src/core/adapter.js';
-import {
-  BatchObjective,
-  answerRanks,
-  applyMatrix,
-  identityMatrix,
-  metricsFromRanks,
-  mineHardNegatives,
-  rankAgainst,
-  trainAdapter,
-} from '../src/core/train/adapter.js';
-import type { EmbeddedPairs } from '../src/core/train/adapter.js';
-import { createRng, metricsFromScores } from '../src/core/train/static-model.js';
+import { BatchObjective, applyMatrix, identityMatrix, mineHardNegatives, rankAgainst, trainAdapter } from '../src/core/tune/adapter-training.js';
+import type { EmbeddedPairs } from '../src/core/tune/adapter-training.js';
 import { tempDir } from './helpers/fs.js';
+import { createRng } from '../src/core/util/random.js';
+import { metricsFromRanks, answerRanks, metricsFromScores } from '../src/core/tune/metrics.js';
 
 const D = 24;
 

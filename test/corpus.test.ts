@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createChunker } from '../src/core/chunk/index.js';
 import type { Chunk } from '../src/core/types.js';
-import { removeDocs } from '../src/core/train/doc-removal.js';
+import { removeDocs } from '../src/training/doc-removal.js';
 import { globToRegExp, isSourcePath, loadCatalog, splitOf } from '../scripts/corpus/common.js';
-import { cleanMarkup, copiesName, firstProseParagraph, firstSentence, isBoilerplate, queryFromDoc } from '../src/core/train/doc-query.js';
+import { cleanMarkup, copiesName, firstProseParagraph, firstSentence, isBoilerplate, queryFromDoc } from '../src/core/tune/doc-query.js';
 import { candidatesFromChunks, rawDocText } from '../scripts/corpus/extract.js';
 import { debianLicence } from '../scripts/corpus/fetch.js';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SkipReason } from '../src/core/types.js';
-import type { CrawlOptions } from '../src/core/crawl.js';
-import { classifyContent, crawl, DEFAULT_EXCLUDES, isSecretPath } from '../src/core/crawl.js';
+import type { CrawlOptions } from '../src/core/crawl/index.js';
+import { classifyContent, crawl, DEFAULT_EXCLUDES, isSecretPath } from '../src/core/crawl/index.js';
 
 let scratch = '';
 before(async () => {

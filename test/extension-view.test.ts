@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { overall, previewLine } from '../src/extension/presentation.js';
-import { parseViewMessage } from '../src/extension/viewProtocol.js';
+import { overall, previewLine } from '../src/shared/presentation.js';
+import { parseViewMessage } from '../src/shared/view-protocol.js';
 import { highlight, type Token } from '../src/webview/highlight.js';
 
 const location = { root: '/work/project', path: 'src/billing.ts', startLine: 3, endLine: 9, symbol: 'retry' };

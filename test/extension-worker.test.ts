@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bundleForExtensionHost } from '../scripts/bundle.js';
 import { IndexClient, RequestError } from '../src/extension/indexClient.js';
-import type { FolderConfig, IndexState } from '../src/extension/protocol.js';
+import type { FolderConfig, IndexState } from '../src/shared/worker-protocol.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { PACKAGE_ROOT } from '../src/core/models.js';
 

@@ -14,8 +14,9 @@ import {
   parseModelFile,
   toHalf,
 } from '../src/core/embed/static.js';
-import { createRng, embedBags, prepareCorpus, saveStaticModel, trainStaticModel } from '../src/core/train/static-model.js';
-import type { StaticTrainOptions, TrainedStaticModel, TrainingPair } from '../src/core/train/static-model.js';
+import { embedBags, prepareCorpus, saveStaticModel, trainStaticModel } from '../src/training/static-model.js';
+import type { StaticTrainOptions, TrainedStaticModel, TrainingPair } from '../src/training/static-model.js';
+import { createRng } from '../src/core/util/random.js';
 
 // ---- a synthetic task: queries and code about the same concept share no words ----
 

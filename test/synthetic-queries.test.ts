@@ -1,4 +1,4 @@
-// Tests of src/core/llm/client.ts, src/core/train/synthetic-queries.ts and
+// Tests of src/core/llm/client.ts, src/training/synthetic-queries.ts and
 // scripts/synthetic-queries.ts against a real HTTP server on 127.0.0.1 that speaks the OpenAI
 // chat-completions protocol (test/helpers/chat-server.ts), scripted per request.
 
@@ -13,8 +13,8 @@ import { inspect } from 'node:util';
 import { ChatRequestError, createChatClient } from '../src/core/llm/client.js';
 import type { ChatClientOptions } from '../src/core/llm/client.js';
 import { SECRET_MASK } from '../src/core/llm/mask-secrets.js';
-import { CURRENT_INTENT_PROMPT, compoundIdentifiers, generateIntentQueries, parseIntentQueries } from '../src/core/train/synthetic-queries.js';
-import type { IntentQueryOptions, IntentQueryProgress, IntentSnippet } from '../src/core/train/synthetic-queries.js';
+import { CURRENT_INTENT_PROMPT, compoundIdentifiers, generateIntentQueries, parseIntentQueries } from '../src/training/synthetic-queries.js';
+import type { IntentQueryOptions, IntentQueryProgress, IntentSnippet } from '../src/training/synthetic-queries.js';
 import { firstUserMessage, messagesOf, startChatServer } from './helpers/chat-server.js';
 import type { ChatHandler, ChatReply, ChatServer, RecordedRequest } from './helpers/chat-server.js';
 import { tempDir } from './helpers/fs.js';

@@ -1,7 +1,7 @@
 // Stage 3: benchmark workspaces from held-out packages.
 // For the test and validation splits: choose packages (balanced across languages, within caps),
 // write each as .cache/corpus/bench/<split>/<workspace>/… with the documentation of every
-// documented definition removed (src/core/train/doc-removal.ts; line numbers unchanged; generated and minified
+// documented definition removed (src/training/doc-removal.ts; line numbers unchanged; generated and minified
 // files left out, as in the pairs), chunk every written file again, and keep only the queries whose
 // answer is found there: a single chunk starting on the recorded line, same symbol, no
 // documentation; its range is the one recorded in queries.jsonl (the end line of a collapsed
@@ -90,7 +90,7 @@ async function buildSplit(split: Split, options: BenchOptions): Promise<BenchSpl
   await mkdir(stateDir, { recursive: true });
   const workspaceLimits: SourceFileLimits = { ...options.limits, maxFiles: Math.min(options.limits.maxFiles, options.maxFilesPerWorkspace) };
   const plans = await choosePackages(split, workspaceLimits, options);
-  const fingerprint = codeFingerprint(['../../src/core/train/doc-removal.js', 'worker.js', 'common.js', 'extract.js', '../../src/core/crawl/classify.js']);
+  const fingerprint = codeFingerprint(['../../src/training/doc-removal.js', '../../src/core/tune/doc-spans.js', 'worker.js', 'common.js', 'extract.js', '../../src/core/crawl/classify.js']);
 
   const replies = new Map<string, WorkspaceReply>();
   await Promise.all(

@@ -1,5 +1,5 @@
 // Per-package extraction of (query, code) candidates: chunk every source file, keep documented
-// definitions whose documentation yields a query (src/core/train/doc-query.ts), and record each with its code
+// definitions whose documentation yields a query (src/core/tune/doc-query.ts), and record each with its code
 // without documentation. Runs inside the worker threads of pairs.ts.
 
 import { readFile } from 'node:fs/promises';
@@ -8,9 +8,9 @@ import { codeWithoutDoc } from '../../src/core/chunk/index.js';
 import { TOOL_DIRECTIVE } from '../../src/core/chunk/docs.js';
 import { classifyContent } from '../../src/core/crawl/classify.js';
 import { type CatalogEntry, type Pair, type SourceFile, increment, normalisedCodeHash, sha1 } from './common.js';
-import { firstPieces, withPythonDocSpan } from '../../src/core/train/doc-removal.js';
 import { LineIndex } from '../../src/core/chunk/lines.js';
-import { type QueryRejection, queryFromDoc } from '../../src/core/train/doc-query.js';
+import { type QueryRejection, queryFromDoc } from '../../src/core/tune/doc-query.js';
+import { firstPieces, withPythonDocSpan } from '../../src/core/tune/doc-spans.js';
 
 export interface ChunkerLike {
   chunk(path: string, text: string): Promise<Chunk[]>;

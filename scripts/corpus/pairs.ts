@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../src/core/embed/util.js';
 import type { LanguageId } from '../../src/core/types.js';
 import {
   type CatalogEntry,
@@ -34,6 +33,7 @@ import {
 import { type Candidate, type ExtractStats, emptyStats } from './extract.js';
 import type { FetchedPackage } from './fetch.js';
 import type { WorkerPool } from './pool.js';
+import { sha256Hex } from '../../src/core/util/hash.js';
 
 export interface PairsOptions {
   paths: CorpusPaths;
@@ -77,7 +77,7 @@ export function corpusLanguageOf(language: LanguageId): CorpusLanguage | undefin
 export async function buildPairs(options: PairsOptions): Promise<{ packages: PackagePairs[]; stats: PairsStats }> {
   const { paths, log } = options;
   const cacheDir = join(paths.pairs, 'by-pkg');
-  const fingerprint = codeFingerprint(['extract.js', '../../src/core/train/doc-query.js', 'common.js', '../../src/core/train/doc-removal.js', '../../src/core/crawl/classify.js']);
+  const fingerprint = codeFingerprint(['extract.js', '../../src/core/tune/doc-query.js', 'common.js', '../../src/training/doc-removal.js', '../../src/core/tune/doc-spans.js', '../../src/core/crawl/classify.js']);
   const results = new Map<string, { candidates: Candidate[]; stats: ExtractStats }>();
   const missing: string[] = [];
   let extracted = 0;

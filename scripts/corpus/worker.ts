@@ -8,9 +8,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { createChunker, languageForPath } from '../../src/core/chunk/index.js';
-import { crawl } from '../../src/core/crawl.js';
+import { crawl } from '../../src/core/crawl/index.js';
 import type { Chunk } from '../../src/core/types.js';
-import { removeDocs } from '../../src/core/train/doc-removal.js';
+import { removeDocs } from '../../src/training/doc-removal.js';
 import { type BenchQuery, type CatalogEntry, type SourceFileLimits, listSourceFiles, writeJsonLines } from './common.js';
 import { type Candidate, type ExtractStats, extractPackage, readSourceText } from './extract.js';
 

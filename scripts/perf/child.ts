@@ -16,7 +16,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { createChunker } from '../../src/core/chunk/index.js';
-import { crawl } from '../../src/core/crawl.js';
+import { crawl } from '../../src/core/crawl/index.js';
 import { createEmbedder, withBatching } from '../../src/core/embed/index.js';
 import { updateIndex } from '../../src/core/indexer.js';
 import { resolveModel } from '../../src/core/models.js';

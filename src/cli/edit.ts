@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import { createChatClient, type ChatClient } from '../core/llm/client.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Command } from './args.js';
-import { editJson, editText } from './report.js';
+import { editJson, editText } from '../shared/report.js';
 
 type EditCommand = Extract<Command, { name: 'edit' }>;
 

@@ -6,13 +6,13 @@ import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
 import { UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
-import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
+import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import type { SearchHit } from '../core/types.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
 import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar, type ProgressBar } from './progress.js';
-import { hitsJson, hitsText, statusText, summaryText, tuneText } from './report.js';
+import { hitsJson, hitsText, statusText, summaryText, tuneText } from '../shared/report.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

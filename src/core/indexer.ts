@@ -4,14 +4,14 @@
 
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { classifyContent, crawl } from './crawl.js';
+import { classifyContent, crawl } from './crawl/index.js';
 import type { Chunker } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
 import { planRefresh } from './refresh.js';
 import type { ChunkRow, FileRow, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
 import type { CrawledFile, Embedder, Progress, SkipReason } from './types.js';
-import { sha256Hex } from './embed/util.js';
+import { sha256Hex } from './util/hash.js';
 
 /** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
 const FILES_PER_BATCH = 200;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import envPaths from 'env-paths';
-import { sha256Hex } from './embed/util.js';
+import { sha256Hex } from './util/hash.js';
 
 /**
  * Where indexes live by default: the user's cache folder (never the workspace), or

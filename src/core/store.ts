@@ -12,7 +12,7 @@ import { lockIndex } from './lock.js';
 import { sqlIn } from './sql.js';
 import type { Chunk, ChunkKind, LanguageId } from './types.js';
 import { messageOf } from './errors.js';
-import { sha256Hex } from './embed/util.js';
+import { sha256Hex } from './util/hash.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
 export const SCHEMA_VERSION = 1;

@@ -2,12 +2,12 @@
 // rejects: failures reach the user through reportError (VS Code would add a second, vaguer toast).
 
 import * as vscode from 'vscode';
-import { statusText, tuneText } from '../cli/report.js';
+import { statusText, tuneText } from '../shared/report.js';
 import { toPosixRelative } from '../core/paths.js';
-import type { TunePhase, TuneReport } from '../core/tune.js';
+import type { TunePhase, TuneReport } from '../core/tune/index.js';
 import { editHit, findAndEdit, type ProposalDocuments } from './edits.js';
 import { reportError } from './log.js';
-import type { FolderStatus, Hit, IndexState, RequestProgress } from './protocol.js';
+import type { FolderStatus, Hit, IndexState, RequestProgress } from '../shared/worker-protocol.js';
 import { searchQuickPick } from './quickPick.js';
 import type { Revealer } from './reveal.js';
 import { API_KEY_SECRET, type Session } from './session.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../core/errors.js';
 import { defaultIndexDir } from '../core/paths.js';
-import type { FolderConfig } from './protocol.js';
+import type { FolderConfig } from '../shared/worker-protocol.js';
 
 /** A setting that cannot work as set; the message names it and says what to do. */
 export class SettingsError extends UserError {}

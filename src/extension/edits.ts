@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import { reportError } from './log.js';
-import type { Hit, RequestProgress } from './protocol.js';
+import type { Hit, RequestProgress } from '../shared/worker-protocol.js';
 import type { Session } from './session.js';
 
 export const PROPOSAL_SCHEME = 'codeintent-proposal';

@@ -1,9 +1,9 @@
-// The extension host's side of the worker protocol (protocol.ts): starts the worker, matches
+// The extension host's side of the worker protocol (src/shared/worker-protocol.ts): starts the worker, matches
 // responses to requests, forwards cancellation, and after a crash starts a new worker on the next
 // request with the last configuration. No `vscode` here, so tests drive it in plain Node.
 
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { FolderConfig, HostMessage, IndexState, LogLevel, RequestProgress, Requests, RequestType, WorkerAssets, WorkerError, WorkerMessage } from './protocol.js';
+import type { FolderConfig, HostMessage, IndexState, LogLevel, RequestProgress, Requests, RequestType, WorkerAssets, WorkerError, WorkerMessage } from '../shared/worker-protocol.js';
 
 /** A request the worker could not carry out; `kind` says whether the user can act on `message`. */
 export class RequestError extends Error {

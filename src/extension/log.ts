@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { messageOf, UserError } from '../core/errors.js';
 import { SettingsError } from './config.js';
 import { RequestError } from './indexClient.js';
-import type { LogLevel } from './protocol.js';
+import type { LogLevel } from '../shared/worker-protocol.js';
 
 export type Log = vscode.LogOutputChannel;
 

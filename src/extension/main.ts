@@ -9,7 +9,7 @@ import { registerCommands } from './commands.js';
 import { applyProposals, propose, PROPOSAL_SCHEME, ProposalDocuments, type ApplyResult } from './edits.js';
 import { changeEffect, readSettings } from './config.js';
 import { createLog, reportError } from './log.js';
-import type { Hit, IndexState, RequestProgress, WorkerAssets } from './protocol.js';
+import type { Hit, IndexState, RequestProgress, WorkerAssets } from '../shared/worker-protocol.js';
 import { Revealer } from './reveal.js';
 import { API_KEY_SECRET, Session, type StateChange } from './session.js';
 import { SearchView } from './sidebar.js';

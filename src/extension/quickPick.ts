@@ -3,8 +3,8 @@
 
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
-import { hitName, KIND_ICONS, previewLine, sameResult } from './presentation.js';
-import type { Hit } from './protocol.js';
+import { hitName, KIND_ICONS, previewLine, sameResult } from '../shared/presentation.js';
+import type { Hit } from '../shared/worker-protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
 import { messageOf } from '../core/errors.js';

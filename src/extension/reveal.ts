@@ -2,7 +2,7 @@
 // definition highlighted for a moment.
 
 import * as vscode from 'vscode';
-import type { ViewLocation } from './viewProtocol.js';
+import type { ViewLocation } from '../shared/view-protocol.js';
 
 const HIGHLIGHT_MS = 1_500;
 

@@ -8,8 +8,8 @@ import type { EditOutcome } from '../core/edit/propose.js';
 import { folderConfig, readSettings, SettingsError, type Settings } from './config.js';
 import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
-import { overall, type Overall } from './presentation.js';
-import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from './protocol.js';
+import { overall, type Overall } from '../shared/presentation.js';
+import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from '../shared/worker-protocol.js';
 import { messageOf } from '../core/errors.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */

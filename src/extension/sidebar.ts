@@ -1,15 +1,15 @@
 // The sidebar: a webview view (search box, filters, results grouped by file) that talks to the host
-// only through viewProtocol.ts. Every message from it is validated; it can open only locations
+// only through src/shared/view-protocol.ts. Every message from it is validated; it can open only locations
 // inside a workspace folder and run only the actions VIEW_ACTIONS lists.
 
 import { editHit, type ProposalDocuments } from './edits.js';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
-import type { Hit } from './protocol.js';
+import type { Hit } from '../shared/worker-protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
-import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from './viewProtocol.js';
+import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from '../shared/view-protocol.js';
 import { messageOf } from '../core/errors.js';
 
 /** Lines of a hit's code shown under it. */

@@ -1,14 +1,14 @@
 // The indexing worker (a worker_threads Worker): owns one core Workspace per workspace folder so
 // that crawling, parsing, embedding and LanceDB never run on the extension host's event loop. It
-// answers the host's requests (protocol.ts) and reports each folder's index state; it decides
+// answers the host's requests (src/shared/worker-protocol.ts) and reports each folder's index state; it decides
 // nothing on its own, not even when to index.
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pLimit from 'p-limit';
-import { summaryText } from '../cli/report.js';
-import { DEFAULT_EXCLUDES } from '../core/crawl.js';
+import { summaryText } from '../shared/report.js';
+import { DEFAULT_EXCLUDES } from '../core/crawl/index.js';
 import { compileDefaults } from '../core/crawl/defaults.js';
 import { messageOf, UserError } from '../core/errors.js';
 import type { IndexSummary } from '../core/indexer.js';
@@ -17,10 +17,10 @@ import { rank, type Candidates, type SearchOptions } from '../core/search.js';
 import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
 import { NO_API_KEY } from '../core/embed/index.js';
 import { createChatClient } from '../core/llm/client.js';
-import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune.js';
+import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import { readIndexMeta } from '../core/store.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
-import type { AnswerProgress, FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { AnswerProgress, FolderConfig, FolderStatus, HostMessage, IndexState, LogLevel, ProposeParams, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from '../shared/worker-protocol.js';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread of the CodeIntent extension');
 const port = parentPort;

@@ -3,8 +3,8 @@
 // built with textContent, never from HTML strings, so no file content can become markup.
 
 import type { LanguageId } from '../core/types.js';
-import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, sameResult, type Overall } from '../extension/presentation.js';
-import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../extension/viewProtocol.js';
+import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, sameResult, type Overall } from '../shared/presentation.js';
+import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../shared/view-protocol.js';
 import { highlight } from './highlight.js';
 
 interface State {

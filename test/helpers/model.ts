@@ -4,7 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng } from '../../src/core/train/static-model.js';
+import { createRng } from '../../src/core/util/random.js';
 
 export async function makeRandomStaticModel(dir: string, { dimension = 64, hashBuckets = 8192, seed = 7 } = {}): Promise<string> {
   const random = createRng(seed);

@@ -12,7 +12,7 @@ import type { RuleSet } from './ignore-rules.js';
 import { IgnoreFile } from './ignore-rules.js';
 import { isSecretPath } from './secrets.js';
 import { messageOf } from '../errors.js';
-import { raceAbort } from '../embed/util.js';
+import { raceAbort } from '../util/abort.js';
 
 export interface WalkConfig {
   rootAbs: string;

@@ -2,7 +2,8 @@
 
 import pLimit from 'p-limit';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { positiveInt, throwIfAborted } from './util.js';
+import { throwIfAborted } from '../util/abort.js';
+import { positiveInt } from '../util/options.js';
 
 export interface BatchingOptions {
   /** Texts per call to the wrapped embedder. */

@@ -1,7 +1,9 @@
 // Content-addressed embedding cache: a text is embedded once per model and input kind.
 
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { positiveInt, sha256Hex, throwIfAborted } from './util.js';
+import { throwIfAborted } from '../util/abort.js';
+import { positiveInt } from '../util/options.js';
+import { sha256Hex } from '../util/hash.js';
 
 /** Where cached vectors live; the persistent implementation sits on LanceDB (store.ts). */
 export interface EmbeddingCacheStore {

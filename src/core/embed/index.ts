@@ -8,7 +8,7 @@ import type { StaticEmbedderOptions } from './static.js';
 import type { TransformersEmbedderOptions } from './transformers.js';
 import type { UseLiteEmbedderOptions } from './use.js';
 import { UserError } from '../errors.js';
-import { describe } from './util.js';
+import { describe } from '../util/options.js';
 
 export type EmbedderSpec =
   | ({ kind: 'transformers' } & TransformersEmbedderOptions)

@@ -5,7 +5,11 @@
 
 import OpenAI from 'openai';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { describe, isRetryableStatus, l2normalize, nonEmptyString, positiveInt, raceAbort, sha256Hex, throwIfAborted } from './util.js';
+import { l2normalize } from '../util/vector-math.js';
+import { throwIfAborted, raceAbort } from '../util/abort.js';
+import { positiveInt, nonEmptyString, describe } from '../util/options.js';
+import { isRetryableStatus } from '../util/http.js';
+import { sha256Hex } from '../util/hash.js';
 
 export interface OpenAIEmbedderOptions {
   /** e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 */

@@ -13,7 +13,8 @@ import { basename, join, resolve } from 'node:path';
 
 import { codeTokens, identifierParts } from '../tokens.js';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { sha256Hex, throwIfAborted } from './util.js';
+import { throwIfAborted } from '../util/abort.js';
+import { sha256Hex } from '../util/hash.js';
 
 export const STATIC_MODEL_FORMAT = 'codeintent-static';
 export const STATIC_MODEL_VERSION = 1;

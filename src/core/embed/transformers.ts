@@ -6,9 +6,11 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { describe, l2normalize, positiveInt, throwIfAborted } from './util.js';
 import { pathExists } from '../files.js';
 import { messageOf } from '../errors.js';
+import { l2normalize } from '../util/vector-math.js';
+import { throwIfAborted } from '../util/abort.js';
+import { positiveInt, describe } from '../util/options.js';
 
 export type TransformersDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 

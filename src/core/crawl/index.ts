@@ -4,15 +4,15 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
-import type { CrawledFile, SkipReason } from './types.js';
-import { compileDefaults, DEFAULT_EXCLUDES } from './crawl/defaults.js';
-import { IGNORE_CASE, IgnoreFile, RuleSet } from './crawl/ignore-rules.js';
-import { walk } from './crawl/walk.js';
+import type { CrawledFile, SkipReason } from '../types.js';
+import { compileDefaults, DEFAULT_EXCLUDES } from './defaults.js';
+import { IGNORE_CASE, IgnoreFile, RuleSet } from './ignore-rules.js';
+import { walk } from './walk.js';
 
-export { classifyContent } from './crawl/classify.js';
-export type { ContentClass } from './crawl/classify.js';
-export { DEFAULT_EXCLUDES } from './crawl/defaults.js';
-export { isSecretPath } from './crawl/secrets.js';
+export { classifyContent } from './classify.js';
+export type { ContentClass } from './classify.js';
+export { DEFAULT_EXCLUDES } from './defaults.js';
+export { isSecretPath } from './secrets.js';
 
 export interface CrawlOptions {
   /** The workspace folder, absolute or relative to the current directory. */

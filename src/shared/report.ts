@@ -1,11 +1,11 @@
-// What the CLI prints on stdout: results, summaries and status; nothing else goes there.
+// Text the CLI prints on stdout (results, summaries, status; nothing else goes there), and the extension reuses for its log and messages.
 
 import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
-import type { RetrievalMetrics } from '../core/train/adapter.js';
-import type { TuneReport } from '../core/tune.js';
+import type { TuneReport } from '../core/tune/index.js';
 import type { SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
+import { type RetrievalMetrics } from '../core/tune/metrics.js';
 
 const PREVIEW_LINES = 3;
 

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { documentText } from '../embedding-text.js';
+import { documentText } from '../core/embedding-text.js';
 import {
   DEFAULT_MAX_TOKENS,
   EMBEDDINGS_FILE,
@@ -19,9 +19,12 @@ import {
   fnv1a,
   poolBag,
   tfFactor,
-} from '../embed/static.js';
-import type { Quantization, StaticModelFile, StaticModelParts, StaticTable, TfScaling } from '../embed/static.js';
-import type { EmbedInputKind } from '../types.js';
+} from '../core/embed/static.js';
+import type { Quantization, StaticModelFile, StaticModelParts, StaticTable, TfScaling } from '../core/embed/static.js';
+import type { EmbedInputKind } from '../core/types.js';
+import { createRng, samplePool, shuffleInPlace } from '../core/util/random.js';
+import { type RetrievalMetrics, metricsFromScores } from '../core/tune/metrics.js';
+import { cosineScores, dotProducts, combineRows } from '../core/util/vector-math.js';
 
 /** One harvested pair (fields the trainer reads; the JSONL rows carry more). */
 export interface TrainingPair {
@@ -39,28 +42,6 @@ export function pairDocument(pair: Pick<TrainingPair, 'path' | 'symbol' | 'code'
 }
 
 // ---- seeded randomness ----
-
-/** mulberry32: a small, fast, seeded PRNG giving floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffleInPlace<T>(items: T[], rng: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const a = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = a;
-  }
-  return items;
-}
 
 // ---- token bags in CSR form ----
 
@@ -269,41 +250,6 @@ export function prepareCorpus(splits: ReadonlyMap<string, readonly TrainingPair[
 
 // ---- retrieval metrics ----
 
-export interface RetrievalMetrics {
-  mrr: number;
-  r1: number;
-  r10: number;
-  /** Queries (= candidates) in the pool. */
-  n: number;
-}
-
-/**
- * Metrics of a score matrix: scores[i*n + j] = score of candidate j for query i; query i's answer
- * is candidate i. Rank = 1 + candidates scoring strictly higher, + half of the other ties.
- */
-export function metricsFromScores(scores: Float32Array | Float64Array, n: number): RetrievalMetrics {
-  let mrr = 0;
-  let r1 = 0;
-  let r10 = 0;
-  for (let i = 0; i < n; i++) {
-    const base = i * n;
-    const own = scores[base + i] ?? 0;
-    let higher = 0;
-    let ties = 0;
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const s = scores[base + j] ?? 0;
-      if (s > own) higher++;
-      else if (s === own) ties++;
-    }
-    const rank = 1 + higher + ties / 2;
-    mrr += 1 / rank;
-    if (rank <= 1) r1++;
-    if (rank <= 10) r10++;
-  }
-  return n === 0 ? { mrr: 0, r1: 0, r10: 0, n: 0 } : { mrr: mrr / n, r1: r1 / n, r10: r10 / n, n };
-}
-
 type PoolingParts = Pick<StaticModelParts, 'weights' | 'dimension' | 'queryWeights'> & { table: StaticTable };
 /** A model as training leaves it: the table still in f32 (saving quantises it). */
 export type TrainedParts = StaticModelParts & { table: { kind: 'f32'; data: Float32Array } };
@@ -322,83 +268,11 @@ export function embedBags(bags: Bags, indices: readonly number[], parts: Pooling
 
 // ---- dense kernels (unrolled by four: about 2.5× faster than the plain loops in V8) ----
 
-/** out[i*m + j] = scale · (a_i · b_j) for rows a_0..a_{n-1} and b_0..b_{m-1} of length d. */
-export function dotProducts(a: Float32Array, b: Float32Array, n: number, m: number, d: number, scale: number, out: Float32Array | Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const ab = i * d;
-    let j = 0;
-    for (; j + 3 < m; j += 4) {
-      const b0 = j * d;
-      const b1 = b0 + d;
-      const b2 = b1 + d;
-      const b3 = b2 + d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < d; k++) {
-        const x = a[ab + k] ?? 0;
-        s0 += x * (b[b0 + k] ?? 0);
-        s1 += x * (b[b1 + k] ?? 0);
-        s2 += x * (b[b2 + k] ?? 0);
-        s3 += x * (b[b3 + k] ?? 0);
-      }
-      out[i * m + j] = s0 * scale;
-      out[i * m + j + 1] = s1 * scale;
-      out[i * m + j + 2] = s2 * scale;
-      out[i * m + j + 3] = s3 * scale;
-    }
-    for (; j < m; j++) {
-      const bb = j * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += (a[ab + k] ?? 0) * (b[bb + k] ?? 0);
-      out[i * m + j] = s * scale;
-    }
-  }
-}
-
-/** out = scale · Σ_j coef[base + j·stride] · rows_j, over `count` rows of length d. */
-export function combineRows(rows: Float32Array, coef: Float64Array, base: number, stride: number, count: number, d: number, scale: number, out: Float64Array): void {
-  out.fill(0);
-  let j = 0;
-  for (; j + 3 < count; j += 4) {
-    const g0 = (coef[base + j * stride] ?? 0) * scale;
-    const g1 = (coef[base + (j + 1) * stride] ?? 0) * scale;
-    const g2 = (coef[base + (j + 2) * stride] ?? 0) * scale;
-    const g3 = (coef[base + (j + 3) * stride] ?? 0) * scale;
-    const r0 = j * d;
-    const r1 = r0 + d;
-    const r2 = r1 + d;
-    const r3 = r2 + d;
-    for (let k = 0; k < d; k++) {
-      out[k] = (out[k] ?? 0) + g0 * (rows[r0 + k] ?? 0) + g1 * (rows[r1 + k] ?? 0) + g2 * (rows[r2 + k] ?? 0) + g3 * (rows[r3 + k] ?? 0);
-    }
-  }
-  for (; j < count; j++) {
-    const g = (coef[base + j * stride] ?? 0) * scale;
-    const r = j * d;
-    for (let k = 0; k < d; k++) out[k] = (out[k] ?? 0) + g * (rows[r + k] ?? 0);
-  }
-}
-
-/** Cosine score matrix of two sets of unit vectors (n×d each). */
-export function cosineScores(queries: Float32Array, documents: Float32Array, n: number, d: number): Float32Array {
-  const scores = new Float32Array(n * n);
-  dotProducts(queries, documents, n, n, d, 1, scores);
-  return scores;
-}
-
 /** Retrieval metrics of the model on a pool: query i of the pool must find document i among all the pool's documents. */
 export function evaluatePool(split: { queries: Bags; documents: Bags }, pool: readonly number[], parts: PoolingParts): RetrievalMetrics {
   const q = embedBags(split.queries, pool, parts, 'query');
   const c = embedBags(split.documents, pool, parts, 'document');
   return metricsFromScores(cosineScores(q, c, pool.length, parts.dimension), pool.length);
-}
-
-/** A deterministic sample of up to `size` indices of `candidates` (all of them when fewer), sorted. */
-export function samplePool(candidates: readonly number[], size: number, seed: number): number[] {
-  const copy = shuffleInPlace([...candidates], createRng(seed));
-  return copy.slice(0, size).sort((a, b) => a - b);
 }
 
 // ---- training ----

@@ -1,5 +1,5 @@
 // The messages between the sidebar's webview (src/webview/main.ts) and the extension host
-// (sidebar.ts), in one file both sides import. A webview is untrusted: the host accepts a message
+// (src/extension/sidebar.ts), in one file both sides import. A webview is untrusted: the host accepts a message
 // only through `parseViewMessage`.
 
 import type { ChunkKind, LanguageId } from '../core/types.js';
