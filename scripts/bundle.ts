@@ -4,7 +4,8 @@
 // extension-host bundle is a .cjs file.
 
 import { createRequire } from 'node:module';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { PACKAGE_ROOT } from '../src/core/models.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,9 +19,12 @@ const require = createRequire(import.meta.url);
  */
 const EXTERNAL = ['vscode', '*.node', '@lancedb/lancedb-*', '@huggingface/transformers', '@energetic-ai/*'];
 
-/** Bundles each entry (`{ name: source }`) to `<outdir>/<name>.cjs`; `external` adds to EXTERNAL. */
-export async function bundleForExtensionHost(entries: Record<string, string>, outdir: string, external: readonly string[] = []): Promise<void> {
-  await build({
+/**
+ * Bundles each entry (`{ name: source }`) to `<outdir>/<name>.cjs`; `external` adds to EXTERNAL.
+ * Returns esbuild's metafile (inputs relative to the package root): test/architecture.test.ts reads it.
+ */
+export async function bundleForExtensionHost(entries: Record<string, string>, outdir: string, external: readonly string[] = []): Promise<Metafile> {
+  const { metafile } = await build({
     entryPoints: entries,
     outdir,
     bundle: true,
@@ -37,12 +41,15 @@ export async function bundleForExtensionHost(entries: Record<string, string>, ou
     logOverride: { 'empty-import-meta': 'silent' },
     sourcemap: 'linked',
     logLevel: 'warning',
+    absWorkingDir: PACKAGE_ROOT,
+    metafile: true,
   });
+  return metafile;
 }
 
-/** Bundles the sidebar's script for the webview (a browser): one self-contained IIFE, no Node. */
-export async function bundleForWebview(entry: string, outfile: string): Promise<void> {
-  await build({
+/** Bundles the sidebar's script for the webview (a browser): one self-contained IIFE, no Node. Returns the metafile. */
+export async function bundleForWebview(entry: string, outfile: string): Promise<Metafile> {
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -51,5 +58,8 @@ export async function bundleForWebview(entry: string, outfile: string): Promise<
     target: 'es2022',
     sourcemap: 'linked',
     logLevel: 'warning',
+    absWorkingDir: PACKAGE_ROOT,
+    metafile: true,
   });
+  return metafile;
 }

@@ -75,7 +75,12 @@ describe('indexing a workspace', () => {
       }
       const [py] = await w.search('slugify title', { mode: 'hybrid', top: 1, language: 'python' });
       assert.equal(py?.symbol, 'slugify_title');
-      assert.deepEqual(await w.search('slugify title', { mode: 'lexical', top: 5, pathPrefix: 'src' }).then((h) => h.map((x) => x.path).filter((p) => !p.startsWith('src/'))), []);
+      // A folder filter keeps that folder's hits and only those ("webhook" is in src/billing.ts, "path" in tools/util.py).
+      const everywhere = await w.search('path webhook', { mode: 'lexical', top: 5 });
+      assert.ok(everywhere.some((h) => h.path === 'tools/util.py'), 'without a filter tools/util.py matches');
+      const inSrc = await w.search('path webhook', { mode: 'lexical', top: 5, pathPrefix: 'src' });
+      assert.ok(inSrc.length > 0, 'the folder filter must keep the files under src/');
+      assert.deepEqual(inSrc.map((x) => x.path).filter((p) => !p.startsWith('src/')), []);
     } finally {
       await w.close();
     }

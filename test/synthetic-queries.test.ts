@@ -301,12 +301,12 @@ describe('generateIntentQueries', () => {
 
   test('a scripted run: good answers, a repair, 429, a persistent 500, a hang, and secrets masked', async () => {
     server.setHandler(scripted());
-    const c = client(server, { timeoutMs: 150, maxRetries: 1 });
+    // The timeout is far above any real answer's time on a loaded machine (a 150 ms one failed good
+    // answers under load): only the hang reaches it, so the outcome never depends on the clock.
+    const c = client(server, { timeoutMs: 2000, maxRetries: 1 });
     const progress: IntentQueryProgress[] = [];
     const from = server.requests.length;
-    const t0 = Date.now();
     const { results, report } = await generateIntentQueries(snippets, { client: c, cacheDir: cache.dir, perSnippet: 2, onProgress: (p) => progress.push(p) });
-    const elapsed = Date.now() - t0;
 
     const byId = new Map(results.map((r) => [r.id, r]));
     assert.deepEqual(
@@ -335,7 +335,7 @@ describe('generateIntentQueries', () => {
     const broken = byId.get('broken');
     assert.ok(broken?.status === 'failed' && /HTTP 500 after 2 attempts/.test(broken.error), JSON.stringify(broken));
     const hang = byId.get('hang');
-    assert.ok(hang?.status === 'failed' && /timed out after 150 ms \(2 attempts\)/.test(hang.error), JSON.stringify(hang));
+    assert.ok(hang?.status === 'failed' && /timed out after 2000 ms \(2 attempts\)/.test(hang.error), JSON.stringify(hang));
 
     // What the server saw.
     const counts = Object.fromEntries(Object.keys(script).map((name) => [name, requestsFor(server, name, from).length]));
@@ -388,7 +388,6 @@ describe('generateIntentQueries', () => {
     assert.equal(c.stats().completionTokens, 70);
     assert.equal(progress.length, 8);
     assert.deepEqual(progress.at(-1), { done: 8, total: 8, cached: 0, requested: 8, failed: 2 });
-    assert.ok(elapsed < 3000, `took ${elapsed} ms`);
     // One cache file per answer.
     const shards = await readdir(cache.dir);
     const files = (await Promise.all(shards.map((d) => readdir(join(cache.dir, d))))).flat();

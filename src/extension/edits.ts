@@ -12,18 +12,36 @@ import type { Session } from './session.js';
 export const PROPOSAL_SCHEME = 'codeintent-proposal';
 
 /** Each proposal's new text, served read-only to the diff editor. */
-export class ProposalDocuments implements vscode.TextDocumentContentProvider {
+/**
+ * The proposed texts the review's diff editors show. A text is dropped when its document closes,
+ * and at most MAX_KEPT are kept whatever stays open (the oldest go first), so a long session of
+ * quick actions does not hold every proposal it ever made.
+ */
+export class ProposalDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  static readonly MAX_KEPT = 64;
   private readonly texts = new Map<string, string>();
   private next = 0;
+  private readonly onClose = vscode.workspace.onDidCloseTextDocument((document) => {
+    if (document.uri.scheme === PROPOSAL_SCHEME) this.texts.delete(document.uri.toString());
+  });
 
   add(proposal: EditProposal): vscode.Uri {
     const uri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${proposal.path}`, query: String(this.next++) });
     this.texts.set(uri.toString(), proposal.newText);
+    for (const oldest of this.texts.keys()) {
+      if (this.texts.size <= ProposalDocuments.MAX_KEPT) break;
+      this.texts.delete(oldest);
+    }
     return uri;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
+  }
+
+  dispose(): void {
+    this.onClose.dispose();
+    this.texts.clear();
   }
 }
 

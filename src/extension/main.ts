@@ -56,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
     context.subscriptions.push(
       session,
       revealer,
+      proposals,
       view,
       vscode.window.registerWebviewViewProvider(SearchView.viewType, view),
       ...registerCommands({ session, revealer, proposals }),

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { grammarFile } from '../../src/core/chunk/languages.js';
+import type { EditProposal } from '../../src/core/edit/propose.js';
+import { ProposalDocuments } from '../../src/extension/edits.js';
 import type { CodeIntentApi } from '../../src/extension/main.js';
 
 const EXTENSION_ID = 'codeintent.codeintent';
@@ -183,6 +185,30 @@ suite('the extension in a real VS Code', () => {
       await settings.update('llm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
       await settings.update('llm.model', undefined, vscode.ConfigurationTarget.Workspace);
       server.child.kill();
+    }
+  });
+
+  test('the review keeps a bounded number of proposed texts, the newest', () => {
+    const documents = new ProposalDocuments();
+    try {
+      const proposal = (n: number): EditProposal => ({
+        path: `src/f${n}.ts`,
+        ranges: [],
+        originalText: '',
+        newText: `// proposal ${n}\n`,
+        diff: '+x',
+        explanation: '',
+        logger: { name: 'console', importLine: '', source: '', example: '' },
+        masked: 0,
+        attempts: 1,
+      });
+      const uris = Array.from({ length: ProposalDocuments.MAX_KEPT + 6 }, (_, n) => documents.add(proposal(n)));
+      assert.equal(documents.provideTextDocumentContent(uris[0]!), '', 'the oldest proposal is let go');
+      assert.equal(documents.provideTextDocumentContent(uris.at(-1)!), `// proposal ${uris.length - 1}\n`);
+      assert.equal(documents.provideTextDocumentContent(uris[6]!), '// proposal 6\n', 'MAX_KEPT proposals stay readable');
+      assert.equal(documents.provideTextDocumentContent(uris[5]!), '');
+    } finally {
+      documents.dispose();
     }
   });
 });
