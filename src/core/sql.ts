@@ -9,3 +9,9 @@ export function sqlString(value: string): string {
 export function sqlIn(column: string, values: readonly string[]): string {
   return values.length === 0 ? 'false' : `${column} IN (${values.map(sqlString).join(', ')})`;
 }
+
+/** `column LIKE 'prefix%'`, with LIKE's wildcards in `prefix` (`%`, `_`, and its escape `\`) matched literally. */
+export function sqlStartsWith(column: string, prefix: string): string {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return `${column} LIKE ${sqlString(`${escaped}%`)} ESCAPE '\\'`;
+}

@@ -9,8 +9,8 @@ import './lance-env.js';
 import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
-import { sqlIn } from './sql.js';
-import type { Chunk, ChunkKind, LanguageId } from './types.js';
+import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
+import type { Chunk, ChunkKind, LanguageId, SearchHit } from './types.js';
 import { messageOf } from './errors.js';
 import { sha256Hex } from './util/hash.js';
 
@@ -51,10 +51,11 @@ export interface ChunkRow extends Omit<Chunk, 'docSpan'> {
   vector: Float32Array;
 }
 
-export interface StoredHit {
-  /** What search shows of a chunk (its hash and doc are not read back). */
-  row: Omit<ChunkRow, 'vector' | 'terms' | 'hash' | 'doc'>;
-  score: number;
+/** Which chunks a search may return. */
+export interface HitFilter {
+  language?: LanguageId;
+  /** Only files under this workspace-relative folder ('src' or 'src/'). */
+  pathPrefix?: string;
 }
 
 export class IndexCorruptError extends Error {
@@ -109,19 +110,29 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** What search shows of a chunk (its hash, doc, terms and vector are not read back). */
 const SELECTED = ['path', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text'];
 
-function toHitRow(raw: Record<string, unknown>): StoredHit['row'] {
+function toSearchHit(raw: Record<string, unknown>, score: number): SearchHit {
   return {
     path: String(raw['path']),
-    language: String(raw['language']) as LanguageId,
-    kind: String(raw['kind']) as ChunkKind,
-    symbol: String(raw['symbol']),
-    container: String(raw['container']),
     startLine: Number(raw['start_line']),
     endLine: Number(raw['end_line']),
+    symbol: String(raw['symbol']),
+    kind: String(raw['kind']) as ChunkKind,
+    language: String(raw['language']) as LanguageId,
+    score,
+    container: String(raw['container']),
     text: String(raw['text']),
   };
+}
+
+/** The filter as a LanceDB predicate (SQL); undefined when it lets every chunk through. */
+function whereOf({ language, pathPrefix }: HitFilter): string | undefined {
+  const parts: string[] = [];
+  if (language) parts.push(`language = ${sqlString(language)}`);
+  if (pathPrefix) parts.push(sqlStartsWith('path', `${pathPrefix.replace(/\/+$/, '')}/`));
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
 
 /** The index's meta file in `dir`; undefined when there is none (no index yet). */
@@ -191,7 +202,7 @@ export class IndexStore {
         return await IndexStore.openOrCreate(options);
       } catch (error) {
         if (!isRepairable(error)) throw error;
-        options.onRebuild?.(`the index at ${options.dir} could not be read (${(error as Error).message}); rebuilding it`);
+        options.onRebuild?.(`the index at ${options.dir} could not be read (${messageOf(error)}); rebuilding it`);
         await clearIndex(options.dir);
         return await IndexStore.openOrCreate(options);
       }
@@ -323,19 +334,23 @@ export class IndexStore {
     await this.cache.mergeInsert('key').whenNotMatchedInsertAll().execute(rows);
   }
 
-  async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
+  /** The `limit` chunks nearest to `vector` that pass `filter`, best first; the score is the cosine similarity. */
+  async vectorSearch(vector: Float32Array, limit: number, filter: HitFilter = {}): Promise<SearchHit[]> {
     let query = this.chunks.vectorSearch(Array.from(vector)).distanceType('cosine').select(SELECTED).limit(limit);
+    const where = whereOf(filter);
     if (where) query = query.where(where);
     const rows = (await query.toArray()) as Record<string, unknown>[];
-    return rows.map((raw) => ({ row: toHitRow(raw), score: 1 - Number(raw['_distance']) }));
+    return rows.map((raw) => toSearchHit(raw, 1 - Number(raw['_distance'])));
   }
 
-  async textSearch(terms: string, limit: number, where?: string): Promise<StoredHit[]> {
+  /** The `limit` chunks whose full-text terms best match `terms` that pass `filter`, best first; the score is BM25. */
+  async textSearch(terms: string, limit: number, filter: HitFilter = {}): Promise<SearchHit[]> {
     if (terms.trim() === '') return [];
     let query = this.chunks.search(terms, 'fts', 'terms').select(SELECTED).limit(limit);
+    const where = whereOf(filter);
     if (where) query = query.where(where);
     const rows = (await query.toArray()) as Record<string, unknown>[];
-    return rows.map((raw) => ({ row: toHitRow(raw), score: Number(raw['_score']) }));
+    return rows.map((raw) => toSearchHit(raw, Number(raw['_score'])));
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {

@@ -3,28 +3,22 @@
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import ignore from 'ignore';
 import type { CrawledFile, SkipReason } from '../types.js';
-import { compileDefaults, DEFAULT_EXCLUDES } from './defaults.js';
-import { IGNORE_CASE, IgnoreFile, RuleSet } from './ignore-rules.js';
+import { rootRules, type PathRuleOptions } from './path-rules.js';
 import { walk } from './walk.js';
 
 export { classifyContent } from './classify.js';
 export type { ContentClass } from './classify.js';
 export { DEFAULT_EXCLUDES } from './defaults.js';
+export { pathFilter } from './path-rules.js';
+export type { PathFilter, PathRuleOptions } from './path-rules.js';
 export { isSecretPath } from './secrets.js';
 
-export interface CrawlOptions {
+export interface CrawlOptions extends PathRuleOptions {
   /** The workspace folder, absolute or relative to the current directory. */
   root: string;
   /** Files larger than this are skipped as 'too-large'. Default 1 MiB (1_048_576). */
   maxFileBytes?: number;
-  /** Extra gitignore-style patterns relative to the root (settings, CLI). They override every ignore file; `!pattern` re-includes. */
-  exclude?: readonly string[];
-  /** Gitignore-style patterns relative to the root; when non-empty, only files they match are yielded. */
-  include?: readonly string[];
-  /** Index files that look like they hold credentials (`.env`, keys, …). Default false. */
-  indexSecrets?: boolean;
   signal?: AbortSignal;
   /**
    * Called for every entry passed over that a user might have expected: an excluded directory once
@@ -63,35 +57,14 @@ async function* run(options: CrawlOptions): AsyncGenerator<CrawledFile, void, un
   const rootStats = await fsp.stat(rootAbs);
   if (!rootStats.isDirectory()) throw new Error(`crawl root is not a directory: ${rootAbs}`);
   const rootReal = await fsp.realpath(rootAbs);
-
-  const gitExclude = await readOptional(path.join(rootAbs, '.git', 'info', 'exclude'));
-  const exclude = options.exclude ?? [];
-  const rules = new RuleSet(
-    compileDefaults(DEFAULT_EXCLUDES),
-    gitExclude === undefined ? [] : [new IgnoreFile('', '.git/info/exclude', gitExclude)],
-    [],
-    exclude.length > 0 ? new IgnoreFile('', 'exclude option', exclude) : undefined,
-  );
-  const include = options.include ?? [];
-
   yield* walk({
     rootAbs,
     rootReal,
-    rules,
-    include: include.length > 0 ? ignore({ ignorecase: IGNORE_CASE, allowRelativePaths: true }).add(include) : undefined,
+    ...(await rootRules(rootAbs, options)),
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    indexSecrets: options.indexSecrets ?? false,
     signal,
     onSkip: options.onSkip,
   });
-}
-
-async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await fsp.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function checkOptions(options: CrawlOptions): void {

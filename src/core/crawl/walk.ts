@@ -6,22 +6,16 @@ import { promises as fsp, realpathSync, statSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type ignore from 'ignore';
 import type { CrawledFile, SkipReason } from '../types.js';
 import type { RuleSet } from './ignore-rules.js';
-import { IgnoreFile } from './ignore-rules.js';
-import { isSecretPath } from './secrets.js';
+import { fileSkip, rulesInFolder, type RootRules } from './path-rules.js';
 import { messageOf } from '../errors.js';
 import { raceAbort } from '../util/abort.js';
 
-export interface WalkConfig {
+export interface WalkConfig extends RootRules {
   rootAbs: string;
   rootReal: string;
-  rules: RuleSet;
-  /** When set, only files it matches are yielded (others are passed over silently). */
-  include: ignore.Ignore | undefined;
   maxFileBytes: number;
-  indexSecrets: boolean;
   signal: AbortSignal | undefined;
   onSkip: ((path: string, reason: SkipReason, detail?: string) => void) | undefined;
 }
@@ -32,9 +26,6 @@ const DIRECTORY_CONCURRENCY = 16;
 const MAX_BUFFERED_ENTRIES = 50_000;
 /** Entries judged (and stat-ed synchronously) between two turns of the event loop. */
 const STAT_SLICE = 1024;
-
-const GIT_IGNORE = '.gitignore';
-const OUR_IGNORE = '.codeintentignore';
 
 /** Real paths of the directories from the root down to one directory, for loop detection. */
 interface Chain {
@@ -162,19 +153,8 @@ class Walker {
   }
 
   /** The directory's rule set, extended with the `.gitignore` and `.codeintentignore` it holds. */
-  async #rulesFor(node: DirNode, dirents: readonly Dirent[]): Promise<RuleSet> {
-    const base = node.rel === '' ? '' : `${node.rel}/`;
-    const load = async (name: string): Promise<IgnoreFile | undefined> => {
-      if (!dirents.some((d) => d.name === name && !d.isDirectory())) return undefined;
-      try {
-        const file = new IgnoreFile(base, `${base}${name}`, await fsp.readFile(path.join(node.abs, name), 'utf8'));
-        return file.isEmpty ? undefined : file;
-      } catch {
-        return undefined; // an unreadable ignore file is reported when the file itself is stat-ed below
-      }
-    };
-    const [git, ours] = await Promise.all([load(GIT_IGNORE), load(OUR_IGNORE)]);
-    return node.rules.with(git, ours);
+  #rulesFor(node: DirNode, dirents: readonly Dirent[]): Promise<RuleSet> {
+    return rulesInFolder(node.rules, node.abs, node.rel, (name) => dirents.some((d) => d.name === name && !d.isDirectory()));
   }
 
   /**
@@ -217,9 +197,10 @@ class Walker {
       return { kind: 'dir', key: `${name}/`, dir: { rel, abs, real, chain: { real, parent: node.chain }, rules } };
     }
 
-    const { include, indexSecrets, maxFileBytes } = this.#config;
-    if (include !== undefined && !include.ignores(rel)) return undefined;
-    if (!indexSecrets && isSecretPath(rel)) return skip(rel, false, 'secret', 'may hold credentials (set indexSecrets to index it)');
+    const passedOver = fileSkip(rel, this.#config);
+    if (passedOver === 'not-included') return undefined;
+    if (passedOver === 'secret') return skip(rel, false, 'secret', 'may hold credentials (set indexSecrets to index it)');
+    const { maxFileBytes } = this.#config;
     let stats = target?.stats;
     if (stats === undefined) {
       try {
