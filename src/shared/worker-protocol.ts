@@ -5,6 +5,7 @@
 import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneProgress, TuneReport } from '../core/tune/index.js';
+import type { FolderHit } from '../core/search.js';
 import type { LanguageId, Progress, SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
 
@@ -46,10 +47,8 @@ export interface FolderStatus {
   adapter?: string;
 }
 
-export interface Hit extends SearchHit {
-  /** The workspace folder the hit's `path` is relative to. */
-  root: string;
-}
+/** A hit with the workspace folder its `path` is relative to (the core's multi-folder search gives them). */
+export type Hit = FolderHit;
 
 export interface SearchParams {
   query: string;
