@@ -7,6 +7,11 @@
 //
 //   node out/scripts/bench-quality.js [--models default,use-lite,FOLDER] [--adapter default|FOLDER]
 //                                     [--splits valid,test] [--max-workspace-files N] [--out FILE]
+//                                     [--benchmarks docstring,intent]
+//
+// --benchmarks picks what runs (default both): `docstring` (above) and `intent`, hand-written
+// developer queries over whole applications, each alone and beside a large distractor code base
+// (scripts/intent-bench/run.ts); the intent tables follow the docstring ones in the same report.
 //
 // Each model is reported per language and overall as lexical; vector raw; vector + adapter; hybrid
 // + adapter (MRR@10, R@1, R@10), where the adapter is the one --adapter names (default: the one
@@ -29,6 +34,7 @@ import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../src/core/adap
 import { DEFAULT_FUSION, rank, retrieve, type Candidates, type FusionWeights } from '../src/core/search.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
+import { runIntentBenchmark } from './intent-bench/run.js';
 
 
 interface Metrics {
@@ -195,11 +201,15 @@ async function main(): Promise<void> {
       splits: { type: 'string', default: 'valid,test' },
       'max-workspace-files': { type: 'string', default: '1000000' },
       out: { type: 'string', default: path.join(PACKAGE_ROOT, '.cache', 'bench-results', 'quality.md') },
+      benchmarks: { type: 'string', default: 'docstring,intent' },
     },
   });
+  const benchmarks = values.benchmarks.split(',');
+  const unknownBenchmark = benchmarks.find((b) => b !== 'docstring' && b !== 'intent');
+  if (unknownBenchmark !== undefined) throw new Error(`--benchmarks takes docstring and/or intent, not ${JSON.stringify(unknownBenchmark)}`);
   const splits = values.splits.split(',');
   const maxFiles = Number(values['max-workspace-files']);
-  if (!existsSync(path.join(BENCH_DIR, 'test', 'queries.jsonl'))) {
+  if (benchmarks.includes('docstring') && !existsSync(path.join(BENCH_DIR, 'test', 'queries.jsonl'))) {
     process.stderr.write('No benchmark data yet: building it from npm and Debian packages (cached in .cache/corpus)…\n');
     const built = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'out', 'scripts', 'corpus', 'build.js')], { stdio: 'inherit' });
     if (built.status !== 0) throw new Error('building the benchmark data failed; see above');
@@ -208,10 +218,15 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   const evalSplit = splits.includes('test') ? 'test' : (splits[0] ?? 'test');
   const tuneSplit = splits.includes('valid') ? 'valid' : undefined;
-  for (const model of values.models.split(',')) {
+  const docstringModels = benchmarks.includes('docstring') ? values.models.split(',') : [];
+  for (const model of docstringModels) {
     const run = await evaluateModel(model, values.adapter, splits, maxFiles);
     const fusion = tuneSplit ? tune(run.bySplit.get(tuneSplit) ?? []) : DEFAULT_FUSION;
     lines.push(...modelTable(run, run.bySplit.get(evalSplit) ?? [], fusion, evalSplit, tuneSplit !== undefined));
+  }
+  if (benchmarks.includes('intent')) {
+    const log = (line: string): void => void process.stderr.write(`${line}\n`);
+    lines.push(...(await runIntentBenchmark({ models: values.models.split(','), adapter: values.adapter, splits, log })));
   }
   const report = lines.join('\n');
   process.stdout.write(`${report}\n`);

@@ -277,7 +277,7 @@ async function downloadDebsInBatches(entries: readonly CatalogEntry[], options: 
   );
 }
 
-function npmLicence(manifest: Record<string, unknown>): string {
+export function npmLicence(manifest: Record<string, unknown>): string {
   const licence = manifest['license'];
   if (typeof licence === 'string') return licence;
   if (isRecord(licence) && typeof licence['type'] === 'string') return licence['type'];
@@ -357,7 +357,8 @@ async function fetchDebianBinary(entry: CatalogEntry, work: string, options: Fet
 // ---------------------------------------------------------------------------------------------
 // Debian source packages
 
-function aptSourceOptions(paths: CorpusPaths): string[] {
+/** apt-get options that point apt at the private deb-src index of `prepareSourceIndex` (nothing outside `paths.apt` is read or written). */
+export function aptSourceOptions(paths: CorpusPaths): string[] {
   return [
     '-o', `Dir::Etc::SourceList=${join(paths.apt, 'sources.list')}`,
     '-o', 'Dir::Etc::SourceParts=/nonexistent',
@@ -465,7 +466,8 @@ async function fetchDebianSource(entry: CatalogEntry, work: string, options: Fet
 /** apt's complaint when a pinned version is not in the index. */
 const VERSION_MISSING = /(?:Version '[^']*' for '[^']*' was not found|Can not find version|Unable to find a source package|Unable to locate package)/i;
 
-async function upstreamLicence(dir: string): Promise<{ licence: string; source: string }> {
+/** The licence named by a source tree's top-level LICENSE/COPYING file, for packages whose Debian part is missing. */
+export async function upstreamLicence(dir: string): Promise<{ licence: string; source: string }> {
   let names: string[] = [];
   try {
     names = await readdir(dir);
