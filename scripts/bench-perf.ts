@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SearchMode } from '../src/core/types.js';
+import { messageOf } from '../src/core/errors.js';
 import { folderBytes } from '../src/core/files.js';
 import { corpusSpec, ensureCorpus, listFiles, type Corpus } from './perf/corpus.js';
 import { summarizeProfile, type ProfileSummary } from './perf/profile.js';
@@ -724,7 +725,7 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`bench-perf: ${(error as Error).message}\n\n${helpText}`);
+    process.stderr.write(`bench-perf: ${messageOf(error)}\n\n${helpText}`);
     process.exitCode = 2;
     return;
   }

@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodeEncoderModel, FLOAT, GraphBuilder } from './onnx-graph.js';
+import { messageOf } from '../src/core/errors.js';
 import { createRng } from '../src/core/util/random.js';
 
 export interface TinyBertOptions {
@@ -298,7 +299,7 @@ if (invokedPath !== undefined && import.meta.url === pathToFileURL(resolve(invok
       );
     },
     (err: unknown) => {
-      process.stderr.write(`make-tiny-model: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`make-tiny-model: ${messageOf(err)}\n`);
       process.exitCode = 1;
     },
   );

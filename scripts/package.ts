@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createVSIX } from '@vscode/vsce';
 import { grammarFile } from '../src/core/chunk/languages.js';
+import { messageOf } from '../src/core/errors.js';
 import { bundleForExtensionHost, bundleForWebview } from './bundle.js';
 import { PACKAGE_ROOT } from '../src/core/models.js';
 
@@ -84,7 +85,7 @@ if (invokedPath !== undefined && import.meta.url === pathToFileURL(path.resolve(
       console.log(`${path.relative(process.cwd(), vsix)}: ${megabytes.toFixed(1)} MB, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     },
     (error: unknown) => {
-      console.error(`package failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`package failed: ${messageOf(error)}`);
       process.exitCode = 1;
     },
   );

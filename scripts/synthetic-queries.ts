@@ -14,6 +14,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
+import { messageOf } from '../src/core/errors.js';
 import { ChatRequestError, createChatClient } from '../src/core/llm/client.js';
 import { CURRENT_INTENT_PROMPT, INTENT_PROMPTS, generateIntentQueries } from '../src/training/synthetic-queries.js';
 import type { ChatClient } from '../src/core/llm/client.js';
@@ -192,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     read = await readPairs(options.pairs, options.limit);
   } catch (err) {
-    process.stderr.write(`synthetic-queries: cannot read --pairs ${options.pairs}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`synthetic-queries: cannot read --pairs ${options.pairs}: ${messageOf(err)}\n`);
     return 1;
   }
   if (read.bad > 0) process.stderr.write(`synthetic-queries: skipped ${read.bad} lines of ${options.pairs} that are not pairs\n`);
@@ -202,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     client = createChatClient({ model: options.model, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, concurrency: options.concurrency });
   } catch (err) {
-    process.stderr.write(`synthetic-queries: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`synthetic-queries: ${messageOf(err)}\n`);
     return 1;
   }
 

@@ -8,6 +8,7 @@
 
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { messageOf } from '../../src/core/errors.js';
 import { folderBytes } from '../../src/core/files.js';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -102,7 +103,7 @@ export async function fetchPackages(options: FetchOptions): Promise<FetchSummary
           summary.downloaded++;
           totalBytes += provenance.bytes;
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = messageOf(error);
           summary.failed.push({ entry, reason });
           log(`fetch: ${entry.registry}:${entry.name}@${entry.version} failed: ${reason.split('\n')[0] ?? reason}`);
         }

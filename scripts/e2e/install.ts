@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APT_PACKAGES, CODE_SERVER_PREFIX, CODE_SERVER_VERSION, NODE_HOME, NODE_VERSION, TOOLS_DIR } from './layout.js';
 import { runToEnd } from './process-group.js';
+import { messageOf } from '../../src/core/errors.js';
 
 const MINUTE = 60_000;
 
@@ -77,7 +78,7 @@ if (invokedPath !== undefined && import.meta.url === pathToFileURL(path.resolve(
   ensureTools().then(
     () => console.log(`e2e install: chromium, Node ${NODE_VERSION} and code-server ${CODE_SERVER_VERSION} ready (${((performance.now() - started) / 1000).toFixed(1)} s)`),
     (error: unknown) => {
-      console.error(`e2e install failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`e2e install failed: ${messageOf(error)}`);
       process.exitCode = 1;
     },
   );

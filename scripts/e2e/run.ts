@@ -19,6 +19,7 @@ import { codeServerDirs } from './code-server.js';
 import { ensureTools } from './install.js';
 import { EXTENSION_TESTS_DIR, FIXTURE_WORKSPACE, UI_TESTS_DIR } from './layout.js';
 import { runToEnd } from './process-group.js';
+import { messageOf } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/models.js';
 
 const TOTAL_TIMEOUT_MS = 30 * 60_000;
@@ -87,6 +88,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`\ne2e failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`\ne2e failed: ${messageOf(error)}`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { messageOf } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/models.js';
 import type { SearchHit } from '../../src/core/types.js';
 import { isRecord, type Registry } from '../corpus/common.js';
@@ -220,7 +221,7 @@ export async function loadApp(file: string, workspaceRoot?: string): Promise<App
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new AppFileError(file, [`not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+    throw new AppFileError(file, [`not valid JSON (${messageOf(error)})`]);
   }
   const app = parseApp(raw, file);
   if (workspaceRoot !== undefined) {

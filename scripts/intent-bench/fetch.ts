@@ -21,6 +21,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { copyFile, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { messageOf } from '../../src/core/errors.js';
 import { folderBytes } from '../../src/core/files.js';
 import { PACKAGE_ROOT } from '../../src/core/models.js';
 import { corpusPaths, isRecord, runProgram, writeJsonAtomic } from '../corpus/common.js';
@@ -469,7 +470,7 @@ async function main(args: readonly string[]): Promise<void> {
       process.stdout.write(`${name}: ${m.registry} ${m.name}@${m.version} (${m.packageLicence}), ${m.files} files in ${path.relative(PACKAGE_ROOT, fetched.workspace)}${m.removed.length > 0 ? `, removed ${m.removed.join(', ')}` : ''}; ${app.queries.length} queries, gold checked${warnings.length > 0 ? `; ${warnings.length} warning(s):\n${warnings.map((w) => `  ${w}`).join('\n')}` : ''}\n`);
     } catch (error) {
       failed++;
-      const message = error instanceof AppFileError ? [`${error.problems.length} problem(s)`, ...error.problems.map((p) => `  ${p}`)].join('\n') : error instanceof Error ? error.message : String(error);
+      const message = error instanceof AppFileError ? [`${error.problems.length} problem(s)`, ...error.problems.map((p) => `  ${p}`)].join('\n') : messageOf(error);
       process.stdout.write(`${name}: FAILED: ${message}\n`);
     }
   }

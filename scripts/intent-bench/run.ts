@@ -16,6 +16,7 @@
 
 import path from 'node:path';
 import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../../src/core/adapter.js';
+import { messageOf } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../../src/core/models.js';
 import { DEFAULT_FUSION, rank, retrieve, type Candidates } from '../../src/core/search.js';
 import { lexicalText } from '../../src/core/tokens.js';
@@ -165,7 +166,7 @@ interface PreparedApp {
   nested?: NestedWorkspace;
 }
 
-const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+const firstLine = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
 
 /** Fetches and checks the apps; every app that cannot be used becomes one note line. */
 async function prepareApps(options: IntentBenchmarkOptions, notes: string[]): Promise<PreparedApp[]> {

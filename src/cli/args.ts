@@ -1,6 +1,7 @@
 // The command line: one parseArgs table, one help text, and validation into typed commands.
 
 import { parseArgs } from 'node:util';
+import { messageOf } from '../core/errors.js';
 import { MODEL_CHOICES_HELP } from '../core/models.js';
 import type { SearchMode } from '../core/types.js';
 
@@ -128,7 +129,7 @@ export function parseCommand(argv: readonly string[]): Command {
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(messageOf(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return { name: 'help' };

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
 import { NO_API_KEY } from '../core/embed/index.js';
-import { UserError } from '../core/errors.js';
+import { messageOf, UserError } from '../core/errors.js';
 import { createChatClient, type ChatClient } from '../core/llm/client.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Command } from './args.js';
@@ -42,7 +42,7 @@ export function llmClient(command: EditCommand, env: NodeJS.ProcessEnv): ChatCli
       ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
     });
   } catch (error) {
-    throw new UserError(`the LLM endpoint settings are not usable: ${(error as Error).message}`);
+    throw new UserError(`the LLM endpoint settings are not usable: ${messageOf(error)}`);
   }
 }
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
-import { UserError } from '../core/errors.js';
+import { messageOf, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
@@ -138,7 +138,7 @@ async function readQueries(file: string): Promise<string[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UserError(`cannot read the queries file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(`cannot read the queries file ${file}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`);
   }
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();

@@ -3,7 +3,7 @@
 
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { messageOf, UserError } from './errors.js';
 
 export const ADAPTER_FORMAT = 'codeintent-adapter';
 export const ADAPTER_FILE = 'adapter.json';
@@ -63,7 +63,7 @@ export async function readAdapter(location: string): Promise<{ info: AdapterInfo
   try {
     info = JSON.parse(await readFile(file, 'utf8')) as AdapterInfo;
   } catch (error) {
-    throw new AdapterError(`cannot read the adapter at ${file}: ${(error as Error).message}`);
+    throw new AdapterError(`cannot read the adapter at ${file}: ${messageOf(error)}`);
   }
   if (info.format !== ADAPTER_FORMAT || typeof info.modelId !== 'string' || !Number.isInteger(info.dimension)) {
     throw new AdapterError(`${file} is not a CodeIntent adapter (expected format "${ADAPTER_FORMAT}")`);

@@ -3,14 +3,15 @@
 // run resumes from there.
 
 import { readFile } from 'node:fs/promises';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { classifyContent, crawl } from './crawl/index.js';
 import type { Chunker } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
 import { planRefresh } from './refresh.js';
 import type { ChunkRow, FileRow, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
-import type { CrawledFile, Embedder, Progress, SkipReason } from './types.js';
+import type { Chunk, CrawledFile, Embedder, Progress, SkipReason } from './types.js';
+import { messageOf } from './errors.js';
 import { sha256Hex } from './util/hash.js';
 
 /** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
@@ -57,9 +58,33 @@ interface PreparedFile {
   chunks: ChunkRow[];
 }
 
-
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
+
+/** What every batch of one run shares. */
+interface RunContext {
+  store: IndexStore;
+  embedder: Embedder;
+  /** The index's files as they were before this run. */
+  indexed: ReadonlyMap<string, FileRow>;
+  readLimit: LimitFunction;
+  /** Files that could not be read, collected over the run. */
+  failed: IndexSummary['failed'];
+  skip: (path: string, reason: SkipReason, detail?: string) => void;
+  /** The chunker, loaded on first use. */
+  chunker: () => Promise<Chunker>;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+/** What one batch changed. */
+interface BatchResult {
+  /** Files chunked and embedded. */
+  reindexed: number;
+  embedded: number;
+  /** Whether chunks were written or removed. */
+  changed: boolean;
+}
 
 export async function updateIndex(options: IndexRunOptions): Promise<IndexSummary> {
   const started = performance.now();
@@ -79,83 +104,29 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   const plan = planRefresh(files, indexed);
   if (plan.remove.length > 0) await store.removeFiles(plan.remove);
 
-  const failed: IndexSummary['failed'] = [];
+  let chunker: Chunker | undefined;
+  const run: RunContext = {
+    store,
+    embedder: options.embedder,
+    indexed,
+    readLimit: pLimit(READ_CONCURRENCY),
+    failed: [],
+    skip,
+    chunker: async () => (chunker ??= await options.chunker()),
+    signal,
+    log,
+  };
   let done = 0;
   let embedded = 0;
   let reindexed = 0;
   let contentChanged = plan.remove.length > 0;
-  const readLimit = pLimit(READ_CONCURRENCY);
-  const { embedder } = options;
-  let chunker: Chunker | undefined;
-
   for (let start = 0; start < plan.compute.length; start += FILES_PER_BATCH) {
     signal?.throwIfAborted();
     const batch = plan.compute.slice(start, start + FILES_PER_BATCH);
-    const read = await Promise.all(
-      batch.map((file) =>
-        readLimit(async () => {
-          try {
-            return { file, bytes: await readFile(file.absPath) };
-          } catch (error) {
-            failed.push({ path: file.path, error: (error as Error).message });
-            return undefined;
-          }
-        }),
-      ),
-    );
-
-    const touched: FileRow[] = [];
-    const prepared: PreparedFile[] = [];
-    const dropped: string[] = [];
-    for (const entry of read) {
-      if (!entry) continue;
-      const { file, bytes } = entry;
-      const previous = indexed.get(file.path);
-      const kind = classifyContent(file.path, bytes);
-      if (kind !== 'text') {
-        skip(file.path, kind);
-        if (previous) dropped.push(file.path);
-        continue;
-      }
-      const row: FileRow = { path: file.path, hash: sha256Hex(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
-      if (previous?.hash === row.hash) {
-        touched.push({ ...row, chunks: previous.chunks });
-        continue;
-      }
-      chunker ??= await options.chunker();
-      const text = decode(bytes, file.path, log);
-      const chunks = await chunker.chunk(file.path, text);
-      row.chunks = chunks.length;
-      prepared.push({
-        row,
-        chunks: chunks.map((chunk) => ({
-          ...chunk,
-          hash: sha256Hex(chunk.text),
-          terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
-          vector: new Float32Array(0),
-        })),
-      });
-    }
-
-    const rows = prepared.flatMap((p) => p.chunks);
-    if (rows.length > 0) {
-      report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
-      const vectors = await embedder.embed(rows.map(documentText), 'document', signal);
-      rows.forEach((row, i) => {
-        const vector = vectors[i];
-        if (!vector || vector.length !== embedder.dimension) {
-          throw new Error(`the embedder returned a vector of length ${vector?.length} instead of ${embedder.dimension}`);
-        }
-        row.vector = vector;
-      });
-      embedded += rows.length;
-    }
-    signal?.throwIfAborted();
-    const previouslyIndexed = [...prepared.map((p) => p.row.path), ...dropped].filter((p) => indexed.has(p));
-    await store.replaceFiles(prepared.map((p) => p.row), rows, previouslyIndexed);
-    await store.touchFiles(touched);
-    contentChanged ||= prepared.length > 0 || dropped.length > 0;
-    reindexed += prepared.length;
+    const result = await indexBatch(batch, run, () => report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` }));
+    embedded += result.embedded;
+    contentChanged ||= result.changed;
+    reindexed += result.reindexed;
     done += batch.length;
     report({ phase: 'store', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
   }
@@ -174,9 +145,99 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
     unchanged: plan.unchanged,
     removed: plan.remove.length,
     skipped,
-    failed,
+    failed: run.failed,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * One batch, committed on its own: reads the files, chunks and embeds those whose content changed,
+ * and stores them; files whose content did not change only get their new size and mtime.
+ * `beforeEmbed` is called once when there is something to embed.
+ */
+async function indexBatch(batch: readonly CrawledFile[], run: RunContext, beforeEmbed: () => void): Promise<BatchResult> {
+  const read = await readFiles(batch, run);
+  const { touched, prepared, dropped } = await prepareFiles(read, run);
+  const rows = prepared.flatMap((p) => p.chunks);
+  if (rows.length > 0) {
+    beforeEmbed();
+    await embedChunks(rows, run.embedder, run.signal);
+  }
+  run.signal?.throwIfAborted();
+  const previouslyIndexed = [...prepared.map((p) => p.row.path), ...dropped].filter((p) => run.indexed.has(p));
+  await run.store.replaceFiles(prepared.map((p) => p.row), rows, previouslyIndexed);
+  await run.store.touchFiles(touched);
+  return { reindexed: prepared.length, embedded: rows.length, changed: prepared.length > 0 || dropped.length > 0 };
+}
+
+/** The files' bytes, READ_CONCURRENCY at a time; a file that cannot be read goes to `failed` (undefined in its place). */
+function readFiles(batch: readonly CrawledFile[], run: RunContext): Promise<({ file: CrawledFile; bytes: Buffer } | undefined)[]> {
+  return Promise.all(
+    batch.map((file) =>
+      run.readLimit(async () => {
+        try {
+          return { file, bytes: await readFile(file.absPath) };
+        } catch (error) {
+          run.failed.push({ path: file.path, error: messageOf(error) });
+          return undefined;
+        }
+      }),
+    ),
+  );
+}
+
+/**
+ * Sorts the read files: not text (skipped; dropped from the index if it was there), same content
+ * as indexed (touched: new stat data only), or new content (prepared: chunked, vectors to come).
+ */
+async function prepareFiles(read: readonly ({ file: CrawledFile; bytes: Buffer } | undefined)[], run: RunContext): Promise<{ touched: FileRow[]; prepared: PreparedFile[]; dropped: string[] }> {
+  const touched: FileRow[] = [];
+  const prepared: PreparedFile[] = [];
+  const dropped: string[] = [];
+  for (const entry of read) {
+    if (!entry) continue;
+    const { file, bytes } = entry;
+    const previous = run.indexed.get(file.path);
+    const kind = classifyContent(file.path, bytes);
+    if (kind !== 'text') {
+      run.skip(file.path, kind);
+      if (previous) dropped.push(file.path);
+      continue;
+    }
+    const row: FileRow = { path: file.path, hash: sha256Hex(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
+    if (previous?.hash === row.hash) {
+      touched.push({ ...row, chunks: previous.chunks });
+      continue;
+    }
+    const chunker = await run.chunker();
+    const text = decode(bytes, file.path, run.log);
+    const chunks = await chunker.chunk(file.path, text);
+    row.chunks = chunks.length;
+    prepared.push({ row, chunks: chunks.map(chunkRow) });
+  }
+  return { touched, prepared, dropped };
+}
+
+/** A chunk as stored: its hash, its terms for full-text search, and (until embedded) no vector. */
+function chunkRow(chunk: Chunk): ChunkRow {
+  return {
+    ...chunk,
+    hash: sha256Hex(chunk.text),
+    terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
+    vector: new Float32Array(0),
+  };
+}
+
+/** Sets each row's vector (embedded as documents, in one call); a vector of the wrong size is a bug. */
+async function embedChunks(rows: ChunkRow[], embedder: Embedder, signal?: AbortSignal): Promise<void> {
+  const vectors = await embedder.embed(rows.map(documentText), 'document', signal);
+  rows.forEach((row, i) => {
+    const vector = vectors[i];
+    if (!vector || vector.length !== embedder.dimension) {
+      throw new Error(`the embedder returned a vector of length ${vector?.length} instead of ${embedder.dimension}`);
+    }
+    row.vector = vector;
+  });
 }
 
 /** Invalid UTF-8 is indexed with replacement characters rather than dropped. */

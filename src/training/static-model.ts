@@ -431,97 +431,213 @@ interface WeightSet extends AdamState {
   grad: Float32Array;
 }
 
-/**
- * Trains a model. `splits` must hold `train`; `valid` (if present) drives early stopping and the
- * choice of the kept epoch. Deterministic for a given seed, data and options.
- */
-export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPair[]>, given: Partial<StaticTrainOptions> = {}, prepared?: PreparedCorpus): TrainedStaticModel {
-  const options = resolveTrainOptions(given);
-  const log = options.log ?? (() => {});
-  const started = performance.now();
-  const train = splits.get('train') ?? [];
-  if (train.length < 2) throw new TypeError('Expected at least 2 training pairs');
-  const corpus = prepared ?? prepareCorpus(splits, options);
-  const trainBags = corpus.splits.get('train');
-  if (!trainBags) throw new Error('unreachable: no train bags');
+/** Adam's moment decays and epsilon (bias correction uses the global step). */
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+/** `length` values uniform in ±scale: the first draws of a training run's random sequence. */
+function initialTable(length: number, scale: number, rng: () => number): Float32Array {
+  const E = new Float32Array(length);
+  for (let i = 0; i < E.length; i++) E[i] = (rng() * 2 - 1) * scale;
+  return E;
+}
+
+/** Pooling weights of `rows` rows, log-parametrised (so they stay positive) and initialised to idf. */
+function initialWeights(rows: number, idf: Float32Array): WeightSet {
+  const set: WeightSet = { W: new Float32Array(rows), logW: new Float32Array(rows), grad: new Float32Array(rows), m: new Float32Array(rows), v: new Float32Array(rows) };
+  for (let r = 0; r < rows; r++) {
+    set.logW[r] = Math.log(Math.max(1e-3, idf[r] ?? 1));
+    set.W[r] = Math.exp(set.logW[r] ?? 0);
+  }
+  return set;
+}
+
+/** The validation split's bags and the seeded sample of pairs each evaluation ranks. */
+interface ValidationSet {
+  bags: { queries: Bags; documents: Bags };
+  pool: number[];
+}
+
+/** Null without a `valid` split of at least two pairs (nothing to rank), which turns early stopping off. */
+function validationSet(splits: ReadonlyMap<string, readonly TrainingPair[]>, corpus: PreparedCorpus, options: StaticTrainOptions): ValidationSet | null {
   const validPairs = splits.get('valid') ?? [];
-  const validBags = corpus.splits.get('valid');
-  const validPool = validBags && validPairs.length > 1 ? samplePool(validPairs.map((_, i) => i), options.evalPoolSize, options.seed + 7) : [];
+  const bags = corpus.splits.get('valid');
+  const pool = bags && validPairs.length > 1 ? samplePool(validPairs.map((_, i) => i), options.evalPoolSize, options.seed + 7) : [];
+  return bags && pool.length >= 2 ? { bags, pool } : null;
+}
 
-  const d = options.dimension;
-  const V = corpus.vocabulary.vocab.length;
-  const R = V + options.hashBuckets;
-  const rng = createRng(options.seed);
-  const E = new Float32Array(R * d);
-  for (let i = 0; i < E.length; i++) E[i] = (rng() * 2 - 1) * options.initScale;
-  // Pooling weights, log-parametrised; queries get their own set when separateQueryWeights.
-  const makeWeights = (): WeightSet => {
-    const set: WeightSet = { W: new Float32Array(R), logW: new Float32Array(R), grad: new Float32Array(R), m: new Float32Array(R), v: new Float32Array(R) };
-    for (let r = 0; r < R; r++) {
-      set.logW[r] = Math.log(Math.max(1e-3, corpus.vocabulary.idf[r] ?? 1));
-      set.W[r] = Math.exp(set.logW[r] ?? 0);
-    }
-    return set;
-  };
-  const docWeights = makeWeights();
-  const queryWeights = options.separateQueryWeights ? makeWeights() : docWeights;
-  const weightSets = options.separateQueryWeights ? [docWeights, queryWeights] : [docWeights];
-  let logScale = Math.log(1 / options.temperature);
+/**
+ * One training run's parameters (embedding rows E, pooling weights, softmax scale), their Adam
+ * state, and the scratch buffers of a batch. A step: pool both sides of each pair, score every
+ * query against every code of the batch, take the symmetric InfoNCE gradient back through the
+ * scores, the L2 normalisation and the weighted mean, then Adam on the rows the batch touched.
+ */
+class StaticTrainer {
+  private readonly d: number;
+  private readonly rng: () => number;
+  private readonly E: Float32Array;
+  private readonly docWeights: WeightSet;
+  /** The documents' set itself unless separateQueryWeights. */
+  private readonly queryWeights: WeightSet;
+  private readonly weightSets: WeightSet[];
+  /** log of the softmax scale s = 1/temperature. */
+  private logScale: number;
+  private readonly adamE: AdamState;
+  private adamS = { m: 0, v: 0 };
+  private readonly gradE: Float32Array;
+  /** Rows with a gradient in this step: the first touchedCount entries of touched, flagged in isTouched. */
+  private readonly touched: Int32Array;
+  private readonly isTouched: Uint8Array;
+  private touchedCount = 0;
 
-  const adamE: AdamState = { m: new Float32Array(R * d), v: new Float32Array(R * d) };
-  let adamS = { m: 0, v: 0 };
-  const gradE = new Float32Array(R * d);
-  const touched = new Int32Array(R);
-  const isTouched = new Uint8Array(R);
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const eps = 1e-8;
+  /** Pairs per batch (at most). */
+  private readonly B: number;
+  readonly stepsPerEpoch: number;
+  private readonly totalSteps: number;
+  private readonly warmup: number;
+  private step = 0;
 
-  const B = Math.min(options.batchSize, train.length);
-  const stepsPerEpoch = Math.ceil(train.length / B);
-  const totalSteps = stepsPerEpoch * options.epochs;
-  const warmup = Math.min(50, Math.ceil(totalSteps / 20));
-  const Uq = new Float32Array(B * d);
-  const Uc = new Float32Array(B * d);
-  const Vq = new Float32Array(B * d);
-  const Vc = new Float32Array(B * d);
-  const Nq = new Float64Array(B);
-  const Nc = new Float64Array(B);
-  const S = new Float64Array(B * B);
-  const G = new Float64Array(B * B);
-  const dV = new Float64Array(d);
-  const dU = new Float64Array(d);
-  const mask = new Uint8Array(B * B);
+  // One batch: sums U, unit vectors V and norms N of each side's slots; scaled scores S, their
+  // gradient G and the mask of pairs that are no negatives (B×B); one slot's gradients dV, dU.
+  private readonly Uq: Float32Array;
+  private readonly Uc: Float32Array;
+  private readonly Vq: Float32Array;
+  private readonly Vc: Float32Array;
+  private readonly Nq: Float64Array;
+  private readonly Nc: Float64Array;
+  private readonly S: Float64Array;
+  private readonly G: Float64Array;
+  private readonly dV: Float64Array;
+  private readonly dU: Float64Array;
+  private readonly mask: Uint8Array;
+  private readonly maxBag: number;
+  /** Token dropout: which entries of each slot's bag this step leaves out (the same in backward); empty without dropout. */
+  private readonly dropQ: Uint8Array;
+  private readonly dropC: Uint8Array;
+  private readonly queryText: string[];
+  private readonly codeText: string[];
 
-  const snapshot = (): TrainedParts => {
+  constructor(
+    private readonly corpus: PreparedCorpus,
+    private readonly options: StaticTrainOptions,
+    private readonly train: readonly TrainingPair[],
+    private readonly bags: { queries: Bags; documents: Bags },
+  ) {
+    const d = options.dimension;
+    const R = corpus.vocabulary.vocab.length + options.hashBuckets;
+    this.d = d;
+    this.rng = createRng(options.seed);
+    this.E = initialTable(R * d, options.initScale, this.rng);
+    this.docWeights = initialWeights(R, corpus.vocabulary.idf);
+    this.queryWeights = options.separateQueryWeights ? initialWeights(R, corpus.vocabulary.idf) : this.docWeights;
+    this.weightSets = options.separateQueryWeights ? [this.docWeights, this.queryWeights] : [this.docWeights];
+    this.logScale = Math.log(1 / options.temperature);
+    this.adamE = { m: new Float32Array(R * d), v: new Float32Array(R * d) };
+    this.gradE = new Float32Array(R * d);
+    this.touched = new Int32Array(R);
+    this.isTouched = new Uint8Array(R);
+
+    const B = Math.min(options.batchSize, train.length);
+    this.B = B;
+    this.stepsPerEpoch = Math.ceil(train.length / B);
+    this.totalSteps = this.stepsPerEpoch * options.epochs;
+    this.warmup = Math.min(50, Math.ceil(this.totalSteps / 20));
+    this.Uq = new Float32Array(B * d);
+    this.Uc = new Float32Array(B * d);
+    this.Vq = new Float32Array(B * d);
+    this.Vc = new Float32Array(B * d);
+    this.Nq = new Float64Array(B);
+    this.Nc = new Float64Array(B);
+    this.S = new Float64Array(B * B);
+    this.G = new Float64Array(B * B);
+    this.dV = new Float64Array(d);
+    this.dU = new Float64Array(d);
+    this.mask = new Uint8Array(B * B);
+    this.maxBag = corpus.maxTokens;
+    this.dropQ = new Uint8Array(options.tokenDropout > 0 ? B * this.maxBag : 0);
+    this.dropC = new Uint8Array(options.tokenDropout > 0 ? B * this.maxBag : 0);
+    this.queryText = train.map((p) => p.query);
+    this.codeText = train.map((p) => p.code);
+  }
+
+  /** Softmax temperature now. */
+  get temperature(): number {
+    return 1 / Math.exp(this.logScale);
+  }
+
+  /** A copy of the parameters as they are now. */
+  snapshot(): TrainedParts {
     const parts: TrainedParts = {
-      dimension: d,
-      tokenizer: corpus.tokenizer,
-      vocab: corpus.vocabulary.vocab,
-      weights: Float32Array.from(docWeights.W),
-      hashBuckets: options.hashBuckets,
-      maxTokens: corpus.maxTokens,
-      tf: corpus.tf,
-      table: { kind: 'f32', data: Float32Array.from(E) },
+      dimension: this.d,
+      tokenizer: this.corpus.tokenizer,
+      vocab: this.corpus.vocabulary.vocab,
+      weights: Float32Array.from(this.docWeights.W),
+      hashBuckets: this.options.hashBuckets,
+      maxTokens: this.corpus.maxTokens,
+      tf: this.corpus.tf,
+      table: { kind: 'f32', data: Float32Array.from(this.E) },
     };
-    if (options.separateQueryWeights) parts.queryWeights = Float32Array.from(queryWeights.W);
+    if (this.options.separateQueryWeights) parts.queryWeights = Float32Array.from(this.queryWeights.W);
     return parts;
-  };
-  const evaluate = (): RetrievalMetrics | null => {
-    if (!validBags || validPool.length < 2) return null;
-    const live: PoolingParts = { dimension: d, weights: docWeights.W, table: { kind: 'f32', data: E } };
-    if (options.separateQueryWeights) live.queryWeights = queryWeights.W;
-    return evaluatePool(validBags, validPool, live);
-  };
+  }
 
-  // Forward pass of one side: U = Σ W·tf·E[row], V = U/|U|.
-  // Token dropout: which entries of each slot's bag were left out of this step (same in backward).
-  const maxBag = corpus.maxTokens;
-  const dropQ = new Uint8Array(options.tokenDropout > 0 ? B * maxBag : 0);
-  const dropC = new Uint8Array(options.tokenDropout > 0 ? B * maxBag : 0);
+  /** The parameters themselves (no copy), for evaluating between epochs. */
+  liveParts(): PoolingParts {
+    const live: PoolingParts = { dimension: this.d, weights: this.docWeights.W, table: { kind: 'f32', data: this.E } };
+    if (this.options.separateQueryWeights) live.queryWeights = this.queryWeights.W;
+    return live;
+  }
 
-  // Forward pass of one side: U = Σ W·tf·E[row] over the kept entries, V = U/|U|.
-  const pool = (bags: Bags, index: number, slot: number, U: Float32Array, Vout: Float32Array, N: Float64Array, drop: Uint8Array, weights: WeightSet): void => {
+  /** One pass over the training pairs in a fresh batch order; returns the mean batch loss. */
+  trainEpoch(): number {
+    const order = epochOrder(this.train, this.options.groupSize, this.rng);
+    let lossSum = 0;
+    let batches = 0;
+    // A last batch of a single pair has no negatives: it is left out.
+    for (let start = 0; start + 1 < order.length; start += this.B) {
+      lossSum += this.trainBatch(order.slice(start, start + this.B));
+      batches++;
+    }
+    return batches > 0 ? lossSum / batches : 0;
+  }
+
+  /** Row learning rate at a (1-based) step: linear warm-up, then cosine decay to 10% over the planned steps. */
+  private learningRateAt(step: number): number {
+    const { warmup, totalSteps } = this;
+    return this.options.learningRate * (step <= warmup ? step / warmup : 0.1 + 0.45 * (1 + Math.cos((Math.PI * Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup))))));
+  }
+
+  /** One optimisation step on `batch` (indices of training pairs); returns its loss. */
+  private trainBatch(batch: readonly number[]): number {
+    const b = batch.length;
+    this.step++;
+    const lr = this.learningRateAt(this.step);
+    const lrW = (lr / this.options.learningRate) * this.options.weightLearningRate;
+    this.forwardBatch(batch);
+    this.maskSharedTexts(batch);
+    const scale = Math.exp(this.logScale);
+    dotProducts(this.Vq, this.Vc, b, b, this.d, scale, this.S);
+    const loss = this.lossAndScoreGradient(b);
+    const gScale = this.logScaleGradient(b);
+    this.backwardBatch(batch, scale);
+    this.adamStep(lr, lrW);
+    if (this.options.learnTemperature) this.updateTemperature(lr, gScale);
+    return loss;
+  }
+
+  /** Both sides of every pair of the batch pooled into slot i (queries first: the dropout draws come in that order). */
+  private forwardBatch(batch: readonly number[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i] ?? 0;
+      this.pool(this.bags.queries, p, i, this.Uq, this.Vq, this.Nq, this.dropQ, this.queryWeights);
+      this.pool(this.bags.documents, p, i, this.Uc, this.Vc, this.Nc, this.dropC, this.docWeights);
+    }
+  }
+
+  /** Forward pass of one side: U = Σ W·tf·E[row] over the kept entries, V = U/|U|. */
+  private pool(bags: Bags, index: number, slot: number, U: Float32Array, Vout: Float32Array, N: Float64Array, drop: Uint8Array, weights: WeightSet): void {
+    const { d, E, maxBag, rng } = this;
     const W = weights.W;
     const ub = slot * d;
     const start = bags.offsets[index] ?? 0;
@@ -530,10 +646,11 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
       const db = slot * maxBag;
       let kept = 0;
       for (let k = start; k < end; k++) {
-        const dropped = rng() < options.tokenDropout ? 1 : 0;
+        const dropped = rng() < this.options.tokenDropout ? 1 : 0;
         drop[db + k - start] = dropped;
         kept += 1 - dropped;
       }
+      // Never the whole bag: an empty text has no direction.
       if (kept === 0) drop.fill(0, db, db + end - start);
     }
     U.fill(0, ub, ub + d);
@@ -550,11 +667,81 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
     const n = norm > 1e-12 ? norm : 1e-12;
     N[slot] = n;
     for (let j = 0; j < d; j++) Vout[ub + j] = (U[ub + j] ?? 0) / n;
-  };
+  }
 
-  // Backward of one side: dV (scaled by s) → dU → rows and log-weights.
-  let touchedCount = 0;
-  const backward = (bags: Bags, index: number, slot: number, Vin: Float32Array, N: Float64Array, drop: Uint8Array, weights: WeightSet): void => {
+  /** Pairs sharing a query text or a code text are not negatives of each other. */
+  private maskSharedTexts(batch: readonly number[]): void {
+    const { mask, queryText, codeText } = this;
+    const b = batch.length;
+    mask.fill(0, 0, b * b);
+    for (let i = 0; i < b; i++) {
+      const pi = batch[i] ?? 0;
+      for (let j = i + 1; j < b; j++) {
+        const pj = batch[j] ?? 0;
+        if (queryText[pi] === queryText[pj] || codeText[pi] === codeText[pj]) {
+          mask[i * b + j] = 1;
+          mask[j * b + i] = 1;
+        }
+      }
+    }
+  }
+
+  /** loss = ½(mean row CE + mean column CE) of the scores S; fills G = ∂loss/∂S and returns the loss. */
+  private lossAndScoreGradient(b: number): number {
+    const { S, G, mask } = this;
+    G.fill(0, 0, b * b);
+    let loss = 0;
+    const half = 1 / (2 * b);
+    for (let i = 0; i < b; i++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < b; j++) if (!mask[i * b + j]) max = Math.max(max, S[i * b + j] ?? 0);
+      let sum = 0;
+      for (let j = 0; j < b; j++) if (!mask[i * b + j]) sum += Math.exp((S[i * b + j] ?? 0) - max);
+      const logZ = max + Math.log(sum);
+      loss += logZ - (S[i * b + i] ?? 0);
+      for (let j = 0; j < b; j++) if (!mask[i * b + j]) G[i * b + j] = (G[i * b + j] ?? 0) + half * Math.exp((S[i * b + j] ?? 0) - logZ);
+      G[i * b + i] = (G[i * b + i] ?? 0) - half;
+    }
+    for (let j = 0; j < b; j++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < b; i++) if (!mask[i * b + j]) max = Math.max(max, S[i * b + j] ?? 0);
+      let sum = 0;
+      for (let i = 0; i < b; i++) if (!mask[i * b + j]) sum += Math.exp((S[i * b + j] ?? 0) - max);
+      const logZ = max + Math.log(sum);
+      loss += logZ - (S[j * b + j] ?? 0);
+      for (let i = 0; i < b; i++) if (!mask[i * b + j]) G[i * b + j] = (G[i * b + j] ?? 0) + half * Math.exp((S[i * b + j] ?? 0) - logZ);
+      G[j * b + j] = (G[j * b + j] ?? 0) - half;
+    }
+    loss /= 2 * b;
+    return loss;
+  }
+
+  /** ∂loss/∂log s = Σ G·S, since S = s·cos. */
+  private logScaleGradient(b: number): number {
+    const { S, G } = this;
+    let gScale = 0;
+    for (let x = 0; x < b * b; x++) gScale += (G[x] ?? 0) * (S[x] ?? 0);
+    return gScale;
+  }
+
+  /** Gradients of the batch into gradE and the weight sets: ∂S/∂Vq[i] = s·Vc[j], ∂S/∂Vc[j] = s·Vq[i]. */
+  private backwardBatch(batch: readonly number[], scale: number): void {
+    const { d, G, dV, Vq, Vc } = this;
+    const b = batch.length;
+    this.touchedCount = 0;
+    for (let i = 0; i < b; i++) {
+      combineRows(Vc, G, i * b, 1, b, d, scale, dV);
+      this.backward(this.bags.queries, batch[i] ?? 0, i, Vq, this.Nq, this.dropQ, this.queryWeights);
+    }
+    for (let j = 0; j < b; j++) {
+      combineRows(Vq, G, j, b, b, d, scale, dV);
+      this.backward(this.bags.documents, batch[j] ?? 0, j, Vc, this.Nc, this.dropC, this.docWeights);
+    }
+  }
+
+  /** Backward of one side: dV (scaled by s) → dU → rows and log-weights. */
+  private backward(bags: Bags, index: number, slot: number, Vin: Float32Array, N: Float64Array, drop: Uint8Array, weights: WeightSet): void {
+    const { d, E, dV, dU, gradE, isTouched, touched, maxBag } = this;
     const W = weights.W;
     const gradW = weights.grad;
     const vb = slot * d;
@@ -570,7 +757,7 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
       const eb = row * d;
       if (!isTouched[row]) {
         isTouched[row] = 1;
-        touched[touchedCount++] = row;
+        touched[this.touchedCount++] = row;
       }
       let gw = 0;
       for (let j = 0; j < d; j++) {
@@ -579,154 +766,104 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
       }
       gradW[row] = (gradW[row] ?? 0) + coef * gw;
     }
-  };
+  }
+
+  /** Lazy Adam on the touched rows (bias correction from the global step); clears their gradients. */
+  private adamStep(lr: number, lrW: number): void {
+    const { d, E, gradE, adamE, touched, isTouched, options } = this;
+    const c1 = 1 - BETA1 ** this.step;
+    const c2 = 1 - BETA2 ** this.step;
+    const stepE = lr / c1;
+    const stepW = lrW / c1;
+    const decay = 1 - lr * options.weightDecay;
+    for (let t = 0; t < this.touchedCount; t++) {
+      const row = touched[t] ?? 0;
+      isTouched[row] = 0;
+      const eb = row * d;
+      for (let j = 0; j < d; j++) {
+        const g = gradE[eb + j] ?? 0;
+        const m = BETA1 * (adamE.m[eb + j] ?? 0) + (1 - BETA1) * g;
+        const v = BETA2 * (adamE.v[eb + j] ?? 0) + (1 - BETA2) * g * g;
+        adamE.m[eb + j] = m;
+        adamE.v[eb + j] = v;
+        E[eb + j] = (E[eb + j] ?? 0) * decay - (stepE * m) / (Math.sqrt(v / c2) + EPS);
+        gradE[eb + j] = 0;
+      }
+      for (const set of this.weightSets) {
+        if (options.learnWeights) {
+          const g = set.grad[row] ?? 0;
+          const m = BETA1 * (set.m[row] ?? 0) + (1 - BETA1) * g;
+          const v = BETA2 * (set.v[row] ?? 0) + (1 - BETA2) * g * g;
+          set.m[row] = m;
+          set.v[row] = v;
+          set.logW[row] = Math.max(-8, Math.min(5, (set.logW[row] ?? 0) - (stepW * m) / (Math.sqrt(v / c2) + EPS)));
+          set.W[row] = Math.exp(set.logW[row] ?? 0);
+        }
+        set.grad[row] = 0;
+      }
+    }
+  }
+
+  /** Adam on log s, kept so that the temperature stays between 0.01 and 1. */
+  private updateTemperature(lr: number, gScale: number): void {
+    const c1 = 1 - BETA1 ** this.step;
+    const c2 = 1 - BETA2 ** this.step;
+    const g = gScale;
+    this.adamS = { m: BETA1 * this.adamS.m + (1 - BETA1) * g, v: BETA2 * this.adamS.v + (1 - BETA2) * g * g };
+    this.logScale = Math.max(0, Math.min(Math.log(100), this.logScale - ((lr / c1) * this.adamS.m) / (Math.sqrt(this.adamS.v / c2) + EPS)));
+  }
+}
+
+/** Why training stops after this epoch (no progress on validation, or the time budget), or null to go on. */
+function stopReason(valid: RetrievalMetrics | null, sinceBest: number, started: number, options: StaticTrainOptions): string | null {
+  if (valid !== null && sinceBest >= options.patience) return `early stop: no better validation MRR for ${options.patience} epochs`;
+  if ((performance.now() - started) / 60000 >= options.maxMinutes) return `time budget of ${options.maxMinutes} min reached`;
+  return null;
+}
+
+/**
+ * Trains a model. `splits` must hold `train`; `valid` (if present) drives early stopping and the
+ * choice of the kept epoch. Deterministic for a given seed, data and options.
+ */
+export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPair[]>, given: Partial<StaticTrainOptions> = {}, prepared?: PreparedCorpus): TrainedStaticModel {
+  const options = resolveTrainOptions(given);
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const train = splits.get('train') ?? [];
+  if (train.length < 2) throw new TypeError('Expected at least 2 training pairs');
+  const corpus = prepared ?? prepareCorpus(splits, options);
+  const trainBags = corpus.splits.get('train');
+  if (!trainBags) throw new Error('unreachable: no train bags');
+  const validation = validationSet(splits, corpus, options);
+  const trainer = new StaticTrainer(corpus, options, train, trainBags);
+  const evaluate = (): RetrievalMetrics | null => (validation ? evaluatePool(validation.bags, validation.pool, trainer.liveParts()) : null);
 
   const history: EpochReport[] = [];
   const initialValid = evaluate();
   let bestValid = initialValid;
-  let best = snapshot();
+  let best = trainer.snapshot();
   let bestEpoch = 0;
   let sinceBest = 0;
-  let step = 0;
-  const queryText = train.map((p) => p.query);
-  const codeText = train.map((p) => p.code);
-  log(`vocabulary ${V} + ${options.hashBuckets} hash buckets, ${train.length} training pairs, ${stepsPerEpoch} steps/epoch`);
+  log(`vocabulary ${corpus.vocabulary.vocab.length} + ${options.hashBuckets} hash buckets, ${train.length} training pairs, ${trainer.stepsPerEpoch} steps/epoch`);
   if (initialValid) log(`untrained: valid MRR ${initialValid.mrr.toFixed(4)} R@1 ${initialValid.r1.toFixed(4)} R@10 ${initialValid.r10.toFixed(4)} (pool ${initialValid.n})`);
 
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const epochStart = performance.now();
-    const order = epochOrder(train, options.groupSize, rng);
-    let lossSum = 0;
-    let batches = 0;
-    for (let start = 0; start + 1 < order.length; start += B) {
-      const batch = order.slice(start, start + B);
-      const b = batch.length;
-      step++;
-      const lr = options.learningRate * (step <= warmup ? step / warmup : 0.1 + 0.45 * (1 + Math.cos((Math.PI * Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup))))));
-      const lrW = (lr / options.learningRate) * options.weightLearningRate;
-      for (let i = 0; i < b; i++) {
-        const p = batch[i] ?? 0;
-        pool(trainBags.queries, p, i, Uq, Vq, Nq, dropQ, queryWeights);
-        pool(trainBags.documents, p, i, Uc, Vc, Nc, dropC, docWeights);
-      }
-      // Pairs sharing a query text or a code text are not negatives of each other.
-      mask.fill(0, 0, b * b);
-      for (let i = 0; i < b; i++) {
-        const pi = batch[i] ?? 0;
-        for (let j = i + 1; j < b; j++) {
-          const pj = batch[j] ?? 0;
-          if (queryText[pi] === queryText[pj] || codeText[pi] === codeText[pj]) {
-            mask[i * b + j] = 1;
-            mask[j * b + i] = 1;
-          }
-        }
-      }
-      const scale = Math.exp(logScale);
-      dotProducts(Vq, Vc, b, b, d, scale, S);
-      // G = ∂loss/∂S for loss = ½(mean row CE + mean column CE).
-      G.fill(0, 0, b * b);
-      let loss = 0;
-      const half = 1 / (2 * b);
-      for (let i = 0; i < b; i++) {
-        let max = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j < b; j++) if (!mask[i * b + j]) max = Math.max(max, S[i * b + j] ?? 0);
-        let sum = 0;
-        for (let j = 0; j < b; j++) if (!mask[i * b + j]) sum += Math.exp((S[i * b + j] ?? 0) - max);
-        const logZ = max + Math.log(sum);
-        loss += logZ - (S[i * b + i] ?? 0);
-        for (let j = 0; j < b; j++) if (!mask[i * b + j]) G[i * b + j] = (G[i * b + j] ?? 0) + half * Math.exp((S[i * b + j] ?? 0) - logZ);
-        G[i * b + i] = (G[i * b + i] ?? 0) - half;
-      }
-      for (let j = 0; j < b; j++) {
-        let max = Number.NEGATIVE_INFINITY;
-        for (let i = 0; i < b; i++) if (!mask[i * b + j]) max = Math.max(max, S[i * b + j] ?? 0);
-        let sum = 0;
-        for (let i = 0; i < b; i++) if (!mask[i * b + j]) sum += Math.exp((S[i * b + j] ?? 0) - max);
-        const logZ = max + Math.log(sum);
-        loss += logZ - (S[j * b + j] ?? 0);
-        for (let i = 0; i < b; i++) if (!mask[i * b + j]) G[i * b + j] = (G[i * b + j] ?? 0) + half * Math.exp((S[i * b + j] ?? 0) - logZ);
-        G[j * b + j] = (G[j * b + j] ?? 0) - half;
-      }
-      loss /= 2 * b;
-      lossSum += loss;
-      batches++;
-      let gScale = 0;
-      for (let x = 0; x < b * b; x++) gScale += (G[x] ?? 0) * (S[x] ?? 0);
-
-      // Backward: ∂S/∂Vq[i] = s·Vc[j], ∂S/∂Vc[j] = s·Vq[i].
-      touchedCount = 0;
-      for (let i = 0; i < b; i++) {
-        combineRows(Vc, G, i * b, 1, b, d, scale, dV);
-        backward(trainBags.queries, batch[i] ?? 0, i, Vq, Nq, dropQ, queryWeights);
-      }
-      for (let j = 0; j < b; j++) {
-        combineRows(Vq, G, j, b, b, d, scale, dV);
-        backward(trainBags.documents, batch[j] ?? 0, j, Vc, Nc, dropC, docWeights);
-      }
-
-      // Lazy Adam on the touched rows (bias correction from the global step).
-      const c1 = 1 - beta1 ** step;
-      const c2 = 1 - beta2 ** step;
-      const stepE = lr / c1;
-      const stepW = lrW / c1;
-      const decay = 1 - lr * options.weightDecay;
-      for (let t = 0; t < touchedCount; t++) {
-        const row = touched[t] ?? 0;
-        isTouched[row] = 0;
-        const eb = row * d;
-        for (let j = 0; j < d; j++) {
-          const g = gradE[eb + j] ?? 0;
-          const m = beta1 * (adamE.m[eb + j] ?? 0) + (1 - beta1) * g;
-          const v = beta2 * (adamE.v[eb + j] ?? 0) + (1 - beta2) * g * g;
-          adamE.m[eb + j] = m;
-          adamE.v[eb + j] = v;
-          E[eb + j] = (E[eb + j] ?? 0) * decay - (stepE * m) / (Math.sqrt(v / c2) + eps);
-          gradE[eb + j] = 0;
-        }
-        for (const set of weightSets) {
-          if (options.learnWeights) {
-            const g = set.grad[row] ?? 0;
-            const m = beta1 * (set.m[row] ?? 0) + (1 - beta1) * g;
-            const v = beta2 * (set.v[row] ?? 0) + (1 - beta2) * g * g;
-            set.m[row] = m;
-            set.v[row] = v;
-            set.logW[row] = Math.max(-8, Math.min(5, (set.logW[row] ?? 0) - (stepW * m) / (Math.sqrt(v / c2) + eps)));
-            set.W[row] = Math.exp(set.logW[row] ?? 0);
-          }
-          set.grad[row] = 0;
-        }
-      }
-      if (options.learnTemperature) {
-        const g = gScale;
-        adamS = { m: beta1 * adamS.m + (1 - beta1) * g, v: beta2 * adamS.v + (1 - beta2) * g * g };
-        // Temperature between 0.01 and 1.
-        logScale = Math.max(0, Math.min(Math.log(100), logScale - ((lr / c1) * adamS.m) / (Math.sqrt(adamS.v / c2) + eps)));
-      }
-    }
+    const loss = trainer.trainEpoch();
     const valid = evaluate();
     const improved = valid === null || bestValid === null || valid.mrr > bestValid.mrr;
     if (improved) {
-      best = snapshot();
+      best = trainer.snapshot();
       bestValid = valid;
       bestEpoch = epoch;
       sinceBest = 0;
     } else sinceBest++;
-    const report: EpochReport = {
-      epoch,
-      loss: batches > 0 ? lossSum / batches : 0,
-      temperature: 1 / Math.exp(logScale),
-      valid,
-      seconds: (performance.now() - epochStart) / 1000,
-      best: improved,
-    };
+    const report: EpochReport = { epoch, loss, temperature: trainer.temperature, valid, seconds: (performance.now() - epochStart) / 1000, best: improved };
     history.push(report);
     options.onEpoch?.(report);
-    if (valid !== null && sinceBest >= options.patience) {
-      log(`early stop: no better validation MRR for ${options.patience} epochs`);
-      break;
-    }
-    if ((performance.now() - started) / 60000 >= options.maxMinutes) {
-      log(`time budget of ${options.maxMinutes} min reached`);
+    const stop = stopReason(valid, sinceBest, started, options);
+    if (stop !== null) {
+      log(stop);
       break;
     }
   }

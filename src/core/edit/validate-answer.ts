@@ -3,6 +3,7 @@
 // worse than before. Each failure is a message the model gets on its one retry.
 
 import { syntaxProblems } from '../chunk/syntax.js';
+import { messageOf } from '../errors.js';
 import type { ParserAssets } from '../workspace.js';
 import { SECRET_MASK } from '../llm/mask-secrets.js';
 import type { EditContext } from './context.js';
@@ -32,7 +33,7 @@ function parseJson(answer: string): unknown {
   try {
     return JSON.parse(candidate);
   } catch (error) {
-    throw new AnswerProblem(`it is not a JSON object (${(error as Error).message})`);
+    throw new AnswerProblem(`it is not a JSON object (${messageOf(error)})`);
   }
 }
 

@@ -8,7 +8,7 @@ import type { EmbedInputKind, Embedder } from '../types.js';
 import { l2normalize } from '../util/vector-math.js';
 import { throwIfAborted, raceAbort } from '../util/abort.js';
 import { positiveInt, nonEmptyString, describe } from '../util/options.js';
-import { isRetryableStatus } from '../util/http.js';
+import { describeOpenAIError } from '../util/http.js';
 import { sha256Hex } from '../util/hash.js';
 
 export interface OpenAIEmbedderOptions {
@@ -45,8 +45,8 @@ function isEmbeddingItem(x: unknown): x is EmbeddingItem {
   return typeof index === 'number' && Array.isArray(embedding);
 }
 
-/** Creates the client and embeds one short probe text to learn the dimension (so `dimension` is right from the start). */
-export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signal?: AbortSignal): Promise<Embedder> {
+/** The options, checked and defaulted (baseURL also parsed). */
+function checkOptions(options: OpenAIEmbedderOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE}: options must be an object`);
   const baseURL = nonEmptyString(WHERE, 'baseURL', options.baseURL);
   let url: URL;
@@ -74,11 +74,51 @@ export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signa
   }
   const queryPrefix = options.queryPrefix ?? '';
   const documentPrefix = options.documentPrefix ?? '';
+  return { baseURL, url, apiKey, model, dimensions, timeoutMs, maxRetries, requestBatchSize, queryPrefix, documentPrefix };
+}
 
+/**
+ * The vectors of a response's `data`, in input order and L2-normalised. `from` names the endpoint
+ * in messages; `expected` says the dimension a vector of some length must have.
+ */
+function readEmbeddings(response: { data?: unknown }, count: number, expected: (length: number) => number, from: string): Float32Array[] {
+  const data: unknown[] = Array.isArray(response.data) ? response.data : [];
+  const items = data.filter(isEmbeddingItem);
+  if (items.length !== count || data.length !== count) {
+    throw new Error(`${from}: sent ${count} inputs, got ${data.length} embeddings back`);
+  }
+  const out = new Array<Float32Array>(count);
+  for (const item of items) {
+    if (!Number.isInteger(item.index) || item.index < 0 || item.index >= count || out[item.index] !== undefined) {
+      throw new Error(`${from}: bad or repeated index ${item.index}`);
+    }
+    const v = Float32Array.from(item.embedding, (x) => (typeof x === 'number' ? x : Number.NaN));
+    if (v.some((x) => !Number.isFinite(x))) throw new Error(`${from}: embedding ${item.index} holds a non-number`);
+    const want = expected(v.length);
+    if (v.length === 0 || v.length !== want) {
+      throw new Error(`${from}: embedding ${item.index} has ${v.length} dimensions, expected ${want}`);
+    }
+    out[item.index] = l2normalize(v);
+  }
+  return out;
+}
+
+/** A failed request as an Error whose cause is the package's error; aborts pass through as they are. */
+function describeFailure(err: unknown, where: string, limits: { timeoutMs: number; maxRetries: number }): Error {
+  if (err instanceof OpenAI.APIUserAbortError) return err;
+  const failure = describeOpenAIError(err, where, limits);
+  if (failure) return new Error(failure.message, { cause: err });
+  return err instanceof Error ? err : new Error(`${where} failed: ${String(err)}`);
+}
+
+/** Creates the client and embeds one short probe text to learn the dimension (so `dimension` is right from the start). */
+export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signal?: AbortSignal): Promise<Embedder> {
+  const { baseURL, url, apiKey, model, dimensions, timeoutMs, maxRetries, requestBatchSize, queryPrefix, documentPrefix } = checkOptions(options);
   const client = new OpenAI({ baseURL, apiKey, timeout: timeoutMs, maxRetries });
   // Prefixes change vectors, so they change the id (as a short hash; the plain form stays as specified).
   const prefixTag = queryPrefix !== '' || documentPrefix !== '' ? `:p${sha256Hex(queryPrefix, '\0', documentPrefix).slice(0, 8)}` : '';
   const id = `openai:${url.host}:${model}${dimensions !== undefined ? `:${dimensions}` : ''}${prefixTag}`;
+  const from = `Embeddings from ${url.host} (model ${model})`;
   let dimension = 0;
 
   async function request(input: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
@@ -100,50 +140,9 @@ export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signa
       );
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      throw describeFailure(err);
+      throw describeFailure(err, `Embedding request to ${url.host} (model ${model})`, { timeoutMs, maxRetries });
     }
-    const data: unknown[] = Array.isArray(response.data) ? response.data : [];
-    const items = data.filter(isEmbeddingItem);
-    if (items.length !== input.length || data.length !== input.length) {
-      throw new Error(`Embeddings from ${url.host} (model ${model}): sent ${input.length} inputs, got ${data.length} embeddings back`);
-    }
-    const out = new Array<Float32Array>(input.length);
-    for (const item of items) {
-      if (!Number.isInteger(item.index) || item.index < 0 || item.index >= input.length || out[item.index] !== undefined) {
-        throw new Error(`Embeddings from ${url.host} (model ${model}): bad or repeated index ${item.index}`);
-      }
-      const v = Float32Array.from(item.embedding, (x) => (typeof x === 'number' ? x : Number.NaN));
-      if (v.some((x) => !Number.isFinite(x))) throw new Error(`Embeddings from ${url.host} (model ${model}): embedding ${item.index} holds a non-number`);
-      const expected = dimension !== 0 ? dimension : (dimensions ?? v.length);
-      if (v.length === 0 || v.length !== expected) {
-        throw new Error(`Embeddings from ${url.host} (model ${model}): embedding ${item.index} has ${v.length} dimensions, expected ${expected}`);
-      }
-      out[item.index] = l2normalize(v);
-    }
-    return out;
-  }
-
-  function describeFailure(err: unknown): Error {
-    const where = `Embedding request to ${url.host} (model ${model})`;
-    if (err instanceof OpenAI.APIUserAbortError) return err;
-    if (err instanceof OpenAI.APIConnectionTimeoutError) {
-      return new Error(`${where} timed out after ${timeoutMs} ms (tried ${maxRetries + 1} times)`, { cause: err });
-    }
-    if (err instanceof OpenAI.APIConnectionError) {
-      return new Error(`${where} could not connect (tried ${maxRetries + 1} times): ${err.message}`, { cause: err });
-    }
-    if (err instanceof OpenAI.APIError) {
-      const status = err.status;
-      const retried = typeof status === 'number' && isRetryableStatus(status);
-      const hint =
-        status === 401 || status === 403
-          ? ' (check the API key)'
-          : status === 404
-            ? ' (check baseURL, which usually ends in /v1, and the model name)'
-            : '';
-      return new Error(`${where} failed with HTTP ${String(status)}${retried ? ` after ${maxRetries + 1} attempts` : ''}${hint}: ${err.message}`, { cause: err });
-    }
-    return err instanceof Error ? err : new Error(`${where} failed: ${String(err)}`);
+    return readEmbeddings(response, input.length, (length) => (dimension !== 0 ? dimension : (dimensions ?? length)), from);
   }
 
   async function embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
@@ -160,7 +159,7 @@ export async function createOpenAIEmbedder(options: OpenAIEmbedderOptions, signa
   }
 
   const [probe] = await request(['dimension probe'], signal);
-  if (probe === undefined) throw new Error(`Embeddings from ${url.host} (model ${model}): the probe returned nothing`);
+  if (probe === undefined) throw new Error(`${from}: the probe returned nothing`);
   dimension = probe.length;
 
   return {

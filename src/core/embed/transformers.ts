@@ -83,7 +83,6 @@ function at(data: ArrayLike<number> | ArrayLike<bigint>, i: number): number {
   return Number(data[i] ?? 0);
 }
 
-
 async function hashFile(hash: ReturnType<typeof createHash>, path: string): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     if (chunk instanceof Uint8Array) hash.update(chunk);
@@ -157,11 +156,10 @@ async function locateFiles(modelDir: string, dtype: TransformersDtype | undefine
   throw new Error(`Model folder ${modelDir} has no ${wanted}${present}. ${HOW_TO_GET_ONE}`);
 }
 
-/**
- * Loads a local transformers.js model folder and returns an Embedder (mean or CLS pooling over the
- * last hidden state, L2-normalised). Runs one probe embedding to check the output dimension.
- */
-export async function createTransformersEmbedder(options: TransformersEmbedderOptions): Promise<Embedder> {
+type Pooling = 'mean' | 'cls';
+
+/** The options that need no model folder to check; returns those used as given or defaulted. */
+function checkOptions(options: TransformersEmbedderOptions): { pooling: Pooling; runBatchSize: number; threads: number | undefined } {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE}: options must be an object`);
   if (typeof options.modelPath !== 'string' || options.modelPath.length === 0) {
     throw new TypeError(`${WHERE}: option \`modelPath\` must be a non-empty string, got ${describe(options.modelPath)}`);
@@ -180,26 +178,32 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   const runBatchSize = options.runBatchSize === undefined ? 16 : positiveInt(WHERE, 'runBatchSize', options.runBatchSize);
   const threads = options.threads === undefined ? undefined : positiveInt(WHERE, 'threads', options.threads);
   if (options.maxTokens !== undefined) positiveInt(WHERE, 'maxTokens', options.maxTokens);
+  return { pooling, runBatchSize, threads };
+}
 
-  // Absolute paths matter: transformers.js treats a relative path that looks like "owner/name" as
-  // a Hub model id and prefixes env.localModelPath; an absolute path is read as it is.
-  const modelDir = resolve(options.modelPath);
-  const { onnxFile, dtype } = await locateFiles(modelDir, options.dtype);
-
+/** config.json as text (it is part of the id) and as an object. */
+async function readConfig(modelDir: string): Promise<{ configText: string; config: Record<string, unknown> }> {
   const configText = await readFile(join(modelDir, 'config.json'), 'utf8');
-  let config: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(configText);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    config = { ...parsed };
+    return { configText, config: { ...parsed } };
   } catch (err) {
     throw new Error(`Model folder ${modelDir}: config.json is not valid: ${messageOf(err)}`);
   }
-  const configHidden = readHiddenSize(config);
-  const folderDefaults = await readSentenceTransformersDefaults(modelDir);
-  const queryPrefix = options.queryPrefix ?? folderDefaults.queryPrefix ?? '';
-  const documentPrefix = options.documentPrefix ?? folderDefaults.documentPrefix ?? '';
+}
 
+/** The tokenizer and the ONNX model of a folder, behind the narrow signatures used here. */
+interface LoadedModel {
+  tokenize: Tokenize;
+  run: RunModel;
+  /** The tokenizer's model_max_length, whatever it is. */
+  tokenizerMax: unknown;
+  dispose(): Promise<void>;
+}
+
+/** Loads through transformers.js with every remote lookup and cache turned off. */
+async function loadModel(modelDir: string, dtype: TransformersDtype, threads: number | undefined): Promise<LoadedModel> {
   const hf = await import('@huggingface/transformers');
   hf.env.allowRemoteModels = false;
   hf.env.allowLocalModels = true;
@@ -212,35 +216,47 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     device: 'cpu',
     ...(threads !== undefined ? { session_options: { intraOpNumThreads: threads } } : {}),
   });
-  const tokenize: Tokenize = (texts, opts) => {
-    const out: unknown = tokenizerObj(texts, opts);
-    if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the tokenizer returned nothing`);
-    return { ...out };
+  return {
+    tokenize: (texts, opts) => {
+      const out: unknown = tokenizerObj(texts, opts);
+      if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the tokenizer returned nothing`);
+      return { ...out };
+    },
+    run: async (inputs) => {
+      const out: unknown = await modelObj(inputs);
+      if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the model returned nothing`);
+      return { ...out };
+    },
+    tokenizerMax: tokenizerObj.model_max_length,
+    dispose: async () => {
+      await modelObj.dispose();
+    },
   };
-  const runModel: RunModel = async (inputs) => {
-    const out: unknown = await modelObj(inputs);
-    if (typeof out !== 'object' || out === null) throw new Error(`${WHERE}: the model returned nothing`);
-    return { ...out };
-  };
+}
 
-  // Longest input the model takes: the tokenizer's model_max_length when it is a real number
-  // (some configs say 1e30), else config.max_position_embeddings.
-  const tokMax: unknown = tokenizerObj.model_max_length;
+/**
+ * Longest input the model takes: the tokenizer's model_max_length when it is a real number (some
+ * configs say 1e30), else config.max_position_embeddings, else 512.
+ */
+function modelMaxTokens(tokMax: unknown, config: Record<string, unknown>): number {
   const posMax = config['max_position_embeddings'];
-  const modelMax =
-    typeof tokMax === 'number' && Number.isInteger(tokMax) && tokMax > 0 && tokMax < 1_000_000
-      ? tokMax
-      : typeof posMax === 'number' && Number.isInteger(posMax) && posMax > 0
-        ? posMax
-        : 512;
-  if (options.maxTokens !== undefined && options.maxTokens > modelMax) {
-    await modelObj.dispose();
-    throw new TypeError(`${WHERE}: option \`maxTokens\` is ${options.maxTokens}, but this model takes at most ${modelMax} tokens`);
-  }
-  const maxTokens = options.maxTokens ?? Math.min(folderDefaults.maxTokens ?? DEFAULT_MAX_TOKENS, modelMax);
+  return typeof tokMax === 'number' && Number.isInteger(tokMax) && tokMax > 0 && tokMax < 1_000_000
+    ? tokMax
+    : typeof posMax === 'number' && Number.isInteger(posMax) && posMax > 0
+      ? posMax
+      : 512;
+}
 
-  // Identity: every input that changes vectors. Content hashes (not mtimes) so that a copied folder
-  // keeps its id; hashing a 90 MB MiniLM file costs ~0.2 s once per start.
+/**
+ * Identity: every input that changes vectors. Content hashes (not mtimes) so that a copied folder
+ * keeps its id; hashing a 90 MB MiniLM file costs ~0.2 s once per start.
+ */
+async function embedderId(
+  modelDir: string,
+  configText: string,
+  onnxFile: string,
+  { pooling, maxTokens, queryPrefix, documentPrefix }: { pooling: Pooling; maxTokens: number; queryPrefix: string; documentPrefix: string },
+): Promise<string> {
   const hash = createHash('sha256');
   hash.update(configText);
   await hashFile(hash, join(modelDir, 'tokenizer.json'));
@@ -248,67 +264,119 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   hash.update(`\0${basename(onnxFile)}\0`);
   await hashFile(hash, onnxFile);
   hash.update(JSON.stringify({ pooling, maxTokens, queryPrefix, documentPrefix }));
-  const id = `transformers:${basename(modelDir)}:${hash.digest('hex').slice(0, 12)}`;
+  return `transformers:${basename(modelDir)}:${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** One ONNX run over `texts` (padded, truncated to maxTokens): one L2-normalised vector per text. */
+async function encodeBatch(model: LoadedModel, texts: string[], maxTokens: number, pooling: Pooling): Promise<Float32Array[]> {
+  const inputs = model.tokenize(texts, { padding: true, truncation: true, max_length: maxTokens });
+  const mask = tensorOf(inputs, ['attention_mask'], 'tokenizer output');
+  const outputs = await model.run(inputs);
+  const hidden = tensorOf(outputs, ['last_hidden_state', 'token_embeddings'], 'model output');
+  const [b, s, h] = hidden.dims;
+  if (hidden.dims.length !== 3 || b !== texts.length || s === undefined || h === undefined) {
+    throw new Error(`${WHERE}: model output has shape [${hidden.dims.join(', ')}], expected [${texts.length}, tokens, hidden]`);
+  }
+  if (mask.dims[0] !== b || mask.dims[1] !== s) {
+    throw new Error(`${WHERE}: attention mask shape [${mask.dims.join(', ')}] does not match output [${hidden.dims.join(', ')}]`);
+  }
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < b; i++) vectors.push(l2normalize(poolRow(hidden, mask, i, s, h, pooling)));
+  return vectors;
+}
+
+/** Text i of a [b, s, h] output: its first token's hidden state (cls), or the mean over its attended tokens. */
+function poolRow(hidden: TensorView, mask: TensorView, i: number, s: number, h: number, pooling: Pooling): Float32Array {
+  const v = new Float32Array(h);
+  if (pooling === 'cls') {
+    for (let k = 0; k < h; k++) v[k] = at(hidden.data, i * s * h + k);
+  } else {
+    let n = 0;
+    for (let j = 0; j < s; j++) {
+      if (at(mask.data, i * s + j) === 0) continue;
+      n++;
+      const base = (i * s + j) * h;
+      for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) + at(hidden.data, base + k);
+    }
+    if (n > 0) for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) / n;
+  }
+  return v;
+}
+
+/**
+ * Embeds `texts` in runs of `runSize`, sorted by length so each run pads little; results go back
+ * to their original slots. `check` sees every vector before it is kept.
+ */
+async function embedShortestFirst(
+  texts: readonly string[],
+  runSize: number,
+  encode: (texts: string[]) => Promise<Float32Array[]>,
+  check: (vector: Float32Array) => void,
+  signal?: AbortSignal,
+): Promise<Float32Array[]> {
+  const order = texts.map((_, i) => i).sort((a, b) => (texts[a]?.length ?? 0) - (texts[b]?.length ?? 0));
+  const result = new Array<Float32Array>(texts.length);
+  for (let start = 0; start < order.length; start += runSize) {
+    throwIfAborted(signal);
+    const slots = order.slice(start, start + runSize);
+    const vectors = await encode(slots.map((i) => texts[i] ?? ''));
+    slots.forEach((slot, j) => {
+      const v = vectors[j];
+      if (v === undefined) throw new Error(`${WHERE}: missing vector ${j}`);
+      check(v);
+      result[slot] = v;
+    });
+  }
+  throwIfAborted(signal);
+  return result;
+}
+
+/**
+ * Loads a local transformers.js model folder and returns an Embedder (mean or CLS pooling over the
+ * last hidden state, L2-normalised). Runs one probe embedding to check the output dimension.
+ */
+export async function createTransformersEmbedder(options: TransformersEmbedderOptions): Promise<Embedder> {
+  const { pooling, runBatchSize, threads } = checkOptions(options);
+  // Absolute paths matter: transformers.js treats a relative path that looks like "owner/name" as
+  // a Hub model id and prefixes env.localModelPath; an absolute path is read as it is.
+  const modelDir = resolve(options.modelPath);
+  const { onnxFile, dtype } = await locateFiles(modelDir, options.dtype);
+  const { configText, config } = await readConfig(modelDir);
+  const configHidden = readHiddenSize(config);
+  const folderDefaults = await readSentenceTransformersDefaults(modelDir);
+  const queryPrefix = options.queryPrefix ?? folderDefaults.queryPrefix ?? '';
+  const documentPrefix = options.documentPrefix ?? folderDefaults.documentPrefix ?? '';
+
+  const model = await loadModel(modelDir, dtype, threads);
+  const modelMax = modelMaxTokens(model.tokenizerMax, config);
+  if (options.maxTokens !== undefined && options.maxTokens > modelMax) {
+    await model.dispose();
+    throw new TypeError(`${WHERE}: option \`maxTokens\` is ${options.maxTokens}, but this model takes at most ${modelMax} tokens`);
+  }
+  const maxTokens = options.maxTokens ?? Math.min(folderDefaults.maxTokens ?? DEFAULT_MAX_TOKENS, modelMax);
+  const id = await embedderId(modelDir, configText, onnxFile, { pooling, maxTokens, queryPrefix, documentPrefix });
 
   let disposed = false;
   let dimension = configHidden ?? 0;
-
-  async function runBatch(texts: string[]): Promise<Float32Array[]> {
-    const inputs = tokenize(texts, { padding: true, truncation: true, max_length: maxTokens });
-    const mask = tensorOf(inputs, ['attention_mask'], 'tokenizer output');
-    const outputs = await runModel(inputs);
-    const hidden = tensorOf(outputs, ['last_hidden_state', 'token_embeddings'], 'model output');
-    const [b, s, h] = hidden.dims;
-    if (hidden.dims.length !== 3 || b !== texts.length || s === undefined || h === undefined) {
-      throw new Error(`${WHERE}: model output has shape [${hidden.dims.join(', ')}], expected [${texts.length}, tokens, hidden]`);
+  const encode = (texts: string[]): Promise<Float32Array[]> => encodeBatch(model, texts, maxTokens, pooling);
+  const checkDimension = (v: Float32Array): void => {
+    if (dimension !== 0 && v.length !== dimension) {
+      throw new Error(`${WHERE}: model ${modelDir} produced ${v.length}-d vectors, but its config.json says hidden size ${dimension}`);
     }
-    if (mask.dims[0] !== b || mask.dims[1] !== s) {
-      throw new Error(`${WHERE}: attention mask shape [${mask.dims.join(', ')}] does not match output [${hidden.dims.join(', ')}]`);
-    }
-    const vectors: Float32Array[] = [];
-    for (let i = 0; i < b; i++) {
-      const v = new Float32Array(h);
-      if (pooling === 'cls') {
-        for (let k = 0; k < h; k++) v[k] = at(hidden.data, i * s * h + k);
-      } else {
-        let n = 0;
-        for (let j = 0; j < s; j++) {
-          if (at(mask.data, i * s + j) === 0) continue;
-          n++;
-          const base = (i * s + j) * h;
-          for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) + at(hidden.data, base + k);
-        }
-        if (n > 0) for (let k = 0; k < h; k++) v[k] = (v[k] ?? 0) / n;
-      }
-      vectors.push(l2normalize(v));
-    }
-    return vectors;
-  }
+  };
 
   async function embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
     if (disposed) throw new Error(`Embedder ${id} has been disposed`);
     if (kind !== 'query' && kind !== 'document') throw new TypeError(`embed: kind must be 'query' or 'document', got ${describe(kind)}`);
     throwIfAborted(signal);
     const prefix = kind === 'query' ? queryPrefix : documentPrefix;
-    const prepared = texts.map((t) => prefix + t);
-    // Sort by length so each run pads little; results go back to their original slots.
-    const order = prepared.map((_, i) => i).sort((a, b) => (prepared[a]?.length ?? 0) - (prepared[b]?.length ?? 0));
-    const result = new Array<Float32Array>(texts.length);
-    for (let start = 0; start < order.length; start += runBatchSize) {
-      throwIfAborted(signal);
-      const slots = order.slice(start, start + runBatchSize);
-      const vectors = await runBatch(slots.map((i) => prepared[i] ?? ''));
-      slots.forEach((slot, j) => {
-        const v = vectors[j];
-        if (v === undefined) throw new Error(`${WHERE}: missing vector ${j}`);
-        if (dimension !== 0 && v.length !== dimension) {
-          throw new Error(`${WHERE}: model ${modelDir} produced ${v.length}-d vectors, but its config.json says hidden size ${dimension}`);
-        }
-        result[slot] = v;
-      });
-    }
-    throwIfAborted(signal);
-    return result;
+    return embedShortestFirst(
+      texts.map((t) => prefix + t),
+      runBatchSize,
+      encode,
+      checkDimension,
+      signal,
+    );
   }
 
   // Probe once: checks that the model runs and that config.json's hidden size is what comes out.
@@ -317,7 +385,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     if (probe === undefined) throw new Error(`${WHERE}: the probe returned no vector`);
     dimension = probe.length;
   } catch (err) {
-    await modelObj.dispose();
+    await model.dispose();
     throw err;
   }
 
@@ -328,7 +396,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
-      await modelObj.dispose();
+      await model.dispose();
     },
   };
 }

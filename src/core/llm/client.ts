@@ -15,7 +15,7 @@ import pLimit from 'p-limit';
 import { messageOf } from '../errors.js';
 import { raceAbort } from '../util/abort.js';
 import { positiveInt, describe } from '../util/options.js';
-import { isRetryableStatus } from '../util/http.js';
+import { describeOpenAIError, isRetryableStatus } from '../util/http.js';
 
 export interface ChatClientOptions {
   /** e.g. http://127.0.0.1:8080/v1. Default: the package's (OPENAI_BASE_URL, else api.openai.com). */
@@ -145,7 +145,8 @@ function retryAfterMs(headers: Headers): number | undefined {
   return Number.isNaN(date) ? undefined : date - Date.now();
 }
 
-export function createChatClient(options: ChatClientOptions): ChatClient {
+/** The options, checked and defaulted. */
+function checkOptions(options: ChatClientOptions): { model: string; timeoutMs: number; maxRetries: number; maxRetryDelayMs: number; concurrency: number } {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE}: options must be an object`);
   if (typeof options.model !== 'string' || options.model.trim() === '') {
     throw new TypeError(`${WHERE}: option \`model\` must be a non-empty string, got ${describe(options.model)}`);
@@ -169,113 +170,127 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const maxRetries = options.maxRetries === undefined ? 3 : nonNegativeInt('maxRetries', options.maxRetries, 10);
   const maxRetryDelayMs = options.maxRetryDelayMs === undefined ? 30_000 : nonNegativeInt('maxRetryDelayMs', options.maxRetryDelayMs, 600_000);
   const concurrency = options.concurrency === undefined ? 4 : positiveInt(WHERE, 'concurrency', options.concurrency);
+  return { model, timeoutMs, maxRetries, maxRetryDelayMs, concurrency };
+}
 
-  const totals: ChatClientStats = { calls: 0, failedCalls: 0, httpAttempts: 0, promptTokens: 0, completionTokens: 0 };
-  let openai: OpenAI;
+/** The package's client; without a key (option or OPENAI_API_KEY) a TypeError that says how to give one. */
+function openAIClient(options: ChatClientOptions, { timeoutMs, maxRetries, maxRetryDelayMs }: { timeoutMs: number; maxRetries: number; maxRetryDelayMs: number }, onAttempt: () => void): OpenAI {
   try {
-    openai = new OpenAI({
+    return new OpenAI({
       ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
       ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
       timeout: timeoutMs,
       maxRetries,
-      fetch: cappedRetryFetch(maxRetryDelayMs, () => void totals.httpAttempts++),
+      fetch: cappedRetryFetch(maxRetryDelayMs, onAttempt),
     });
   } catch (err) {
     // The package's message names OPENAI_API_KEY; it holds no key (there is none).
     throw new TypeError(`${WHERE}: no API key: pass \`apiKey\` or set OPENAI_API_KEY (${messageOf(err)})`);
   }
-  // The keys as the package resolved them (option or environment), only to scrub them from messages.
+}
+
+/** Replaces the keys as the package resolved them (option or environment) in a message. */
+function keyScrubber(openai: OpenAI): (message: string) => string {
   const secrets = [openai.apiKey, openai.adminAPIKey].filter((k): k is string => typeof k === 'string' && k.length >= 4);
-  const endpoint = new URL(openai.baseURL);
-  const host = endpoint.host;
-  const limit = pLimit(concurrency);
+  return (message) => secrets.reduce((m, key) => m.replaceAll(key, '[api key]'), message);
+}
 
-  const scrub = (message: string): string => secrets.reduce((m, key) => m.replaceAll(key, '[api key]'), message);
+/** Where requests go: the package's client, the endpoint's host[:port] and the model (for messages). */
+interface Endpoint {
+  openai: OpenAI;
+  host: string;
+  model: string;
+}
 
-  const attempts = `${maxRetries + 1} attempt${maxRetries === 0 ? '' : 's'}`;
+type Params = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
 
-  function describeFailure(err: unknown): ChatRequestError {
-    const where = `Chat request to ${host} (model ${model})`;
-    if (err instanceof OpenAI.APIConnectionTimeoutError) {
-      return new ChatRequestError(`${where} timed out after ${timeoutMs} ms (${attempts})`, 'timeout');
-    }
-    if (err instanceof OpenAI.APIConnectionError) {
-      return new ChatRequestError(scrub(`${where} could not connect (${attempts}): ${err.message}`), 'connection');
-    }
-    if (err instanceof OpenAI.APIError) {
-      const status = typeof err.status === 'number' ? err.status : undefined;
-      const retried = status !== undefined && isRetryableStatus(status) ? ` after ${attempts}` : '';
-      const hint =
-        status === 401 || status === 403
-          ? ' (check the API key)'
-          : status === 404
-            ? ' (check the base URL, which usually ends in /v1, and the model name)'
-            : '';
-      return new ChatRequestError(scrub(`${where} failed with HTTP ${String(status)}${retried}${hint}: ${err.message}`), 'http', status);
-    }
-    const message = messageOf(err);
-    return new ChatRequestError(scrub(`${where} failed: ${message}`), 'response');
+/** The request body: the messages and whichever options the request sets. */
+function chatParams(model: string, request: ChatRequest): Params {
+  return {
+    model,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    ...(request.json === true ? { response_format: { type: 'json_object' as const } } : {}),
+  };
+}
+
+/**
+ * One request, streamed when it has onDelta. A failure becomes a ChatRequestError through
+ * `describeFailure`, unless the caller aborted (then the abort reason is thrown).
+ */
+async function sendRequest(endpoint: Endpoint, request: ChatRequest, describeFailure: (err: unknown) => ChatRequestError): Promise<ChatResult> {
+  const signal = request.signal;
+  signal?.throwIfAborted();
+  // The package adds an abort listener to the signal it gets on every attempt and never removes
+  // it; give it a per-call signal so a long run's signal does not collect thousands of them.
+  const local = new AbortController();
+  const forward = (): void => local.abort(signal?.reason);
+  signal?.addEventListener('abort', forward, { once: true });
+  const params = chatParams(endpoint.model, request);
+  try {
+    return request.onDelta ? await streamed(endpoint, params, local.signal, request.onDelta) : await whole(endpoint, params, local.signal);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    if (err instanceof ChatRequestError) throw err;
+    throw describeFailure(err);
+  } finally {
+    signal?.removeEventListener('abort', forward);
   }
+}
+
+async function whole({ openai, host, model }: Endpoint, params: Params, signal: AbortSignal): Promise<ChatResult> {
+  const completion = await openai.chat.completions.create(params, { signal });
+  if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+    throw new ChatRequestError(`Chat response from ${host} (model ${model}) is not a chat completion`, 'response');
+  }
+  const choice = completion.choices[0];
+  const content = choice?.message?.content;
+  return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage: usageOf(completion.usage) };
+}
+
+// Plain create({stream: true}): the .stream() helper rejects servers whose first chunk has no role.
+async function streamed({ openai }: Endpoint, params: Params, signal: AbortSignal, onDelta: (text: string) => void): Promise<ChatResult> {
+  const stream = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal });
+  let content = '';
+  let finishReason: string | null = null;
+  let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    const delta = choice?.delta?.content;
+    if (typeof delta === 'string' && delta !== '') {
+      content += delta;
+      onDelta(delta);
+    }
+    finishReason = choice?.finish_reason ?? finishReason;
+    if (chunk.usage) usage = usageOf(chunk.usage);
+  }
+  return { content, finishReason, usage };
+}
+
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  const settings = checkOptions(options);
+  const { model, timeoutMs, maxRetries, concurrency } = settings;
+  const totals: ChatClientStats = { calls: 0, failedCalls: 0, httpAttempts: 0, promptTokens: 0, completionTokens: 0 };
+  const openai = openAIClient(options, settings, () => void totals.httpAttempts++);
+  const scrub = keyScrubber(openai);
+  const host = new URL(openai.baseURL).host;
+  const endpoint: Endpoint = { openai, host, model };
+  const limit = pLimit(concurrency);
+  const where = `Chat request to ${host} (model ${model})`;
+
+  // Timeouts, connection and HTTP failures in the shared wording; anything else is a bad response.
+  const describeFailure = (err: unknown): ChatRequestError => {
+    const failure = describeOpenAIError(err, where, { timeoutMs, maxRetries });
+    if (failure) return new ChatRequestError(scrub(failure.message), failure.kind, failure.status);
+    return new ChatRequestError(scrub(`${where} failed: ${messageOf(err)}`), 'response');
+  };
 
   async function send(request: ChatRequest): Promise<ChatResult> {
-    const signal = request.signal;
-    signal?.throwIfAborted();
-    // The package adds an abort listener to the signal it gets on every attempt and never removes
-    // it; give it a per-call signal so a long run's signal does not collect thousands of them.
-    const local = new AbortController();
-    const forward = (): void => local.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
-    const params = {
-      model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-      ...(request.json === true ? { response_format: { type: 'json_object' as const } } : {}),
-    };
-    let result: ChatResult;
-    try {
-      result = request.onDelta ? await streamed(params, local.signal, request.onDelta) : await whole(params, local.signal);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      if (err instanceof ChatRequestError) throw err;
-      throw describeFailure(err);
-    } finally {
-      signal?.removeEventListener('abort', forward);
-    }
+    const result = await sendRequest(endpoint, request, describeFailure);
     totals.promptTokens += result.usage.promptTokens;
     totals.completionTokens += result.usage.completionTokens;
     return result;
-  }
-
-  type Params = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
-
-  async function whole(params: Params, signal: AbortSignal): Promise<ChatResult> {
-    const completion = await openai.chat.completions.create(params, { signal });
-    if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
-      throw new ChatRequestError(`Chat response from ${host} (model ${model}) is not a chat completion`, 'response');
-    }
-    const choice = completion.choices[0];
-    const content = choice?.message?.content;
-    return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage: usageOf(completion.usage) };
-  }
-
-  // Plain create({stream: true}): the .stream() helper rejects servers whose first chunk has no role.
-  async function streamed(params: Params, signal: AbortSignal, onDelta: (text: string) => void): Promise<ChatResult> {
-    const stream = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal });
-    let content = '';
-    let finishReason: string | null = null;
-    let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      const delta = choice?.delta?.content;
-      if (typeof delta === 'string' && delta !== '') {
-        content += delta;
-        onDelta(delta);
-      }
-      finishReason = choice?.finish_reason ?? finishReason;
-      if (chunk.usage) usage = usageOf(chunk.usage);
-    }
-    return { content, finishReason, usage };
   }
 
   async function complete(request: ChatRequest): Promise<ChatResult> {

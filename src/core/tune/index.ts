@@ -24,10 +24,11 @@ import { ADAPTER_FILE, findAdapter, removeAdapter, tunedAdaptersDir, writeAdapte
 import { codeWithoutDoc } from '../chunk/index.js';
 import { documentText } from '../embedding-text.js';
 import { DEFAULT_ADAPTER_OPTIONS, identityMatrix, mineHardNegatives, rankAgainst, trainAdapter } from './adapter-training.js';
-import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs } from './adapter-training.js';
-import type { Chunk, LanguageId } from '../types.js';
+import type { AdapterTrainOptions, AdapterTrainReport, EmbeddedPairs, TrainedAdapter } from './adapter-training.js';
+import type { Chunk, Embedder, LanguageId } from '../types.js';
 import type { IndexOptions, Workspace } from '../workspace.js';
 import { pathExists } from '../files.js';
+import { messageOf } from '../errors.js';
 import { LineIndex } from '../chunk/lines.js';
 import { samplePool } from '../util/random.js';
 import { metricsFromRanks, type RetrievalMetrics } from './metrics.js';
@@ -164,19 +165,25 @@ function fileData(file: string, text: string, chunks: readonly Chunk[]): FileDat
   return data;
 }
 
-
 function rows(vectors: readonly Float32Array[], d: number): Float32Array {
   const out = new Float32Array(vectors.length * d);
   vectors.forEach((v, i) => out.set(v, i * d));
   return out;
 }
 
-/**
- * Indexes the workspace, trains an adapter on its documented definitions and keeps it in
- * `<indexDir>/adapters/tuned/` only when it beats the baseline on held-out files.
- */
-export async function tuneWorkspace(workspace: Workspace, options: TuneOptions = {}): Promise<TuneReport> {
-  const started = performance.now();
+/** TuneOptions' numbers, defaulted and checked. */
+interface TuneSettings {
+  heldOutShare: number;
+  validShare: number;
+  maxTrainPairs: number;
+  minTrainPairs: number;
+  minHeldOut: number;
+  minGain: number;
+  minZ: number;
+  seed: number;
+}
+
+function tuneSettings(options: TuneOptions): TuneSettings {
   const heldOutShare = checkShare('heldOutShare', options.heldOutShare ?? 0.2);
   const validShare = checkShare('validShare', options.validShare ?? 0.15);
   const maxTrainPairs = checkCount('maxTrainPairs', options.maxTrainPairs ?? 20_000);
@@ -188,25 +195,23 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
   if (!(minZ >= 0)) throw new TypeError(`tuneWorkspace: \`minZ\` must be a non-negative number, not ${String(minZ)}`);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new TypeError(`tuneWorkspace: \`seed\` must be an integer, not ${String(seed)}`);
-  const { signal, log } = options;
-  const progress = (phase: TunePhase, done: number, total: number) => options.onProgress?.({ phase, done, total });
-  const seconds: TuneReport['seconds'] = { index: 0, chunk: 0, embed: 0, train: 0, evaluate: 0, total: 0 };
-  const lap = (() => {
-    let last = performance.now();
-    return (phase: TunePhase) => {
-      const now = performance.now();
-      seconds[phase] += (now - last) / 1000;
-      last = now;
-    };
-  })();
+  return { heldOutShare, validShare, maxTrainPairs, minTrainPairs, minHeldOut, minGain, minZ, seed };
+}
 
-  // 1. The index, up to date (the adapter is for its model; undocumented chunks' vectors come from its cache).
-  progress('index', 0, 1);
-  await workspace.index({ ...options.index, ...(signal ? { signal } : {}) });
-  lap('index');
+type ReportProgress = (phase: TunePhase, done: number, total: number) => void;
 
-  // 2. Chunks of every indexed file, as the indexer makes them.
-  const indexed = [...(await workspace.store.fileRows()).keys()].sort();
+/** A lap function: adds the time since the previous lap (or since now) to the phase's seconds. */
+function phaseClock(seconds: TuneReport['seconds']): (phase: TunePhase) => void {
+  let last = performance.now();
+  return (phase: TunePhase) => {
+    const now = performance.now();
+    seconds[phase] += (now - last) / 1000;
+    last = now;
+  };
+}
+
+/** The indexed files' candidates and pairs, chunked as the indexer chunks them; a file that cannot be read is left out. */
+async function readIndexedFiles(workspace: Workspace, indexed: readonly string[], progress: ReportProgress, signal?: AbortSignal, log?: (message: string) => void): Promise<FileData[]> {
   const chunker = await workspace.chunker();
   const files: FileData[] = [];
   for (const [n, file] of indexed.entries()) {
@@ -216,16 +221,42 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
     try {
       text = new TextDecoder('utf-8').decode(await readFile(path.join(workspace.root, file)));
     } catch (error) {
-      log?.(`tune: cannot read ${file} (${(error as Error).message}); left out`);
+      log?.(`tune: cannot read ${file} (${messageOf(error)}); left out`);
       continue;
     }
     files.push(fileData(file, text, await chunker.chunk(file, text)));
   }
   progress('chunk', indexed.length, indexed.length);
-  lap('chunk');
+  return files;
+}
 
-  // 3. The split, by file. Documented files in hash order: the first heldOutShare are held out;
-  //    undocumented files below the same hash threshold join the held-out candidates.
+interface HeldOutQuery {
+  query: string;
+  language: LanguageId;
+  /** Indices into the held-out candidates. */
+  answers: number[];
+}
+
+/** The files and pairs of each side of the split by file (see the header). */
+interface TuneSplit {
+  documented: FileData[];
+  /** Documented or not: every file below the held-out hash threshold. */
+  heldOut: FileData[];
+  trainFiles: FileData[];
+  validFiles: FileData[];
+  trainPairs: FileData['pairs'];
+  validPairs: FileData['pairs'];
+  heldPairs: HeldOutQuery[];
+  /** The held-out files' chunks, in file order: what each held-out query is ranked against. */
+  candidates: string[];
+}
+
+/**
+ * Documented files in hash order: the first heldOutShare are held out, and undocumented files below
+ * the same hash threshold join the held-out candidates; of the rest, the last validShare are for
+ * early stopping. Training pairs beyond maxTrainPairs are a seeded sample.
+ */
+function splitByFile(files: readonly FileData[], { heldOutShare, validShare, maxTrainPairs, seed }: TuneSettings): TuneSplit {
   const position = new Map(files.map((f) => [f, fraction(f.path, seed)]));
   const at = (f: FileData): number => position.get(f) ?? 0;
   const documented = files.filter((f) => f.pairs.length > 0).sort((a, b) => at(a) - at(b));
@@ -247,27 +278,35 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
         ).flatMap((i) => allTrainPairs[i] ?? [])
       : allTrainPairs;
   const validPairs = validFiles.flatMap((f) => f.pairs);
-  const heldPairs: { query: string; language: LanguageId; answers: number[] }[] = [];
+  return { documented, heldOut, trainFiles, validFiles, trainPairs, validPairs, ...heldOutQueries(heldOut) };
+}
+
+/** The held-out files' queries, their answers renumbered into the candidates of all held-out files. */
+function heldOutQueries(heldOut: readonly FileData[]): { heldPairs: HeldOutQuery[]; candidates: string[] } {
+  const heldPairs: HeldOutQuery[] = [];
   const candidates: string[] = [];
   for (const f of heldOut) {
     const offset = candidates.length;
     candidates.push(...f.candidates);
     for (const p of f.pairs) heldPairs.push({ query: p.query, language: p.language, answers: p.answers.map((a) => a + offset) });
   }
+  return { heldPairs, candidates };
+}
 
-  const modelId = workspace.store.info.embedderId;
-  const d = workspace.embedder.dimension;
-  const shipped = await findAdapter(modelId, options.shippedAdapters ?? [workspace.shippedAdaptersDir]);
-  const tunedDir = path.join(tunedAdaptersDir(workspace.indexDir), TUNED_ADAPTER_NAME);
-  const report: TuneReport = {
+/** The report before any training: what was indexed and how it was split; no metrics, no verdict yet. */
+function initialReport(
+  workspace: Workspace,
+  { modelId, dimension, indexed, split, baseline, seconds }: { modelId: string; dimension: number; indexed: number; split: TuneSplit; baseline: string; seconds: TuneReport['seconds'] },
+): TuneReport {
+  return {
     root: workspace.root,
     indexDir: workspace.indexDir,
     modelId,
-    dimension: d,
-    files: { indexed: indexed.length, documented: documented.length, train: trainFiles.length, valid: validFiles.length, heldOut: heldOut.filter((f) => f.pairs.length > 0).length },
-    pairs: { train: trainPairs.length, valid: validPairs.length, heldOut: heldPairs.length },
-    candidates: candidates.length,
-    baseline: shipped?.dir ?? 'identity',
+    dimension,
+    files: { indexed, documented: split.documented.length, train: split.trainFiles.length, valid: split.validFiles.length, heldOut: split.heldOut.filter((f) => f.pairs.length > 0).length },
+    pairs: { train: split.trainPairs.length, valid: split.validPairs.length, heldOut: split.heldPairs.length },
+    candidates: split.candidates.length,
+    baseline,
     before: null,
     after: null,
     factor: null,
@@ -281,93 +320,170 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
     training: null,
     seconds,
   };
-  const finish = async (verdict: string): Promise<TuneReport> => {
-    report.verdict = verdict;
-    if (!report.improved && (await pathExists(path.join(tunedDir, ADAPTER_FILE)))) {
-      await removeAdapter(tunedDir);
-      report.removed = tunedDir;
-    }
-    seconds.total = (performance.now() - started) / 1000;
-    return report;
-  };
-  if (trainPairs.length < minTrainPairs || validPairs.length < 2 || heldPairs.length < minHeldOut) {
-    return finish(
-      `too little documented code to tune: ${trainPairs.length} training pairs (need ${minTrainPairs}), ${validPairs.length} for early stopping (need 2), ` +
-        `${heldPairs.length} held-out queries (need ${minHeldOut}) from ${documented.length} files with usable doc comments`,
-    );
-  }
+}
 
-  // 4. Embeddings, through the workspace's embedder and its cache.
-  const embedAll = async (texts: readonly string[], kind: 'query' | 'document', done: number, total: number): Promise<Float32Array> => {
-    const out: Float32Array[] = [];
-    const step = 256;
-    for (let start = 0; start < texts.length; start += step) {
-      progress('embed', done + start, total);
-      out.push(...(await workspace.embedder.embed(texts.slice(start, start + step), kind, signal)));
-    }
-    return rows(out, d);
-  };
-  const total = 2 * trainPairs.length + 2 * validPairs.length + heldPairs.length + candidates.length;
+/** Why there is too little to tune on, or null when the split has enough of each kind of pair. */
+function tooLittleData({ trainPairs, validPairs, heldPairs, documented }: TuneSplit, { minTrainPairs, minHeldOut }: TuneSettings): string | null {
+  if (trainPairs.length >= minTrainPairs && validPairs.length >= 2 && heldPairs.length >= minHeldOut) return null;
+  return (
+    `too little documented code to tune: ${trainPairs.length} training pairs (need ${minTrainPairs}), ${validPairs.length} for early stopping (need 2), ` +
+    `${heldPairs.length} held-out queries (need ${minHeldOut}) from ${documented.length} files with usable doc comments`
+  );
+}
+
+/** Sets the verdict; a tuned adapter of an earlier run goes unless this run kept a new one. */
+async function finishReport(report: TuneReport, tunedDir: string, verdict: string, started: number): Promise<TuneReport> {
+  report.verdict = verdict;
+  if (!report.improved && (await pathExists(path.join(tunedDir, ADAPTER_FILE)))) {
+    await removeAdapter(tunedDir);
+    report.removed = tunedDir;
+  }
+  report.seconds.total = (performance.now() - started) / 1000;
+  return report;
+}
+
+/** `texts` embedded 256 at a time (reporting each step's start), as one n×d block. */
+async function embedRows(embedder: Embedder, texts: readonly string[], kind: 'query' | 'document', d: number, onStep: (start: number) => void, signal?: AbortSignal): Promise<Float32Array> {
+  const out: Float32Array[] = [];
+  const step = 256;
+  for (let start = 0; start < texts.length; start += step) {
+    onStep(start);
+    out.push(...(await embedder.embed(texts.slice(start, start + step), kind, signal)));
+  }
+  return rows(out, d);
+}
+
+interface EmbeddedSplit {
+  train: EmbeddedPairs;
+  valid: EmbeddedPairs;
+  heldQueries: Float32Array;
+  heldCandidates: Float32Array;
+}
+
+/** Every text of the split through the workspace's embedder (and so its cache), with one progress count over all of them. */
+async function embedSplit(embedder: Embedder, d: number, split: TuneSplit, progress: ReportProgress, signal?: AbortSignal): Promise<EmbeddedSplit> {
+  const total = 2 * split.trainPairs.length + 2 * split.validPairs.length + split.heldPairs.length + split.candidates.length;
   let done = 0;
+  const embedAll = async (texts: readonly string[], kind: 'query' | 'document'): Promise<Float32Array> => {
+    const before = done;
+    const block = await embedRows(embedder, texts, kind, d, (start) => progress('embed', before + start, total), signal);
+    done += texts.length;
+    return block;
+  };
   const embedPairs = async (pairs: readonly { query: string; code: string }[]): Promise<EmbeddedPairs> => {
-    const queries = await embedAll(pairs.map((p) => p.query), 'query', done, total);
-    done += pairs.length;
-    const codes = await embedAll(pairs.map((p) => p.code), 'document', done, total);
-    done += pairs.length;
+    const queries = await embedAll(pairs.map((p) => p.query), 'query');
+    const codes = await embedAll(pairs.map((p) => p.code), 'document');
     return { dimension: d, queries, codes };
   };
-  const train = await embedPairs(trainPairs);
-  const valid = await embedPairs(validPairs);
-  const heldQueries = await embedAll(heldPairs.map((p) => p.query), 'query', done, total);
-  done += heldPairs.length;
-  const heldCandidates = await embedAll(candidates, 'document', done, total);
+  const train = await embedPairs(split.trainPairs);
+  const valid = await embedPairs(split.validPairs);
+  const heldQueries = await embedAll(split.heldPairs.map((p) => p.query), 'query');
+  const heldCandidates = await embedAll(split.candidates, 'document');
   progress('embed', total, total);
-  lap('embed');
+  return { train, valid, heldQueries, heldCandidates };
+}
 
-  // 5. Training, from the baseline (a shipped adapter for this model, else the identity).
-  progress('train', 0, 1);
-  const initial = shipped?.matrix ?? identityMatrix(d);
+/** Mines hard negatives under the baseline `initial`, then trains from it. */
+function trainFromBaseline({ train, valid }: EmbeddedSplit, initial: Float32Array, options: TuneOptions, seed: number, progress: ReportProgress): TrainedAdapter {
   train.hardNegatives = mineHardNegatives(train, options.train?.hardNegatives ?? 3, { matrix: initial, seed });
-  signal?.throwIfAborted();
-  const trained = trainAdapter(train, valid, {
+  options.signal?.throwIfAborted();
+  return trainAdapter(train, valid, {
     seed,
     ...options.train,
     initial,
     onEpoch: (e) => progress('train', e.epoch, options.train?.epochs ?? DEFAULT_ADAPTER_OPTIONS.epochs),
   });
-  report.training = trained.report;
-  lap('train');
+}
 
-  // 6. The verdict on the held-out files.
-  progress('evaluate', 0, 1);
+/**
+ * Ranks the held-out queries against the held-out candidates with the baseline and with the
+ * trained matrix, and writes before/after (overall and per language), factor, z and, when the
+ * baseline is a shipped adapter, the identity's metrics into the report.
+ */
+function evaluateHeldOut(report: TuneReport, embedded: EmbeddedSplit, heldPairs: readonly HeldOutQuery[], initial: Float32Array, trained: Float32Array, withIdentity: boolean): TuneMetrics {
+  const { heldQueries, heldCandidates } = embedded;
+  const d = report.dimension;
   const answers = heldPairs.map((p) => p.answers);
   const before = rankAgainst(heldQueries, heldCandidates, d, answers, initial);
-  const after = rankAgainst(heldQueries, heldCandidates, d, answers, trained.matrix);
-  report.before = metricsFromRanks(before);
-  report.after = metricsFromRanks(after);
+  const after = rankAgainst(heldQueries, heldCandidates, d, answers, trained);
+  const metrics = { before: metricsFromRanks(before), after: metricsFromRanks(after) };
+  report.before = metrics.before;
+  report.after = metrics.after;
   report.factor = report.before.mrr > 0 ? report.after.mrr / report.before.mrr : null;
   report.z = pairedZ(before, after);
-  if (shipped) report.identity = metricsFromRanks(rankAgainst(heldQueries, heldCandidates, d, answers));
+  if (withIdentity) report.identity = metricsFromRanks(rankAgainst(heldQueries, heldCandidates, d, answers));
   const languages = [...new Set(heldPairs.map((p) => p.language))].sort();
   for (const language of languages) {
     const at = heldPairs.flatMap((p, i) => (p.language === language ? [i] : []));
     report.byLanguage[language] = { before: metricsFromRanks(before, at), after: metricsFromRanks(after, at) };
   }
+  return metrics;
+}
+
+/** Why the adapter is not kept, or null: it must have beaten the baseline in training, by minGain and by minZ standard errors on held-out files. */
+function rejection({ before, after }: TuneMetrics, z: number | null, bestEpoch: number, heldQueries: number, { minGain, minZ }: TuneSettings): string | null {
+  const gainOk = after.mrr > before.mrr * (1 + minGain);
+  const zOk = z !== null && z >= minZ;
+  if (bestEpoch > 0 && gainOk && zOk) return null;
+  if (bestEpoch === 0) return 'training never beat the baseline on the early-stopping files';
+  if (!gainOk) return `held-out MRR ${before.mrr.toFixed(3)} → ${after.mrr.toFixed(3)} is not at least ${(minGain * 100).toFixed(0)}% better`;
+  return `held-out MRR ${before.mrr.toFixed(3)} → ${after.mrr.toFixed(3)} is within the noise of ${heldQueries} queries (z ${(z ?? 0).toFixed(2)} < ${minZ})`;
+}
+
+/**
+ * Indexes the workspace, trains an adapter on its documented definitions and keeps it in
+ * `<indexDir>/adapters/tuned/` only when it beats the baseline on held-out files.
+ */
+export async function tuneWorkspace(workspace: Workspace, options: TuneOptions = {}): Promise<TuneReport> {
+  const started = performance.now();
+  const settings = tuneSettings(options);
+  const { signal, log } = options;
+  const progress: ReportProgress = (phase, done, total) => options.onProgress?.({ phase, done, total });
+  const seconds: TuneReport['seconds'] = { index: 0, chunk: 0, embed: 0, train: 0, evaluate: 0, total: 0 };
+  const lap = phaseClock(seconds);
+
+  // 1. The index, up to date (the adapter is for its model; undocumented chunks' vectors come from its cache).
+  progress('index', 0, 1);
+  await workspace.index({ ...options.index, ...(signal ? { signal } : {}) });
+  lap('index');
+
+  // 2. Chunks of every indexed file, as the indexer makes them.
+  const indexed = [...(await workspace.store.fileRows()).keys()].sort();
+  const files = await readIndexedFiles(workspace, indexed, progress, signal, log);
+  lap('chunk');
+
+  // 3. The split, by file.
+  const split = splitByFile(files, settings);
+  const modelId = workspace.store.info.embedderId;
+  const d = workspace.embedder.dimension;
+  const shipped = await findAdapter(modelId, options.shippedAdapters ?? [workspace.shippedAdaptersDir]);
+  const tunedDir = path.join(tunedAdaptersDir(workspace.indexDir), TUNED_ADAPTER_NAME);
+  const report = initialReport(workspace, { modelId, dimension: d, indexed: indexed.length, split, baseline: shipped?.dir ?? 'identity', seconds });
+  const tooLittle = tooLittleData(split, settings);
+  if (tooLittle !== null) return finishReport(report, tunedDir, tooLittle, started);
+
+  // 4. Embeddings, through the workspace's embedder and its cache.
+  const embedded = await embedSplit(workspace.embedder, d, split, progress, signal);
+  lap('embed');
+
+  // 5. Training, from the baseline (a shipped adapter for this model, else the identity).
+  progress('train', 0, 1);
+  const initial = shipped?.matrix ?? identityMatrix(d);
+  const trained = trainFromBaseline(embedded, initial, options, settings.seed, progress);
+  report.training = trained.report;
+  lap('train');
+
+  // 6. The verdict on the held-out files.
+  progress('evaluate', 0, 1);
+  const metrics = evaluateHeldOut(report, embedded, split.heldPairs, initial, trained.matrix, shipped !== undefined);
   lap('evaluate');
 
-  const gainOk = report.after.mrr > report.before.mrr * (1 + minGain);
-  const zOk = report.z !== null && report.z >= minZ;
-  report.improved = trained.report.bestEpoch > 0 && gainOk && zOk;
-  if (!report.improved) {
-    let verdict: string;
-    if (trained.report.bestEpoch === 0) verdict = 'training never beat the baseline on the early-stopping files';
-    else if (!gainOk) verdict = `held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} is not at least ${(minGain * 100).toFixed(0)}% better`;
-    else verdict = `held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} is within the noise of ${heldPairs.length} queries (z ${(report.z ?? 0).toFixed(2)} < ${minZ})`;
-    return finish(verdict);
-  }
+  const rejected = rejection(metrics, report.z, trained.report.bestEpoch, split.heldPairs.length, settings);
+  report.improved = rejected === null;
+  if (rejected !== null) return finishReport(report, tunedDir, rejected, started);
   await writeAdapter(tunedDir, { modelId, dimension: d, matrix: trained.matrix, card: tuneCard(report, options.command) });
   report.adapter = tunedDir;
-  return finish(`held-out MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)}, ×${(report.factor ?? 0).toFixed(2)}, z ${(report.z ?? 0).toFixed(1)}`);
+  return finishReport(report, tunedDir, `held-out MRR ${metrics.before.mrr.toFixed(3)} → ${metrics.after.mrr.toFixed(3)}, ×${(report.factor ?? 0).toFixed(2)}, z ${(report.z ?? 0).toFixed(1)}`, started);
 }
 
 /** Mean of 1/after − 1/before over its standard error; null for fewer than 2 queries (or no spread with no change). */
