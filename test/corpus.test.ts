@@ -11,6 +11,8 @@ import { globToRegExp, isSourcePath, loadCatalog, splitOf } from '../scripts/cor
 import { cleanMarkup, copiesName, firstProseParagraph, firstSentence, isBoilerplate, queryFromDoc } from '../src/core/tune/doc-query.js';
 import { candidatesFromChunks, rawDocText } from '../scripts/corpus/extract.js';
 import { debianLicence } from '../scripts/corpus/fetch.js';
+import { parseBenchSplits } from '../scripts/corpus/bench-workspaces.js';
+import { UsageError } from '../scripts/script-args.js';
 
 function query(doc: string, symbol = 'someSymbol'): string | undefined {
   const r = queryFromDoc(doc, symbol);
@@ -123,6 +125,15 @@ test('the split of a package depends on its registry and name only, and is about
 });
 
 const PINNED_SPLITS = ['train', 'train', 'test', 'train', 'train'];
+
+test('--bench-splits: test and valid by default, train only on request, built in a fixed order', () => {
+  assert.deepEqual(parseBenchSplits(undefined), ['test', 'valid']);
+  assert.deepEqual(parseBenchSplits('train,valid,test'), ['test', 'valid', 'train']);
+  assert.deepEqual(parseBenchSplits(' train , train '), ['train']);
+  assert.deepEqual(parseBenchSplits('valid'), ['valid']);
+  assert.throws(() => parseBenchSplits('training'), UsageError);
+  assert.throws(() => parseBenchSplits(' , '), UsageError);
+});
 
 // ---------------------------------------------------------------------------------------------
 // Removing documentation keeps every answer where it was (real chunker, real files)

@@ -1,5 +1,6 @@
 // Stage 3: benchmark workspaces from held-out packages.
-// For the test and validation splits: choose packages (balanced across languages, within caps),
+// For the test and validation splits (and, only on request, the train split, whose workspaces give
+// a second-stage ranker its training candidates): choose packages (balanced across languages, within caps),
 // write each as .cache/corpus/bench/<split>/<workspace>/… with the documentation of every
 // documented definition removed (src/training/doc-removal.ts; line numbers unchanged; generated and minified
 // files left out, as in the pairs), chunk every written file again, and keep only the queries whose
@@ -34,6 +35,36 @@ import { type Candidate, normaliseQuery } from './extract.js';
 import { type PackagePairs, codeFingerprint } from './pairs.js';
 import type { WorkerPool } from './pool.js';
 import type { WorkspaceReply, WorkspaceTask } from './worker.js';
+import { UsageError } from '../script-args.js';
+
+/** The splits a benchmark can be built for, in the order they are built; train only on request. */
+export const BENCH_SPLITS: readonly Split[] = ['test', 'valid', 'train'];
+/** What `--bench-splits` defaults to: the held-out splits. */
+export const DEFAULT_BENCH_SPLITS: readonly Split[] = ['test', 'valid'];
+
+/**
+ * The value of `--bench-splits` (comma-separated; undefined: the default), as the splits to
+ * build in BENCH_SPLITS order, each once. An unknown split or an empty list is a UsageError.
+ */
+export function parseBenchSplits(raw: string | undefined): Split[] {
+  if (raw === undefined) return [...DEFAULT_BENCH_SPLITS];
+  const asked = new Set<string>();
+  for (const s of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    if (!(BENCH_SPLITS as readonly string[]).includes(s)) throw new UsageError(`--bench-splits: unknown split ${s} (known: ${BENCH_SPLITS.join(', ')})`);
+    asked.add(s);
+  }
+  if (asked.size === 0) throw new UsageError(`--bench-splits expects at least one of ${BENCH_SPLITS.join(', ')}`);
+  return BENCH_SPLITS.filter((s) => asked.has(s));
+}
+
+/** How much of a split's packages its benchmark takes. */
+export interface BenchCaps {
+  /** Packages are added for a language until its queries reach this (where packages allow). */
+  targetPerLanguage: number;
+  /** Caps for the whole split. */
+  maxFiles: number;
+  maxQueries: number;
+}
 
 export interface BenchOptions {
   paths: CorpusPaths;
@@ -41,11 +72,8 @@ export interface BenchOptions {
   pool: WorkerPool;
   limits: SourceFileLimits;
   deadline: Deadline;
-  /** Packages are added for a language until its queries reach this (where packages allow). */
-  targetPerLanguage: number;
-  /** Caps per split. */
-  maxFiles: number;
-  maxQueries: number;
+  /** The splits to build, each with its caps, built in this order. */
+  splits: ReadonlyArray<{ split: Split; caps: BenchCaps }>;
   /** Files per workspace (the first ones in path order) and queries per workspace (hash-sampled). */
   maxFilesPerWorkspace: number;
   maxQueriesPerWorkspace: number;
@@ -71,7 +99,7 @@ const BENCH_VERSION = 2;
 
 export async function buildBench(options: BenchOptions): Promise<BenchSplitSummary[]> {
   const summaries: BenchSplitSummary[] = [];
-  for (const split of ['test', 'valid'] as const) summaries.push(await buildSplit(split, options));
+  for (const { split, caps } of options.splits) summaries.push(await buildSplit(split, caps, options));
   return summaries;
 }
 
@@ -82,14 +110,14 @@ interface Plan {
   files: number;
 }
 
-async function buildSplit(split: Split, options: BenchOptions): Promise<BenchSplitSummary> {
+async function buildSplit(split: Split, caps: BenchCaps, options: BenchOptions): Promise<BenchSplitSummary> {
   const { paths, log } = options;
   const splitDir = join(paths.bench, split);
   const stateDir = join(paths.bench, '.state', split);
   await mkdir(splitDir, { recursive: true });
   await mkdir(stateDir, { recursive: true });
   const workspaceLimits: SourceFileLimits = { ...options.limits, maxFiles: Math.min(options.limits.maxFiles, options.maxFilesPerWorkspace) };
-  const plans = await choosePackages(split, workspaceLimits, options);
+  const plans = await choosePackages(split, caps, workspaceLimits, options);
   const fingerprint = codeFingerprint(['../../src/training/doc-removal.js', '../../src/core/tune/doc-spans.js', 'worker.js', 'common.js', 'extract.js', '../../src/core/crawl/classify.js']);
 
   const replies = new Map<string, WorkspaceReply>();
@@ -186,7 +214,7 @@ async function buildSplit(split: Split, options: BenchOptions): Promise<BenchSpl
  * language with the fewest queries so far takes its next package, until every language reaches
  * the target or runs out, without passing the split's file and query caps.
  */
-async function choosePackages(split: Split, limits: SourceFileLimits, options: BenchOptions): Promise<Plan[]> {
+async function choosePackages(split: Split, caps: BenchCaps, limits: SourceFileLimits, options: BenchOptions): Promise<Plan[]> {
   const byLanguage = new Map<CorpusLanguage, Plan[]>();
   for (const pkg of options.packages) {
     if (pkg.split !== split) continue;
@@ -205,14 +233,14 @@ async function choosePackages(split: Split, limits: SourceFileLimits, options: B
     let best: CorpusLanguage | undefined;
     for (const [language, list] of byLanguage) {
       const have = totals.get(language) ?? 0;
-      if (list.length === 0 || have >= options.targetPerLanguage) continue;
+      if (list.length === 0 || have >= caps.targetPerLanguage) continue;
       if (best === undefined || have < (totals.get(best) ?? 0)) best = language;
     }
     if (best === undefined) break;
     const list = byLanguage.get(best) ?? [];
     const plan = list.shift();
     if (plan === undefined) continue;
-    if (files + plan.files > options.maxFiles || queries + plan.queries.length > options.maxQueries) continue;
+    if (files + plan.files > caps.maxFiles || queries + plan.queries.length > caps.maxQueries) continue;
     chosen.push(plan);
     files += plan.files;
     queries += plan.queries.length;

@@ -5,6 +5,8 @@
 //   pairs  → .cache/corpus/pairs/     {train,valid,test}.jsonl (query, code) pairs + stats.json
 //   bench  → .cache/corpus/bench/     <split>/<workspace>/… documentation-free workspaces of held-out
 //                                     packages + <split>/queries.jsonl + <split>/manifest.json
+//                                     (test and valid; train too with --bench-splits, for the
+//                                     second-stage ranker's training candidates)
 //
 // Usage (after `npx tsc -p tsconfig.json`):
 //   node out/scripts/corpus/build.js [options]
@@ -27,6 +29,11 @@
 //   --bench-max-queries N   queries per benchmark split (default 5000)
 //   --bench-workspace-files N, --bench-workspace-queries N
 //                           per workspace (defaults 250 files, 120 queries)
+//   --bench-splits s,t      which splits get benchmark workspaces: test,valid,train (default test,valid;
+//                           train only on request, for the second-stage ranker's training data; the
+//                           other splits' output is the same whether or not train is built)
+//   --bench-train-target N, --bench-train-files N, --bench-train-queries N
+//                           the train split's caps, as the three above (defaults 500, 3000, 5000)
 //   --keep-archives         keep downloaded archives (default: deleted once extracted)
 //   --cache-dir DIR         default .cache/corpus under the repository
 //
@@ -39,11 +46,12 @@
 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBench, type BenchSplitSummary } from './bench-workspaces.js';
+import { type BenchCaps, buildBench, type BenchSplitSummary, parseBenchSplits } from './bench-workspaces.js';
 import {
   type CatalogEntry,
   type CorpusLanguage,
   CORPUS_LANGUAGES,
+  type Split,
   Deadline,
   DEFAULT_FILE_LIMITS,
   corpusPaths,
@@ -65,6 +73,7 @@ const helpText = `Usage: node out/scripts/corpus/build.js [--max-packages N] [--
   [--stages fetch,pairs,bench] [--workers N] [--concurrency N] [--max-archive-mb N] [--max-total-mb N]
   [--max-files-per-package N] [--max-package-mb N] [--max-file-kb N] [--bench-target N]
   [--bench-max-files N] [--bench-max-queries N] [--bench-workspace-files N] [--bench-workspace-queries N]
+  [--bench-splits test,valid,train] [--bench-train-target N] [--bench-train-files N] [--bench-train-queries N]
   [--keep-archives] [--cache-dir DIR]
 See the top of scripts/corpus/build.ts.`;
 
@@ -84,11 +93,10 @@ interface BuildOptions {
   maxFilesPerPackage: number;
   maxPackageBytes: number;
   maxFileBytes: number;
-  benchTarget: number;
-  benchMaxFiles: number;
-  benchMaxQueries: number;
   benchWorkspaceFiles: number;
   benchWorkspaceQueries: number;
+  /** The splits that get benchmark workspaces, each with its caps (test and valid by default). */
+  benchSplits: Array<{ split: Split; caps: BenchCaps }>;
   keepArchives: boolean;
   cacheDir: string | undefined;
 }
@@ -97,12 +105,14 @@ function parseOptions(argv: string[]): BuildOptions | 'help' {
   const numeric = [
     'max-packages', 'max-minutes', 'workers', 'concurrency', 'max-archive-mb', 'max-total-mb', 'max-files-per-package', 'max-package-mb',
     'max-file-kb', 'bench-target', 'bench-max-files', 'bench-max-queries', 'bench-workspace-files', 'bench-workspace-queries',
+    'bench-train-target', 'bench-train-files', 'bench-train-queries',
   ] as const;
   const values = parseFlags(
     {
       ...Object.fromEntries(numeric.map((n) => [n, { type: 'string' as const }])),
       languages: { type: 'string' },
       stages: { type: 'string' },
+      'bench-splits': { type: 'string' },
       'keep-archives': { type: 'boolean' },
       'cache-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -136,6 +146,21 @@ function parseOptions(argv: string[]): BuildOptions | 'help' {
     if (!(STAGES as readonly string[]).includes(s)) throw new UsageError(`--stages: unknown stage ${s} (known: ${STAGES.join(', ')})`);
     stages.add(s as Stage);
   }
+  const benchSplitsRaw = v['bench-splits'];
+  const heldOutCaps: BenchCaps = {
+    targetPerLanguage: Math.floor(num('bench-target', 250)),
+    maxFiles: Math.floor(num('bench-max-files', 3000)),
+    maxQueries: Math.floor(num('bench-max-queries', 5000)),
+  };
+  const trainCaps: BenchCaps = {
+    targetPerLanguage: Math.floor(num('bench-train-target', 500)),
+    maxFiles: Math.floor(num('bench-train-files', 3000)),
+    maxQueries: Math.floor(num('bench-train-queries', 5000)),
+  };
+  const benchSplits = parseBenchSplits(typeof benchSplitsRaw === 'string' ? benchSplitsRaw : undefined).map((split) => ({
+    split,
+    caps: split === 'train' ? trainCaps : heldOutCaps,
+  }));
   const cacheDir = v['cache-dir'];
   return {
     maxPackages: num('max-packages', Number.POSITIVE_INFINITY),
@@ -149,11 +174,9 @@ function parseOptions(argv: string[]): BuildOptions | 'help' {
     maxFilesPerPackage: Math.floor(num('max-files-per-package', DEFAULT_FILE_LIMITS.maxFiles)),
     maxPackageBytes: num('max-package-mb', DEFAULT_FILE_LIMITS.maxBytes / 1_000_000) * 1_000_000,
     maxFileBytes: num('max-file-kb', DEFAULT_FILE_LIMITS.maxFileBytes / 1000) * 1000,
-    benchTarget: Math.floor(num('bench-target', 250)),
-    benchMaxFiles: Math.floor(num('bench-max-files', 3000)),
-    benchMaxQueries: Math.floor(num('bench-max-queries', 5000)),
     benchWorkspaceFiles: Math.floor(num('bench-workspace-files', 250)),
     benchWorkspaceQueries: Math.floor(num('bench-workspace-queries', 120)),
+    benchSplits,
     keepArchives: v['keep-archives'] === true,
     cacheDir: typeof cacheDir === 'string' ? resolve(cacheDir) : undefined,
   };
@@ -237,9 +260,7 @@ async function main(): Promise<void> {
           pool,
           limits,
           deadline: new Deadline(Number.POSITIVE_INFINITY),
-          targetPerLanguage: options.benchTarget,
-          maxFiles: options.benchMaxFiles,
-          maxQueries: options.benchMaxQueries,
+          splits: options.benchSplits,
           maxFilesPerWorkspace: options.benchWorkspaceFiles,
           maxQueriesPerWorkspace: options.benchWorkspaceQueries,
           log,
