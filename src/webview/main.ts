@@ -309,9 +309,10 @@ function receive(data: HostMessage): void {
 
 languageSelect.append(new Option('All languages', ''));
 for (const [id, label] of Object.entries(LANGUAGE_LABELS)) languageSelect.append(new Option(label, id));
-queryInput.value = state.query;
+// What was typed before this script ran (a slow start) wins over the state saved last time.
+if (queryInput.value === '') queryInput.value = state.query;
+if (folderInput.value === '') folderInput.value = state.folder;
 languageSelect.value = state.language;
-folderInput.value = state.folder;
 
 queryInput.addEventListener('input', search);
 folderInput.addEventListener('input', search);
@@ -322,6 +323,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => receive
 
 render();
 send({ type: 'ready' });
-// Results kept from before the view was hidden may be stale: ask again.
-if (state.query.trim() !== '') search();
+// Results kept from before the view was hidden may be stale, and text typed before the listeners
+// were attached was never searched: ask now.
+if (queryInput.value.trim() !== '') search();
 queryInput.focus();
