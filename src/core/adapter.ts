@@ -1,9 +1,10 @@
 // The linear adapter: a d×d matrix W trained so that W·query lands near the code it asks for.
 // It is applied to queries only, so a retrained adapter never forces re-embedding the index.
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from './errors.js';
+import { writeFileAtomic } from './files.js';
 
 export const ADAPTER_FORMAT = 'codeintent-adapter';
 export const ADAPTER_FILE = 'adapter.json';
@@ -98,11 +99,7 @@ export async function writeAdapter(dir: string, { modelId, dimension, matrix, ca
   const view = new DataView(bytes.buffer);
   matrix.forEach((value, i) => view.setFloat32(i * 4, value, true));
   const info: AdapterInfo = { format: ADAPTER_FORMAT, version: 1, modelId, dimension, matrixFile: MATRIX_FILE };
-  const put = async (name: string, data: string | Uint8Array): Promise<void> => {
-    const temporary = path.join(dir, `.${name}.${process.pid}.tmp`);
-    await writeFile(temporary, data);
-    await rename(temporary, path.join(dir, name));
-  };
+  const put = (name: string, data: string | Uint8Array): Promise<void> => writeFileAtomic(path.join(dir, name), data);
   await put(MATRIX_FILE, bytes);
   await put(ADAPTER_CARD_FILE, card.endsWith('\n') ? card : `${card}\n`);
   await put(ADAPTER_FILE, `${JSON.stringify(info, null, 2)}\n`);
