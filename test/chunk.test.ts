@@ -132,6 +132,38 @@ describe('definitions per language', () => {
     assert.equal(find(chunks, 'withTax').doc, 'Adds tax to a net amount.');
   });
 
+  test('a named function inside a function gets a chunk of its own; its function keeps its whole text', async () => {
+    const text = [
+      'export function Checkout({ cart }) {',
+      '  const [busy, setBusy] = useState(false);',
+      '  const onCheckout = async () => {',
+      '    setBusy(true);',
+      '    await stripe.redirectToCheckout({ sessionId: cart.id });',
+      '  };',
+      '  const close = () => setBusy(false);',
+      '  function track(event) {',
+      '    analytics.send(event);',
+      '    return event;',
+      '  }',
+      '  return <button onClick={onCheckout}>Pay</button>;',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunker.chunk('Checkout.tsx', text);
+    // `close` is one line: it stays part of Checkout.
+    assert.deepEqual(rows(chunks), [
+      ['function', 'Checkout', '', 1, 13],
+      ['function', 'onCheckout', 'Checkout', 3, 6],
+      ['function', 'track', 'Checkout', 8, 11],
+    ]);
+    assert.match(find(chunks, 'Checkout').text, /redirectToCheckout/);
+    const py = await chunker.chunk('retry.py', 'def retry(fn):\n    def wrapper(*args):\n        try:\n            return fn(*args)\n        except OSError:\n            return fn(*args)\n    return wrapper\n');
+    assert.deepEqual(rows(py), [
+      ['function', 'retry', '', 1, 7],
+      ['function', 'wrapper', 'retry', 2, 6],
+    ]);
+  });
+
   test('JSX parses with the JavaScript grammar', async () => {
     const text = 'export function Hello({ name }) {\n  return <p>Hello {name}</p>;\n}\n';
     const chunks = await chunker.chunk('Hello.jsx', text);

@@ -1,9 +1,11 @@
 // One walk over a syntax tree that finds the definitions worth a chunk, per language.
 //
 // The walk descends through everything that is not a definition (statements, calls, callbacks,
-// object literals, namespaces), descends into containers (classes, impls, modules) to find their
-// members, and never descends into the body of a function: what is nested in a function belongs
-// to that function's chunk.
+// object literals, namespaces) and into containers (classes, impls, modules) to find their
+// members. What is nested in a function belongs to that function's chunk, with one exception in
+// JavaScript, TypeScript and Python: a named function of a few lines defined inside a function (a
+// handler in a React component, a closure) gets a chunk of its own too, with the enclosing
+// function as its container; the enclosing function keeps its whole text.
 
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ChunkKind } from '../types.js';
@@ -45,7 +47,12 @@ interface Ctx {
   /** Directly inside a class-like body: functions here are methods. */
   classLike: boolean;
   inError: boolean;
+  /** Inside a function body: only the language's nested function rules apply. */
+  inFunction?: boolean;
 }
+
+/** A function nested in a function gets a chunk from this many lines on (smaller ones are part of their function). */
+const NESTED_MIN_LINES = 3;
 
 /** Applies to the following siblings (and their descendants) instead of the node's children. */
 interface SiblingScope {
@@ -72,6 +79,8 @@ interface DefOptions {
   container?: string;
   /** A container: walk its children for members. */
   members?: boolean;
+  /** A function whose body is walked for nested named functions (languages with NESTED_RULES). */
+  nested?: boolean;
   docstring?: Node | null | undefined;
 }
 
@@ -83,25 +92,30 @@ class Walker {
     const first = o.first ?? outer;
     const container = o.container ?? ctx.container;
     const index = this.defs.length;
+    const startRow = first.startPosition.row;
+    if (ctx.inFunction && endRow(outer) - startRow + 1 < NESTED_MIN_LINES) return null;
     this.defs.push({
       kind: o.kind === 'function' && ctx.classLike ? 'method' : o.kind,
       symbol: o.symbol,
       container,
-      startRow: first.startPosition.row,
+      startRow,
       startIndex: first.startIndex,
       endIndex: outer.endIndex,
       endRow: endRow(outer),
-      body: o.body ? [o.body.startIndex, o.body.endIndex] : undefined,
+      // A nested function is not elided from its function's text: no body to fold.
+      body: o.body && !ctx.inFunction ? [o.body.startIndex, o.body.endIndex] : undefined,
       docstring: o.docstring ? [o.docstring.startIndex, o.docstring.endIndex] : undefined,
       parent: ctx.parent,
     });
-    return o.members ? { container: joinName(container, o.symbol), parent: index, classLike: true, inError: ctx.inError } : null;
+    if (o.members) return { container: joinName(container, o.symbol), parent: index, classLike: true, inError: ctx.inError };
+    return o.nested ? { container: joinName(container, o.symbol), parent: index, classLike: false, inError: ctx.inError, inFunction: true } : null;
   }
 }
 
 /** Walks the tree once. Throws only if the tree itself misbehaves (the caller falls back). */
 export function extractDefinitions(tree: Tree, language: CodeLanguage, lineCount: number): Extraction {
   const rules = rulesFor[language];
+  const nestedRules = nestedRulesFor[language] ?? NO_RULES;
   const walker = new Walker();
   const quietRows = new Uint8Array(lineCount);
   const errors: Array<[number, number]> = [];
@@ -119,7 +133,7 @@ export function extractDefinitions(tree: Tree, language: CodeLanguage, lineCount
         }
       } else if (cursor.nodeIsNamed) {
         // Anonymous nodes (keywords, punctuation) share type names with real nodes (`class`, `module`).
-        const rule = rules.get(type);
+        const rule = ctx.inFunction ? nestedRules.get(type) : rules.get(type);
         if (rule === 'quiet') {
           const start = cursor.startPosition;
           const end = cursor.endPosition;
@@ -269,7 +283,7 @@ function jsWrappedFunctionBody(call: Node, depth = 0): Node | null {
 /** A name bound to a value: a function (maybe wrapped in a call) becomes a definition, a class a container, an object a naming scope. */
 function jsBinding(node: Node, ctx: Ctx, walk: Walker, symbol: string | undefined, value: Node | null, outer: Node, first?: Node): Ctx | null | undefined {
   if (symbol === undefined || symbol === '' || value === null) return undefined;
-  if (jsFunctionValues.has(value.type)) return walk.add(ctx, node, { kind: 'function', symbol, outer, first, body: field(value, 'body') });
+  if (jsFunctionValues.has(value.type)) return walk.add(ctx, node, { kind: 'function', symbol, outer, first, body: field(value, 'body'), nested: true });
   if (value.type === 'call_expression') {
     const body = jsWrappedFunctionBody(value);
     return body === null ? undefined : walk.add(ctx, node, { kind: 'function', symbol, outer, first, body });
@@ -282,7 +296,7 @@ function jsBinding(node: Node, ctx: Ctx, walk: Walker, symbol: string | undefine
 const jsIgnoredObjects: ReadonlySet<string> = new Set(['module', 'exports', 'prototype', 'this', 'window', 'globalThis', 'self']);
 
 const jsRules: Record<string, Rule> = {
-  function_declaration: (n, c, w) => w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? 'default', outer: jsOuter(n), body: field(n, 'body') }),
+  function_declaration: (n, c, w) => w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? 'default', outer: jsOuter(n), body: field(n, 'body'), nested: true }),
   generator_function_declaration: (n, c, w) => w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? 'default', outer: jsOuter(n), body: field(n, 'body') }),
   class_declaration: (n, c, w) => w.add(c, n, { kind: 'class', symbol: nameOf(n) ?? 'default', outer: jsOuter(n), body: field(n, 'body'), members: true }),
   abstract_class_declaration: (n, c, w) => w.add(c, n, { kind: 'class', symbol: nameOf(n) ?? 'default', outer: jsOuter(n), body: field(n, 'body'), members: true }),
@@ -299,7 +313,7 @@ const jsRules: Record<string, Rule> = {
     const body = field(n, 'body');
     const symbol = jsPropertyName(field(n, 'name'));
     if (body === null || symbol === undefined) return null;
-    return w.add(c, n, { kind: 'function', symbol, first: jsFirstDecorator(n), body });
+    return w.add(c, n, { kind: 'function', symbol, first: jsFirstDecorator(n), body, nested: true });
   },
   public_field_definition: (n, c, w) => jsBinding(n, c, w, jsPropertyName(field(n, 'name')), field(n, 'value'), n, jsFirstDecorator(n)),
   field_definition: (n, c, w) => jsBinding(n, c, w, jsPropertyName(field(n, 'property')), field(n, 'value'), n, jsFirstDecorator(n)),
@@ -365,7 +379,7 @@ function pyOuter(node: Node): Node {
 const pyRules: Record<string, Rule> = {
   function_definition: (n, c, w) => {
     const body = field(n, 'body');
-    return w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? '', outer: pyOuter(n), body, docstring: pyDocstring(body) });
+    return w.add(c, n, { kind: 'function', symbol: nameOf(n) ?? '', outer: pyOuter(n), body, docstring: pyDocstring(body), nested: true });
   },
   class_definition: (n, c, w) => {
     const body = field(n, 'body');
@@ -658,6 +672,25 @@ const cppRules: Record<string, Rule> = {
 function toMap(rules: Record<string, Rule>): ReadonlyMap<string, Rule> {
   return new Map(Object.entries(rules));
 }
+
+/** Inside a function body: the rules for named functions defined there; strings and types are skipped. */
+const jsNestedRules: Record<string, Rule> = {
+  function_declaration: jsRules['function_declaration'] as Rule,
+  variable_declarator: jsRules['variable_declarator'] as Rule,
+  string: 'skip',
+  template_string: 'skip',
+  regex: 'skip',
+  type_annotation: 'skip',
+};
+const pyNestedRules: Record<string, Rule> = { function_definition: pyRules['function_definition'] as Rule, string: 'skip' };
+const NO_RULES: ReadonlyMap<string, Rule> = new Map();
+
+const nestedRulesFor: Readonly<Partial<Record<CodeLanguage, ReadonlyMap<string, Rule>>>> = {
+  typescript: toMap(jsNestedRules),
+  tsx: toMap(jsNestedRules),
+  javascript: toMap(jsNestedRules),
+  python: toMap(pyNestedRules),
+};
 
 const rulesFor: Readonly<Record<CodeLanguage, ReadonlyMap<string, Rule>>> = {
   typescript: toMap(jsRules),
