@@ -101,15 +101,15 @@ describe('apps files', () => {
     assert.match(problems[1] ?? '', /shop-002: gold path tools\/util\.py does not exist/);
   });
 
-  test('rejects duplicate ids and a split other than valid/test, listing every problem', async () => {
+  test('rejects duplicate ids and a split other than valid/test/train, listing every problem', async () => {
     const gold = [{ path: 'a.ts', symbol: 'a', line: 1 }];
     const queries = [
       { id: 'shop-001', split: 'valid', query: 'one', gold },
       { id: 'shop-001', split: 'test', query: 'two', gold },
-      { id: 'shop-003', split: 'train', query: 'three', gold },
+      { id: 'shop-003', split: 'training', query: 'three', gold },
     ];
     const problems = await problemsOf(loadApp(await writeApp('dup', appJson({ queries }))));
-    assert.deepEqual(problems, ['duplicate query id shop-001', 'shop-003: split must be valid or test, not "train"']);
+    assert.deepEqual(problems, ['duplicate query id shop-001', 'shop-003: split must be valid, test, train, not "training"']);
   });
 
   test('rejects other malformed contents', () => {

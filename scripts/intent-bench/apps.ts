@@ -2,7 +2,7 @@
 // apps/README.md): reading and validating them, and the rule that says whether a hit answers a query.
 //
 // A file is rejected as a whole, with every problem listed, when it is malformed (a missing field, a
-// duplicate query id, a split other than valid/test) or, once its workspace is fetched, when a gold
+// duplicate query id, a split other than valid/test/train) or, once its workspace is fetched, when a gold
 // definition is not there (no such file, or a line past its end): a benchmark whose answers do not
 // exist measures nothing.
 
@@ -15,8 +15,11 @@ import type { SearchHit } from '../../src/core/types.js';
 import { isRecord, type Registry } from '../corpus/common.js';
 
 export const APPS_DIR = path.join(PACKAGE_ROOT, 'scripts', 'intent-bench', 'apps');
+/** Apps whose queries only train the second stage (split "train"); never benchmarked. */
+export const TRAIN_APPS_DIR = path.join(PACKAGE_ROOT, 'scripts', 'intent-bench', 'train-apps');
 
-export const INTENT_SPLITS = ['valid', 'test'] as const;
+/** valid and test: the benchmark's; train: queries over other apps (train-apps/), for training the second stage only. */
+export const INTENT_SPLITS = ['valid', 'test', 'train'] as const;
 export type IntentSplit = (typeof INTENT_SPLITS)[number];
 
 const REGISTRIES: readonly Registry[] = ['npm', 'debian', 'debian-source'];
@@ -128,7 +131,7 @@ export function parseApp(raw: unknown, file: string): AppFile {
       if (id !== '' && seen.has(id)) problems.push(`duplicate query id ${id}`);
       seen.add(id);
       const split = item['split'];
-      if (!(INTENT_SPLITS as readonly unknown[]).includes(split)) problems.push(`${where}: split must be valid or test, not ${JSON.stringify(split)}`);
+      if (!(INTENT_SPLITS as readonly unknown[]).includes(split)) problems.push(`${where}: split must be ${INTENT_SPLITS.join(', ')}, not ${JSON.stringify(split)}`);
       const query = str(item['query'], `${where}.query`);
       const gold: Gold[] = [];
       const rawGold = item['gold'];

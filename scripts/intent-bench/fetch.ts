@@ -27,7 +27,7 @@ import { PACKAGE_ROOT } from '../../src/core/models.js';
 import { corpusPaths, isRecord, runProgram, writeJsonAtomic } from '../corpus/common.js';
 import { aptSourceOptions, debianLicence, npmLicence, prepareSourceIndex, upstreamLicence } from '../corpus/fetch.js';
 import { corpusSpec, ensureCorpus, listFiles, THEIA_VERSION } from '../perf/corpus.js';
-import { AppFileError, goldWarnings, listAppFiles, loadApp, type AppFile, type AppSource } from './apps.js';
+import { AppFileError, goldWarnings, listAppFiles, loadApp, TRAIN_APPS_DIR, type AppFile, type AppSource } from './apps.js';
 
 export const INTENT_CACHE = path.join(PACKAGE_ROOT, '.cache', 'intent');
 /** Where `npm run bench:perf` keeps its corpus: the distractor Theia is the same files. */
@@ -452,10 +452,11 @@ async function linkTree(from: string, to: string): Promise<void> {
 
 async function main(args: readonly string[]): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const files = await listAppFiles();
+  // The benchmark's apps, then the apps that only train the second stage.
+  const files = [...(await listAppFiles()), ...(await listAppFiles(TRAIN_APPS_DIR))];
   const chosen = args.length === 0 ? files : files.filter((f) => args.includes(path.basename(f, '.json')));
   if (chosen.length === 0) {
-    log(args.length === 0 ? 'intent: no apps yet (scripts/intent-bench/apps/*.json)' : `intent: no apps file for ${args.join(', ')}`);
+    log(args.length === 0 ? 'intent: no apps yet (scripts/intent-bench/apps/*.json, train-apps/*.json)' : `intent: no apps file for ${args.join(', ')}`);
     return;
   }
   let failed = 0;
