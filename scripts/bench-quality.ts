@@ -31,11 +31,16 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../src/core/models.js';
 import { readJsonLines, type BenchQuery } from './corpus/common.js';
 import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../src/core/adapter.js';
-import { DEFAULT_FUSION, rank, retrieve, type Candidates, type FusionWeights } from '../src/core/search.js';
+import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
+import { stagedSearch } from './search-stages.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
 import { runIntentBenchmark } from './intent-bench/run.js';
 
+
+const HELP = `node out/scripts/bench-quality.js [--models default,use-lite,FOLDER] [--adapter default|FOLDER]
+    [--splits valid,test] [--max-workspace-files N] [--out FILE] [--benchmarks docstring,intent]
+See the top of scripts/bench-quality.ts and docs/quality.md.`;
 
 interface Metrics {
   n: number;
@@ -80,10 +85,15 @@ function readQueries(split: string): Promise<BenchQuery[]> {
 
 interface Evaluated {
   query: BenchQuery;
-  /** Candidates with raw query vectors. */
+  /** First-stage candidates with raw query vectors (the query as typed). */
   raw: Candidates;
-  /** Candidates with query vectors through the adapter (the same object when it is the identity). */
+  /** First-stage candidates with query vectors through the adapter (the same object when it is the identity). */
   adapted: Candidates;
+  /** Rank of the answer after the second stage over the query as typed, and in the product's search (undefined: no second stage). */
+  secondStage?: number;
+  product?: number;
+  retrieveMs: number;
+  secondStageMs: number;
 }
 
 interface ModelRun {
@@ -94,6 +104,8 @@ interface ModelRun {
   chunks: number;
   indexSeconds: number;
   bySplit: Map<string, Evaluated[]>;
+  /** The second stage's ranker ('none' without one). */
+  ranker: string;
 }
 
 async function fileCount(dir: string): Promise<number> {
@@ -101,7 +113,7 @@ async function fileCount(dir: string): Promise<number> {
 }
 
 async function evaluateModel(model: string, adapterChoice: string, splits: readonly string[], maxFiles: number): Promise<ModelRun> {
-  const run: ModelRun = { model, modelId: '', adapterSource: '', chunks: 0, indexSeconds: 0, bySplit: new Map() };
+  const run: ModelRun = { model, modelId: '', adapterSource: '', chunks: 0, indexSeconds: 0, bySplit: new Map(), ranker: 'none' };
   // Read once per model (its id is known once the first workspace is open).
   let adapter: Adapter | undefined;
   for (const split of splits) {
@@ -132,11 +144,20 @@ async function evaluateModel(model: string, adapterChoice: string, splits: reado
           run.chunks += summary.chunks;
           run.indexSeconds += summary.seconds;
         }
+        const stage = await workspace.secondStage();
+        run.ranker = stage?.ranker.source ?? 'none';
         for (const query of byWorkspace.get(name) ?? []) {
-          const options = { mode: 'hybrid', top: TOP } as const;
-          const raw = await workspace.candidates(query.query, options);
-          const adapted = adapter === IDENTITY_ADAPTER ? raw : await retrieve({ store: workspace.store, embedder: workspace.embedder, adapter }, query.query, options);
-          evaluated.push({ query, raw, adapted });
+          const staged = await stagedSearch(workspace, adapter, stage, query.query, TOP);
+          const raw = adapter === IDENTITY_ADAPTER ? staged.firstStage : (await stagedSearch(workspace, IDENTITY_ADAPTER, undefined, query.query, TOP)).firstStage;
+          evaluated.push({
+            query,
+            raw,
+            adapted: staged.firstStage,
+            ...(staged.secondStage ? { secondStage: rankOf(staged.secondStage, query) } : {}),
+            ...(staged.product ? { product: rankOf(staged.product, query) } : {}),
+            retrieveMs: staged.retrieveMs,
+            secondStageMs: staged.secondStageMs,
+          });
         }
       } finally {
         await workspace.close();
@@ -171,23 +192,48 @@ function tune(evaluated: readonly Evaluated[]): FusionWeights {
 const f3 = (x: number) => x.toFixed(3);
 const cells = (m: Metrics) => `${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r10)}`;
 
-/** One model's table: a row per language and one for all, four retrieval set-ups × (MRR@10, R@1, R@10). */
+/** Ranks of the answer in each set-up: the first stage's four, then the second stage's two (when there is one). */
+function setupRanks(evaluated: readonly Evaluated[], fusion: FusionWeights): Array<[string, number[]]> {
+  const first = (variant: Variant, mode: SearchMode, f?: FusionWeights): number[] => evaluated.map((e) => rankOf(rank(e[variant], mode, TOP, f), e.query));
+  const setups: Array<[string, number[]]> = [
+    ['lexical', first('raw', 'lexical')],
+    ['vector', first('raw', 'vector')],
+    ['vector + adapter', first('adapted', 'vector')],
+    ['hybrid + adapter (fused first stage)', first('adapted', 'hybrid', fusion)],
+  ];
+  if (evaluated.every((e) => e.secondStage !== undefined && e.product !== undefined)) {
+    setups.push(['+ second stage', evaluated.map((e) => e.secondStage ?? Infinity)], ['+ query reading (the product)', evaluated.map((e) => e.product ?? Infinity)]);
+  }
+  return setups;
+}
+
+/** One model's tables: a row per language and one for all (MRR@10, R@1, R@10 of each set-up), then each set-up overall with R@5 and its cost. */
 function modelTable(run: ModelRun, evaluated: readonly Evaluated[], fusion: FusionWeights, split: string, tuned: boolean): string[] {
   const speed = run.indexSeconds > 0 ? `${Math.round(run.chunks / run.indexSeconds).toLocaleString('en-US')} chunks/s` : 'not measured (cached index)';
   const adapter = run.adapterSource === IDENTITY_ADAPTER.source ? 'identity (none shipped for this model)' : path.relative(PACKAGE_ROOT, run.adapterSource) || run.adapterSource;
+  const ranker = run.ranker === 'none' ? 'none for this model' : path.relative(PACKAGE_ROOT, run.ranker) || run.ranker;
+  const names = setupRanks(evaluated.slice(0, 1), fusion).map(([name]) => name);
   const lines = [
     `### ${run.model} (${run.modelId}) — ${split} split`,
     '',
-    `Indexing: ${speed}. Adapter: ${adapter}. Hybrid: RRF k=${fusion.k}, vector weight ${fusion.vector}${tuned ? ' (tuned on the validation split)' : ''}.`,
+    `Indexing: ${speed}. Adapter: ${adapter}. Hybrid: RRF k=${fusion.k}, vector weight ${fusion.vector}${tuned ? ' (tuned on the validation split)' : ''}. Second stage: ${ranker}.`,
     '',
-    '| language | queries | lexical MRR | R@1 | R@10 | vector MRR | R@1 | R@10 | vector+adapter MRR | R@1 | R@10 | hybrid+adapter MRR | R@1 | R@10 |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| language | queries | ${names.map((n) => `${n} MRR | R@1 | R@10`).join(' | ')} |`,
+    `|---|---|${names.map(() => '---|---|---|').join('')}`,
   ];
   const languages = [...new Set(evaluated.map((e) => e.query.language))].sort();
   const groups: [string, readonly Evaluated[]][] = [...languages.map((l) => [l, evaluated.filter((e) => e.query.language === l)] as [string, Evaluated[]]), ['**all**', evaluated]];
   for (const [label, subset] of groups) {
-    const row = [score(subset, 'raw', 'lexical'), score(subset, 'raw', 'vector'), score(subset, 'adapted', 'vector'), score(subset, 'adapted', 'hybrid', fusion)];
-    lines.push(`| ${label} | ${subset.length} | ${row.map(cells).join(' | ')} |`);
+    lines.push(`| ${label} | ${subset.length} | ${setupRanks(subset, fusion).map(([, ranks]) => cells(metrics(ranks))).join(' | ')} |`);
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  lines.push('', '| set-up (all languages) | MRR@10 | R@1 | R@5 | R@10 |', '|---|---|---|---|---|');
+  for (const [name, ranks] of setupRanks(evaluated, fusion)) {
+    const m = metrics(ranks);
+    lines.push(`| ${name} | ${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r5)} | ${f3(m.r10)} |`);
+  }
+  if (names.length > 4) {
+    lines.push('', `Query time in process, median over the queries: retrieving 100 candidates per ranker ${median(evaluated.map((e) => e.retrieveMs)).toFixed(1)} ms, the second stage on them ${median(evaluated.map((e) => e.secondStageMs)).toFixed(1)} ms.`);
   }
   lines.push('');
   return lines;
@@ -202,8 +248,13 @@ async function main(): Promise<void> {
       'max-workspace-files': { type: 'string', default: '1000000' },
       out: { type: 'string', default: path.join(PACKAGE_ROOT, '.cache', 'bench-results', 'quality.md') },
       benchmarks: { type: 'string', default: 'docstring,intent' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
   const benchmarks = values.benchmarks.split(',');
   const unknownBenchmark = benchmarks.find((b) => b !== 'docstring' && b !== 'intent');
   if (unknownBenchmark !== undefined) throw new Error(`--benchmarks takes docstring and/or intent, not ${JSON.stringify(unknownBenchmark)}`);

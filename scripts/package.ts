@@ -2,7 +2,7 @@
 //
 // dist/ holds the bundles (extension.cjs, worker.cjs, and webview.js for the sidebar) with what they
 // load from disk next to them: LanceDB's native addon, web-tree-sitter's runtime, the grammars and
-// the codicon font. The model, the adapters and media/ ship from their own folders; .vscodeignore
+// the codicon font. The model, the adapters, the rankers and media/ ship from their own folders; .vscodeignore
 // lets nothing else in.
 
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';

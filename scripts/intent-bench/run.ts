@@ -19,23 +19,23 @@ import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../../src/core/a
 import { messageOf } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../../src/core/models.js';
 import { DEFAULT_FUSION, rank, retrieve, type Candidates } from '../../src/core/search.js';
-import { lexicalText } from '../../src/core/tokens.js';
-import type { SearchHit } from '../../src/core/types.js';
 import { Workspace } from '../../src/core/workspace.js';
 import { THEIA_VERSION } from '../perf/corpus.js';
 import { AppFileError, goldWarnings, INTENT_SPLITS, listAppFiles, loadApp, prefixGold, rankOfAnswer, type AppFile, type Gold, type IntentQuery, type IntentSplit } from './apps.js';
 import { ensureApp, ensureNested, type FetchedApp, type NestedWorkspace } from './fetch.js';
+import { stagedSearch } from '../search-stages.js';
 
 export const TOP = 10;
 /** Candidates per ranker for the pool recall at 100. */
 export const WIDE_POOL = 100;
-const INDEX_ROOT = path.join(PACKAGE_ROOT, '.cache', 'bench-index', 'intent');
+export const INDEX_ROOT = path.join(PACKAGE_ROOT, '.cache', 'bench-index', 'intent');
 
 export const SETTINGS = ['alone', 'distractors'] as const;
 export type Setting = (typeof SETTINGS)[number];
 const SETTING_TITLE: Record<Setting, string> = { alone: 'alone', distractors: 'with distractors' };
 
-export const MODES = ['lexical', 'vector', 'hybrid'] as const;
+/** The first stage's three rankings, then the second stage (query as typed) and the product (query read, second stage). */
+export const MODES = ['lexical', 'vector', 'hybrid', 'second stage', 'product'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface IntentMetrics {
@@ -107,17 +107,20 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Works
     const indexed = await workspace.store.fileRows();
     const goldFiles = new Set(options.queries.flatMap((q) => prefixGold(q.gold, options.goldPrefix).map((g) => g.path)));
     const goldFilesNotIndexed = [...goldFiles].filter((p) => !indexed.has(p)).sort();
-    const context = { store: workspace.store, embedder: workspace.embedder, adapter };
+    const stage = await workspace.secondStage();
     const queries: EvaluatedQuery[] = [];
     for (const q of options.queries) {
       const gold = prefixGold(q.gold, options.goldPrefix);
-      const searchOptions = { mode: 'hybrid', top: TOP } as const;
-      const raw = await workspace.candidates(q.query, searchOptions);
-      const adapted = adapter === IDENTITY_ADAPTER ? raw : await retrieve(context, q.query, searchOptions);
+      const staged = await stagedSearch(workspace, adapter, stage, q.query, TOP);
+      const adapted = staged.firstStage;
+      const raw = adapter === IDENTITY_ADAPTER ? adapted : (await stagedSearch(workspace, IDENTITY_ADAPTER, undefined, q.query, TOP)).firstStage;
       const ranks: Record<Mode, number> = {
         lexical: rankOfAnswer(rank(raw, 'lexical', TOP), gold),
         vector: rankOfAnswer(rank(adapted, 'vector', TOP), gold),
         hybrid: rankOfAnswer(rank(adapted, 'hybrid', TOP, DEFAULT_FUSION), gold),
+        // NaN: this model has no second stage.
+        'second stage': staged.secondStage ? rankOfAnswer(staged.secondStage, gold) : Number.NaN,
+        product: staged.product ? rankOfAnswer(staged.product, gold) : Number.NaN,
       };
       queries.push({
         app: options.app,
@@ -135,12 +138,9 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Works
   }
 }
 
-/** What retrieve() does, with WIDE_POOL candidates per ranker: the store's API takes any limit. */
-async function widePool(workspace: Workspace, adapter: Adapter, query: string): Promise<Candidates> {
-  const [vector] = await workspace.embedder.embed([query], 'query');
-  const vectorHits: SearchHit[] = vector ? await workspace.store.vectorSearch(adapter.apply(vector), WIDE_POOL) : [];
-  const lexicalHits: SearchHit[] = await workspace.store.textSearch(lexicalText(query), WIDE_POOL);
-  return { vector: vectorHits, lexical: lexicalHits };
+/** What retrieve() does for the query as typed, with WIDE_POOL candidates per ranker. */
+function widePool(workspace: Workspace, adapter: Adapter, query: string): Promise<Candidates> {
+  return retrieve({ store: workspace.store, embedder: workspace.embedder, adapter }, query, { mode: 'hybrid', top: TOP, pool: WIDE_POOL, literal: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ export interface IntentBenchmarkOptions {
   log: (line: string) => void;
 }
 
-interface PreparedApp {
+export interface PreparedApp {
   app: AppFile;
   fetched: FetchedApp;
   /** Gold lines that do not name their symbol (goldWarnings). */
@@ -169,7 +169,7 @@ interface PreparedApp {
 const firstLine = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
 
 /** Fetches and checks the apps; every app that cannot be used becomes one note line. */
-async function prepareApps(options: IntentBenchmarkOptions, notes: string[]): Promise<PreparedApp[]> {
+export async function prepareApps(options: IntentBenchmarkOptions, notes: string[]): Promise<PreparedApp[]> {
   const note = (line: string): void => {
     notes.push(line);
     options.log(`intent: ${line}`);
@@ -220,12 +220,11 @@ const f3 = (x: number): string => x.toFixed(3);
 const cells = (m: IntentMetrics): string => `${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r5)} | ${f3(m.r10)}`;
 const share = (items: readonly EvaluatedQuery[], keep: (e: EvaluatedQuery) => boolean): string => (items.length === 0 ? '—' : f3(items.filter(keep).length / items.length));
 
-const METRIC_HEADER =
-  '| lexical MRR@10 | R@1 | R@5 | R@10 | vector MRR@10 | R@1 | R@5 | R@10 | hybrid MRR@10 | R@1 | R@5 | R@10 | pool@50 | pool@100 |';
-const METRIC_RULE = '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+const METRIC_HEADER = `| ${MODES.map((m) => `${m} MRR@10 | R@1 | R@5 | R@10`).join(' | ')} | pool@50 | pool@100 |`;
+const METRIC_RULE = `|${MODES.map(() => '---|---|---|---|').join('')}---|---|`;
 
 function metricCells(items: readonly EvaluatedQuery[]): string {
-  const modes = MODES.map((mode) => cells(intentMetrics(items.map((e) => e.ranks[mode]))));
+  const modes = MODES.map((mode) => (items.every((e) => Number.isNaN(e.ranks[mode])) ? '— | — | — | —' : cells(intentMetrics(items.map((e) => e.ranks[mode])))));
   return `${modes.join(' | ')} | ${share(items, (e) => e.inSearchPool)} | ${share(items, (e) => e.inWidePool)}`;
 }
 
@@ -309,6 +308,7 @@ export async function runIntentBenchmark(options: IntentBenchmarkOptions): Promi
       `### ${model} (${modelId})`,
       '',
       `Adapter: ${adapter}. Hybrid: RRF k=${DEFAULT_FUSION.k}, vector weight ${DEFAULT_FUSION.vector} (the product's default; not tuned on these queries). ` +
+        `Second stage: the shipped ranker over 100 candidates per ranker of the query as typed; product: the same after the query is read (scaffolding and language names out), as search runs. ` +
         `A hit answers when it is in a gold file and its line range contains the gold line. ` +
         `pool@50: a gold definition is among the candidates that search fuses (the vector and lexical lists, ${Math.max(TOP * 5, 50)} each for top ${TOP}); ` +
         `pool@100: among ${WIDE_POOL} of each. With distractors: the app in app/ beside Eclipse Theia ${THEIA_VERSION} in one workspace.`,

@@ -24,8 +24,10 @@ Search options:
   --top N              number of results (default: 10)
   --mode MODE          hybrid (default), vector or lexical
   --adapter A          default, none, or an adapter folder
-  --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score};
-                       with --queries, one array per line
+  --ranker R           the second stage: default (tuned for this workspace, else shipped for the
+                       model), none (fused first stage only), or a ranker folder
+  --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score,
+                       confidence, close, why}; with --queries, one array per line
   --queries FILE       run each line of FILE as a query
 
 Edit options (--root and --top (default 3) as for search):
@@ -58,6 +60,7 @@ const options = {
   top: { type: 'string' },
   mode: { type: 'string' },
   adapter: { type: 'string' },
+  ranker: { type: 'string' },
   json: { type: 'boolean' },
   queries: { type: 'string' },
   query: { type: 'string' },
@@ -99,6 +102,7 @@ export type Command =
       top: number;
       mode: SearchMode;
       adapter: string;
+      ranker: string;
       json: boolean;
       common: CommonOptions;
     }
@@ -148,7 +152,7 @@ export function parseCommand(argv: readonly string[]): Command {
     ...(values.db !== undefined ? { db: values.db } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: positiveInteger('--max-file-size', values['max-file-size'], 0) } : {}),
   };
-  const searchOnly = (['root', 'top', 'mode', 'adapter', 'json', 'queries'] as const).filter((flag) => values[flag] !== undefined);
+  const searchOnly = (['root', 'top', 'mode', 'adapter', 'ranker', 'json', 'queries'] as const).filter((flag) => values[flag] !== undefined);
 
   switch (name) {
     case 'index':
@@ -183,12 +187,13 @@ export function parseCommand(argv: readonly string[]): Command {
         top: positiveInteger('--top', values.top, 10),
         mode: mode as SearchMode,
         adapter: values.adapter ?? 'default',
+        ranker: values.ranker ?? 'default',
         json: values.json ?? false,
         common,
       };
     }
     case 'edit': {
-      const misplaced = (['mode', 'adapter', 'queries'] as const).filter((flag) => values[flag] !== undefined);
+      const misplaced = (['mode', 'adapter', 'ranker', 'queries'] as const).filter((flag) => values[flag] !== undefined);
       if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} belongs to search, not edit`);
       if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'edit needs an INSTRUCTION (in quotes), e.g. codeintent edit add-logging --query "init stripe"' : `edit takes one INSTRUCTION; put it in quotes (got ${rest.length} words)`);
       const instruction = rest[0] ?? '';

@@ -7,12 +7,12 @@ import { messageOf, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
-import type { SearchHit } from '../core/types.js';
+import type { SearchResult } from '../core/search.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
 import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar, type ProgressBar } from './progress.js';
-import { hitsJson, hitsText, statusText, summaryText, tuneText } from '../shared/report.js';
+import { correctionText, hitsJson, hitsText, statusText, summaryText, tuneText } from '../shared/report.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -26,13 +26,13 @@ function warn(text: string): void {
   process.stderr.write(`codeintent: ${text}\n`);
 }
 
-function workspaceOptions(root: string, common: CommonOptions, adapter?: string): WorkspaceOptions {
+function workspaceOptions(root: string, common: CommonOptions, search?: { adapter: string; ranker: string }): WorkspaceOptions {
   return {
     root,
     model: common.model,
     crawl: { exclude: common.exclude, ...(common.maxFileBytes ? { maxFileBytes: common.maxFileBytes } : {}) },
     ...(common.db ? { indexDir: common.db } : {}),
-    ...(adapter ? { adapter } : {}),
+    ...(search ? { adapter: search.adapter, ranker: search.ranker } : {}),
     warn,
     ...(common.verbose ? { log: warn } : {}),
   };
@@ -200,13 +200,14 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
     }
     case 'search': {
       const queries = command.queries.kind === 'one' ? [command.queries.query] : await readQueries(command.queries.file);
-      const workspace = await Workspace.open(workspaceOptions(command.root, command.common, command.adapter));
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common, command));
       try {
         await refreshBeforeSearch(workspace, command.common, signal);
         for (const query of queries) {
-          const hits: SearchHit[] = query.trim() === '' ? [] : await workspace.search(query, { mode: command.mode, top: command.top, signal });
+          const { hits, correction }: SearchResult = query.trim() === '' ? { hits: [] } : await workspace.find(query, { mode: command.mode, top: command.top, signal });
+          const found = `${correction ? correctionText(correction) : ''}${hitsText(hits)}`;
           if (command.json) write(`${hitsJson(hits)}\n`);
-          else write(command.queries.kind === 'file' ? `# ${query}\n${hitsText(hits)}\n` : hitsText(hits));
+          else write(command.queries.kind === 'file' ? `# ${query}\n${found}\n` : found);
         }
       } finally {
         await workspace.close();

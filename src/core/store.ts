@@ -3,19 +3,20 @@
 // which file contents those chunks came from. A file's row is written only after its chunks
 // commit, so an interrupted run leaves files that the next run simply does again.
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import './lance-env.js';
 import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
 import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
-import type { Chunk, ChunkKind, LanguageId, SearchHit } from './types.js';
+import type { CandidateHit, Chunk, ChunkKind, LanguageId } from './types.js';
 import { messageOf } from './errors.js';
 import { sha256Hex } from './util/hash.js';
+import { writeFileAtomic } from './files.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const META_FILE = 'meta.json';
 const TABLES = ['chunks', 'files', 'cache'] as const;
@@ -110,10 +111,10 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** What search shows of a chunk (its hash, doc, terms and vector are not read back). */
-const SELECTED = ['path', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text'];
+/** What search reads of a chunk: what it shows, and the terms and vector the second stage scores (not its hash or doc). */
+const SELECTED = ['path', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text', 'terms', 'vector'];
 
-function toSearchHit(raw: Record<string, unknown>, score: number): SearchHit {
+function toCandidateHit(raw: Record<string, unknown>, score: number): CandidateHit {
   return {
     path: String(raw['path']),
     startLine: Number(raw['start_line']),
@@ -124,6 +125,8 @@ function toSearchHit(raw: Record<string, unknown>, score: number): SearchHit {
     score,
     container: String(raw['container']),
     text: String(raw['text']),
+    terms: String(raw['terms']),
+    vector: toFloat32(raw['vector']),
   };
 }
 
@@ -157,10 +160,7 @@ export async function readIndexMeta(dir: string): Promise<IndexMeta | undefined>
 }
 
 async function writeMeta(dir: string, meta: IndexMeta): Promise<void> {
-  const file = path.join(dir, META_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(meta, null, 2));
-  await rename(temporary, file);
+  await writeFileAtomic(path.join(dir, META_FILE), JSON.stringify(meta, null, 2));
 }
 
 export interface OpenStoreOptions {
@@ -335,22 +335,22 @@ export class IndexStore {
   }
 
   /** The `limit` chunks nearest to `vector` that pass `filter`, best first; the score is the cosine similarity. */
-  async vectorSearch(vector: Float32Array, limit: number, filter: HitFilter = {}): Promise<SearchHit[]> {
+  async vectorSearch(vector: Float32Array, limit: number, filter: HitFilter = {}): Promise<CandidateHit[]> {
     let query = this.chunks.vectorSearch(Array.from(vector)).distanceType('cosine').select(SELECTED).limit(limit);
     const where = whereOf(filter);
     if (where) query = query.where(where);
     const rows = (await query.toArray()) as Record<string, unknown>[];
-    return rows.map((raw) => toSearchHit(raw, 1 - Number(raw['_distance'])));
+    return rows.map((raw) => toCandidateHit(raw, 1 - Number(raw['_distance'])));
   }
 
   /** The `limit` chunks whose full-text terms best match `terms` that pass `filter`, best first; the score is BM25. */
-  async textSearch(terms: string, limit: number, filter: HitFilter = {}): Promise<SearchHit[]> {
+  async textSearch(terms: string, limit: number, filter: HitFilter = {}): Promise<CandidateHit[]> {
     if (terms.trim() === '') return [];
     let query = this.chunks.search(terms, 'fts', 'terms').select(SELECTED).limit(limit);
     const where = whereOf(filter);
     if (where) query = query.where(where);
     const rows = (await query.toArray()) as Record<string, unknown>[];
-    return rows.map((raw) => toSearchHit(raw, Number(raw['_score'])));
+    return rows.map((raw) => toCandidateHit(raw, Number(raw['_score'])));
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {

@@ -13,7 +13,8 @@ import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js
 import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
-import { retrieve, search, type Candidates, type SearchContext, type SearchOptions } from './search.js';
+import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
+import { resolveRanker, tunedRankersDir, type Ranker } from './rank/model.js';
 import { IndexStore, readIndexMeta, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
@@ -24,7 +25,7 @@ import type { Embedder, Progress, SearchHit } from './types.js';
 export type ParserAssets = Pick<WorkspaceAssets, 'grammarDir' | 'treeSitterWasm'>;
 
 export interface WorkspaceAssets {
-  /** The folder holding models/code-static-v2 and adapters/. */
+  /** The folder holding models/code-static-v2, adapters/ and rankers/. */
   packageRoot?: string;
   grammarDir?: ChunkerOptions['grammarDir'];
   treeSitterWasm?: ChunkerOptions['treeSitterWasm'];
@@ -38,6 +39,8 @@ export interface WorkspaceOptions {
   model?: string;
   /** 'default', 'none' or an adapter folder. */
   adapter?: string;
+  /** The second stage: 'default' (the workspace's tuned ranker, else the one shipped for the model), 'none', or a ranker folder. */
+  ranker?: string;
   crawl?: CrawlSettings;
   env?: NodeJS.ProcessEnv;
   assets?: WorkspaceAssets;
@@ -82,6 +85,7 @@ async function requireFolder(root: string): Promise<string> {
 export class Workspace {
   private chunkerLoad: Promise<Chunker> | undefined;
   private adapter: Promise<Adapter> | undefined;
+  private ranker: Promise<Ranker | undefined> | undefined;
 
   private constructor(
     readonly root: string,
@@ -154,6 +158,11 @@ export class Workspace {
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    return (await this.find(query, options)).hits;
+  }
+
+  /** The hits and the spelling slips corrected on the way. */
+  async find(query: string, options: SearchOptions): Promise<SearchResult> {
     return search(await this.searchContext(), query, options);
   }
 
@@ -163,7 +172,22 @@ export class Workspace {
   }
 
   private async searchContext(): Promise<SearchContext> {
-    return { store: this.store, embedder: this.embedder, adapter: await this.queryAdapter() };
+    const [adapter, ranker] = await Promise.all([this.queryAdapter(), this.secondStageRanker()]);
+    return { store: this.store, embedder: this.embedder, adapter, ...(ranker ? { ranker } : {}) };
+  }
+
+  /** The second stage's ranker: the workspace's own tuned one, else one shipped for this model, else none. */
+  secondStageRanker(): Promise<Ranker | undefined> {
+    return (this.ranker ??= resolveRanker({
+      choice: this.options.ranker ?? 'default',
+      modelId: this.store.info.embedderId,
+      searchDirs: [tunedRankersDir(this.indexDir), path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'rankers')],
+    }));
+  }
+
+  /** The second stage searches run with, if any (SearchableFolder). */
+  async secondStage(): Promise<SecondStage | undefined> {
+    return secondStageOf({ ranker: await this.secondStageRanker(), embedder: this.embedder });
   }
 
   /** The adapter queries go through: the workspace's own tuned one, else a shipped one for this model, else identity. */

@@ -9,7 +9,7 @@ import { NO_API_KEY } from '../core/embed/index.js';
 import { messageOf } from '../core/errors.js';
 import type { IndexSummary } from '../core/indexer.js';
 import { createChatClient } from '../core/llm/client.js';
-import type { Candidates, SearchableFolder, SearchOptions } from '../core/search.js';
+import type { Candidates, SearchableFolder, SearchOptions, SecondStage } from '../core/search.js';
 import { readIndexMeta } from '../core/store.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
@@ -121,6 +121,10 @@ export class Folder implements SearchableFolder {
 
   async candidates(query: string, options: SearchOptions): Promise<Candidates> {
     return (await this.open()).candidates(query, options);
+  }
+
+  async secondStage(): Promise<SecondStage | undefined> {
+    return (await this.open()).secondStage();
   }
 
   async hasIndex(): Promise<boolean> {

@@ -3,16 +3,23 @@
 import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneReport } from '../core/tune/index.js';
+import type { Correction } from '../core/rank/spelling.js';
 import type { SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
 import { type RetrievalMetrics } from '../core/tune/metrics.js';
 
 const PREVIEW_LINES = 3;
 
-/** The JSON shape scripts rely on: lines 1-based and inclusive, paths relative with forward slashes. */
+/**
+ * The JSON shape scripts rely on: lines 1-based and inclusive, paths relative with forward slashes.
+ * With the second stage, each hit also has `confidence` (the calibrated probability that it is a
+ * right answer, comparable between queries), `close` (whether that reaches a close match; when the
+ * first hit's is false, nothing in the code matches the query closely) and `why` (the query words
+ * it answers with the identifier parts they met, and its best lines).
+ */
 export function hitsJson(hits: readonly SearchHit[]): string {
   return JSON.stringify(
-    hits.map(({ path, startLine, endLine, symbol, kind, language, score }) => ({
+    hits.map(({ path, startLine, endLine, symbol, kind, language, score, confidence, close, why }) => ({
       path,
       startLine,
       endLine,
@@ -20,25 +27,45 @@ export function hitsJson(hits: readonly SearchHit[]): string {
       kind,
       language,
       score: Number(score.toFixed(6)),
+      ...(confidence !== undefined ? { confidence: Number(confidence.toFixed(4)) } : {}),
+      ...(close !== undefined ? { close } : {}),
+      ...(why ? { why } : {}),
     })),
   );
 }
 
+/** The "did you mean" line of a search whose slips were corrected (both spellings were searched). */
+export function correctionText(correction: Correction): string {
+  return `Did you mean: ${correction.text}? (searched for ${correction.replaced.map(([typed, fixed]) => `"${fixed}" as well as "${typed}"`).join(', ')})\n\n`;
+}
+
+/** What the first line of the results says when even the best hit is not a close match. */
+export const NO_CLOSE_MATCH = 'No close match: nothing here clearly does this. The nearest results:';
+
 export function hitsText(hits: readonly SearchHit[]): string {
   if (hits.length === 0) return 'No results. Try other words, or --mode lexical for exact names.\n';
-  return hits
+  const body = hits
     .map((hit, i) => {
       const name = hit.symbol ? `${hit.container ? `${hit.container}.` : ''}${hit.symbol}` : '(lines)';
-      const header = `${i + 1}. ${hit.path}:${hit.startLine}-${hit.endLine}  ${name}  (${hit.kind}, ${hit.language})  score ${hit.score.toFixed(4)}`;
-      const width = String(hit.startLine + PREVIEW_LINES).length;
-      const preview = hit.text
-        .split('\n')
-        .slice(0, PREVIEW_LINES)
-        .map((line, j) => `   ${String(hit.startLine + j).padStart(width)} | ${line.slice(0, 120)}`);
-      return [header, ...preview].join('\n');
+      const how = hit.confidence !== undefined ? `confidence ${hit.confidence.toFixed(2)}` : `score ${hit.score.toFixed(4)}`;
+      const header = `${i + 1}. ${hit.path}:${hit.startLine}-${hit.endLine}  ${name}  (${hit.kind}, ${hit.language})  ${how}`;
+      const matched = hit.why && hit.why.terms.length > 0 ? [`   matched: ${hit.why.terms.map((t) => (t.matched.length === 1 && t.matched[0] === t.term ? t.term : `${t.term} → ${t.matched.join(', ')}`)).join('; ')}`] : [];
+      return [header, ...matched, ...previewLines(hit)].join('\n');
     })
     .join('\n\n')
     .concat('\n');
+  return hits[0]?.close === false ? `${NO_CLOSE_MATCH}\n\n${body}` : body;
+}
+
+/** The first lines of a hit, or when its best line lies further down, its first line and that line. */
+function previewLines(hit: SearchHit): string[] {
+  const lines = hit.text.split('\n');
+  const best = hit.why?.lines[0];
+  const shown = best === undefined || best - hit.startLine < PREVIEW_LINES ? [0, 1, 2] : [0, best - hit.startLine];
+  const width = String(hit.startLine + Math.max(...shown)).length;
+  return shown
+    .filter((j) => j < lines.length)
+    .map((j, n, all) => `${n > 0 && j !== (all[n - 1] ?? 0) + 1 ? '   ' + ' '.repeat(width) + ' ⋮\n' : ''}   ${String(hit.startLine + j).padStart(width)} | ${(lines[j] ?? '').slice(0, 120)}`);
 }
 
 export function summaryText(summary: IndexSummary): string {

@@ -95,6 +95,7 @@ suite('the extension in a real VS Code', () => {
       'dist/web-tree-sitter.wasm',
       'dist/codicons/codicon.css',
       'models/code-static-v2/model.json',
+      'rankers/code-static-v2/ranker.json',
       ...Object.values(grammarFile).map((file) => `dist/grammars/${file}`),
     ];
     assert.deepEqual(needed.filter((file) => !existsSync(path.join(root, file))), []);

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
 import { codeTokens, identifierParts } from '../tokens.js';
-import type { EmbedInputKind, Embedder } from '../types.js';
+import type { EmbedInputKind, Embedder, TokenSpace } from '../types.js';
 import { throwIfAborted } from '../util/abort.js';
 import { sha256Hex } from '../util/hash.js';
 
@@ -230,12 +230,82 @@ export class StaticEncoder {
   }
 }
 
+/**
+ * The model's token space (see TokenSpace): rows of the embedding table compared by cosine. Row
+ * norms are worked out on first use; int8 rows are compared in int8 and scaled once.
+ */
+export class StaticTokenSpace implements TokenSpace {
+  readonly vocabulary: readonly string[];
+  readonly rows: number;
+  private readonly vocabIndex = new Map<string, number>();
+  private readonly norms: Float32Array;
+  private readonly tokenize: (text: string, maxTokens: number) => string[];
+
+  constructor(private readonly parts: StaticModelParts) {
+    this.vocabulary = parts.vocab;
+    parts.vocab.forEach((token, i) => {
+      if (!this.vocabIndex.has(token)) this.vocabIndex.set(token, i);
+    });
+    this.rows = parts.vocab.length + parts.hashBuckets;
+    this.norms = new Float32Array(this.rows).fill(-1);
+    this.tokenize = STATIC_TOKENIZERS[parts.tokenizer];
+  }
+
+  tokens(text: string, maxTokens = this.parts.maxTokens): string[] {
+    return this.tokenize(text, maxTokens);
+  }
+
+  row(token: string): number {
+    return tokenRow(token, this.vocabIndex, this.parts.vocab.length, this.parts.hashBuckets);
+  }
+
+  known(row: number): boolean {
+    return row >= 0 && row < this.parts.vocab.length;
+  }
+
+  queryWeight(row: number): number {
+    return (this.parts.queryWeights ?? this.parts.weights)[row] ?? 0;
+  }
+
+  similarities(a: number, rows: Int32Array, out: Float32Array): void {
+    const { table, dimension: d } = this.parts;
+    const normA = this.norm(a);
+    const baseA = a * d;
+    for (let k = 0; k < rows.length; k++) {
+      const b = rows[k] ?? 0;
+      const baseB = b * d;
+      let dot = 0;
+      // The hot loop of the second stage: indexes are in range by construction.
+      const x = table.data;
+      for (let j = 0; j < d; j++) dot += x[baseA + j]! * x[baseB + j]!;
+      const norms = normA * this.norm(b);
+      out[k] = norms > 0 ? dot / norms : 0;
+    }
+  }
+
+  /** The row's length in the units `similarities` multiplies in (int8 values, or floats). */
+  private norm(row: number): number {
+    const known = this.norms[row] ?? -1;
+    if (known >= 0) return known;
+    const { table, dimension: d } = this.parts;
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      const x = table.data[row * d + j] ?? 0;
+      sum += x * x;
+    }
+    const norm = Math.sqrt(sum);
+    this.norms[row] = norm;
+    return norm;
+  }
+}
+
 /** Wraps an encoder as an Embedder; yields to the event loop between slices of a long batch. */
 export function embedderFromEncoder(encoder: StaticEncoder, id: string): Embedder {
   let disposed = false;
   return {
     id,
     dimension: encoder.dimension,
+    tokenSpace: new StaticTokenSpace(encoder.parts),
     // Microseconds a text: far cheaper than a cache lookup.
     cheap: true,
     async embed(texts: readonly string[], kind: EmbedInputKind, signal?: AbortSignal): Promise<Float32Array[]> {
