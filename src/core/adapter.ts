@@ -1,10 +1,10 @@
 // The linear adapter: a d×d matrix W trained so that W·query lands near the code it asks for.
 // It is applied to queries only, so a retrained adapter never forces re-embedding the index.
 
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from './errors.js';
-import { writeFileAtomic } from './files.js';
+import { firstSubfolder, writeFileAtomic } from './files.js';
 
 export const ADAPTER_FORMAT = 'codeintent-adapter';
 export const ADAPTER_FILE = 'adapter.json';
@@ -113,24 +113,8 @@ export async function removeAdapter(dir: string): Promise<void> {
 }
 
 /** The first adapter for this exact model in `searchDirs` (sub-folders in name order), or undefined. */
-export async function findAdapter(modelId: string, searchDirs: readonly string[]): Promise<{ dir: string; info: AdapterInfo; adapter: Adapter; matrix: Float32Array } | undefined> {
-  for (const dir of searchDirs) {
-    let entries: string[];
-    try {
-      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    } catch {
-      continue;
-    }
-    for (const name of entries) {
-      try {
-        const found = await readAdapter(path.join(dir, name));
-        if (found.info.modelId === modelId) return { dir: path.join(dir, name), ...found };
-      } catch {
-        // Not an adapter folder.
-      }
-    }
-  }
-  return undefined;
+export function findAdapter(modelId: string, searchDirs: readonly string[]): Promise<{ dir: string; info: AdapterInfo; adapter: Adapter; matrix: Float32Array } | undefined> {
+  return firstSubfolder(searchDirs, async (dir) => ({ dir, ...(await readAdapter(dir)) }), (found) => found.info.modelId === modelId);
 }
 
 /** Where `codeintent tune` keeps a workspace's own adapters: beside its index. */

@@ -42,3 +42,28 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw error;
   }
 }
+
+/**
+ * The first thing `read` makes of a sub-folder of `dirs` (each dir's sub-folders in name order,
+ * the dirs in order) that `fits`; a folder that cannot be read, or whose `read` throws, is passed
+ * over. How a workspace finds the adapter or ranker trained for its model.
+ */
+export async function firstSubfolder<T>(dirs: readonly string[], read: (folder: string) => Promise<T>, fits: (found: T) => boolean): Promise<T | undefined> {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const found = await read(path.join(dir, name));
+        if (fits(found)) return found;
+      } catch {
+        // Not such a folder, or one of another version.
+      }
+    }
+  }
+  return undefined;
+}

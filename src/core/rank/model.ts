@@ -2,10 +2,10 @@
 // a score into a confidence. Trained by src/training/ranker.ts; shipped in rankers/<name>/ranker.json,
 // and fitted to one embedding model (its features read that model's vectors and tokens).
 
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { firstSubfolder, writeFileAtomic } from '../files.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.js';
 
 export const RANKER_FORMAT = 'codeintent-ranker';
@@ -156,24 +156,8 @@ export function tunedRankersDir(indexDir: string): string {
 }
 
 /** The first ranker for this exact model in `searchDirs` (sub-folders in name order), or undefined. */
-export async function findRanker(modelId: string, searchDirs: readonly string[]): Promise<Ranker | undefined> {
-  for (const dir of searchDirs) {
-    let names: string[];
-    try {
-      names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      try {
-        const ranker = await readRanker(path.join(dir, name));
-        if (ranker.file.modelId === modelId) return ranker;
-      } catch {
-        // Not a ranker folder, or one of another version.
-      }
-    }
-  }
-  return undefined;
+export function findRanker(modelId: string, searchDirs: readonly string[]): Promise<Ranker | undefined> {
+  return firstSubfolder(searchDirs, readRanker, (ranker) => ranker.file.modelId === modelId);
 }
 
 /**
