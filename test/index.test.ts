@@ -11,6 +11,7 @@ import { IndexStore } from '../src/core/store.js';
 import { Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
+import { BILLING_TS, UTIL_PY } from './helpers/sources.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let model: string;
@@ -30,35 +31,9 @@ async function workspace(files: Record<string, string | Uint8Array>, extra: Part
   return { root, options, warnings, open: () => Workspace.open(options) };
 }
 
-const BILLING = `import Stripe from 'stripe';
-
-export function initStripeClient(apiKey: string): Stripe {
-  return new Stripe(apiKey, { apiVersion: '2024-06-20' });
-}
-
-export async function retryFailedWebhook(eventId: string, attempts = 3): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await deliverWebhook(eventId)) return;
-  }
-}
-
-async function deliverWebhook(eventId: string): Promise<boolean> {
-  return eventId.length > 0;
-}
-`;
-
-const UTIL = `def parse_config_file(path):
-    with open(path) as handle:
-        return handle.read()
-
-
-def slugify_title(title):
-    return title.lower().replace(' ', '-')
-`;
-
 describe('indexing a workspace', () => {
   test('finds functions by their words, with exact line ranges, in every mode', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY });
     const w = await ws.open();
     try {
       const summary = await w.index();
@@ -87,7 +62,7 @@ describe('indexing a workspace', () => {
   });
 
   test('a second run with no change reads nothing; a touched file costs no re-embedding', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY });
     const w = await ws.open();
     try {
       await w.index();
@@ -105,11 +80,11 @@ describe('indexing a workspace', () => {
   });
 
   test('an edited file is re-indexed alone, and a deleted one disappears from results', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING, "src/it's quoted.ts": 'export function refundOrder(id: string) {\n  return id;\n}\n', 'tools/util.py': UTIL });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS, "src/it's quoted.ts": 'export function refundOrder(id: string) {\n  return id;\n}\n', 'tools/util.py': UTIL_PY });
     const w = await ws.open();
     try {
       await w.index();
-      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL.replace('slugify_title', 'kebab_case_heading'));
+      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL_PY.replace('slugify_title', 'kebab_case_heading'));
       const edited = await w.index();
       assert.deepEqual([edited.indexed, edited.unchanged], [1, 2]);
       const hits = await w.search('kebab case heading', { mode: 'lexical', top: 3 });
@@ -183,7 +158,7 @@ describe('indexing a workspace', () => {
 
 describe('a damaged or outdated index', () => {
   test('garbage in meta.json: the index is rebuilt, with a message', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS });
     let w = await ws.open();
     await w.index();
     await w.close();
@@ -200,7 +175,7 @@ describe('a damaged or outdated index', () => {
   });
 
   test('missing data files: the index is rebuilt, with a message', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS });
     let w = await ws.open();
     await w.index();
     await w.close();
@@ -216,7 +191,7 @@ describe('a damaged or outdated index', () => {
   });
 
   test('an index of another schema version is rebuilt, with a message', async () => {
-    const ws = await workspace({ 'src/billing.ts': BILLING });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS });
     let w = await ws.open();
     await w.index();
     await w.close();
@@ -290,7 +265,7 @@ describe('embedding cache', () => {
   test('a transformers.js model folder indexes and searches through the cache; a restored file is not embedded again', async () => {
     const modelDir = path.join(scratch.dir, 'tiny-bert');
     await makeTinyBertModel(modelDir);
-    const ws = await workspace({ 'src/billing.ts': BILLING, 'tools/util.py': UTIL }, { model: modelDir });
+    const ws = await workspace({ 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY }, { model: modelDir });
     const w = await ws.open();
     try {
       assert.match(w.embedder.id, /^transformers:tiny-bert:/);
@@ -302,7 +277,7 @@ describe('embedding cache', () => {
       const counting = countEmbedded(w);
       await unlink(path.join(ws.root, 'tools/util.py'));
       await w.index();
-      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL);
+      await writeFile(path.join(ws.root, 'tools/util.py'), UTIL_PY);
       const restored = await w.index();
       assert.equal(restored.indexed, 1);
       assert.equal(counting.documents(), 0, 'every chunk of the restored file came from the cache');

@@ -11,6 +11,7 @@ import { resolveRoot } from '../scripts/intent-bench/fetch.js';
 import { evaluateWorkspace, intentMetrics, intentTables, type EvaluatedQuery } from '../scripts/intent-bench/run.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
+import { BILLING_TS, UTIL_PY } from './helpers/sources.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let model: string;
@@ -20,32 +21,6 @@ before(async () => {
   model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
 });
 after(() => scratch.cleanup());
-
-const BILLING = `import Stripe from 'stripe';
-
-export function initStripeClient(apiKey: string): Stripe {
-  return new Stripe(apiKey, { apiVersion: '2024-06-20' });
-}
-
-export async function retryFailedWebhook(eventId: string, attempts = 3): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await deliverWebhook(eventId)) return;
-  }
-}
-
-async function deliverWebhook(eventId: string): Promise<boolean> {
-  return eventId.length > 0;
-}
-`;
-
-const UTIL = `def parse_config_file(path):
-    with open(path) as handle:
-        return handle.read()
-
-
-def slugify_title(title):
-    return title.lower().replace(' ', '-')
-`;
 
 /** An apps file's contents: the two queries the end-to-end test searches, one per split. */
 function appJson(overrides: { queries?: unknown[] } = {}): Record<string, unknown> {
@@ -79,7 +54,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<readonly string[]>
 describe('apps files', () => {
   test('a well-formed file is read, and its gold checked against the workspace', async () => {
     const root = path.join(scratch.dir, 'apps-ws');
-    await writeTree(root, { 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    await writeTree(root, { 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY });
     const app = await loadApp(await writeApp('ok', appJson()), root);
     assert.equal(app.app, 'shop');
     assert.deepEqual(app.queries.map((q) => [q.id, q.split]), [['shop-001', 'valid'], ['shop-002', 'test']]);
@@ -88,7 +63,7 @@ describe('apps files', () => {
 
   test('rejects a gold path that is not in the workspace, and a line past the end of its file', async () => {
     const root = path.join(scratch.dir, 'apps-ws-missing');
-    await writeTree(root, { 'src/billing.ts': BILLING });
+    await writeTree(root, { 'src/billing.ts': BILLING_TS });
     const queries = [
       { id: 'shop-001', split: 'valid', query: 'retry a failed webhook', gold: [{ path: 'src/billing.ts', symbol: 'retryFailedWebhook', line: 400 }] },
       { id: 'shop-002', split: 'test', query: 'slugify a title', gold: [{ path: 'tools/util.py', symbol: 'slugify_title', line: 6 }] },
@@ -132,7 +107,7 @@ describe('apps files', () => {
 
   test('a gold line that does not name its symbol is a warning', async () => {
     const root = path.join(scratch.dir, 'apps-ws-warn');
-    await writeTree(root, { 'src/billing.ts': BILLING, 'tools/util.py': UTIL });
+    await writeTree(root, { 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY });
     const app = parseApp(appJson({ queries: [{ id: 'q1', split: 'valid', query: 'x', gold: [{ path: 'src/billing.ts', symbol: 'retryFailedWebhook', line: 8 }] }] }), '/x/shop.json');
     assert.deepEqual(await goldWarnings(app, root), ['q1: src/billing.ts:8 does not name retryFailedWebhook']);
   });
@@ -185,7 +160,7 @@ describe('the gold-matching rule and the metrics', () => {
 
 describe('evaluating a real workspace', () => {
   test('indexes the app alone and beside a distractor, and finds both queries in each', async () => {
-    const appFiles = { 'src/billing.ts': BILLING, 'tools/util.py': UTIL };
+    const appFiles = { 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY };
     const alone = path.join(scratch.dir, 'e2e', 'workspace');
     const nested = path.join(scratch.dir, 'e2e', 'nested');
     await writeTree(alone, appFiles);
