@@ -181,6 +181,12 @@ describe('bad input', () => {
     assert.match(run.stderr, /cannot read the queries file .*missing\.txt: ENOENT/);
   });
 
+  test('a ranker folder without a ranker: exit 1 saying what --ranker takes', async () => {
+    const run = await codeintent(['search', 'x', '--root', project, '--ranker', path.join(scratch.dir, 'no-ranker'), ...withModel()]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /cannot read the ranker at .*no-ranker.*--ranker takes default, none, or a folder holding a ranker\.json/);
+  });
+
   test('an unknown model: exit 1 listing the choices', async () => {
     const run = await codeintent(['search', 'x', '--root', project, '--model', path.join(scratch.dir, 'no-model')]);
     assert.equal(run.code, 1);

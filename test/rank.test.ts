@@ -199,6 +199,12 @@ describe('reading a query', () => {
     assert.equal(parseQuery('please show me where we initialize stripe in the codebase').core, 'initialize stripe');
     assert.equal(parseQuery('retry failed webhooks').core, 'retry failed webhooks');
   });
+  test('a subject is a whole word: "it", "webhooks", "ours" keep their letters', () => {
+    assert.equal(parseQuery('where does it store cookies').core, 'store cookies');
+    assert.equal(parseQuery('how do webhooks get verified').core, 'webhooks get verified');
+    assert.equal(parseQuery('how are include masks turned into patterns').core, 'include masks turned into patterns');
+    assert.equal(parseQuery('where do ours get merged').core, 'ours get merged');
+  });
   test('the form says what kind of definition is wanted', () => {
     assert.equal(parseQuery('where do we initialize stripe').form, 'where');
     assert.equal(parseQuery('how does checkout work').form, 'how');

@@ -24,10 +24,11 @@ Search options:
   --top N              number of results (default: 10)
   --mode MODE          hybrid (default), vector or lexical
   --adapter A          default, none, or an adapter folder
-  --ranker R           the second stage: default (tuned for this workspace, else shipped for the
-                       model), none (fused first stage only), or a ranker folder
-  --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score,
-                       confidence, close, why}; with --queries, one array per line
+  --ranker R           the second stage (hybrid mode): default (the ranker shipped for the model, if
+                       any), none (fused first stage only), or a ranker folder
+  --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score}
+                       and, when the second stage ran, confidence, close and why; with --queries, one
+                       array per line
   --queries FILE       run each line of FILE as a query
 
 Edit options (--root and --top (default 3) as for search):

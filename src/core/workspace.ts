@@ -14,7 +14,7 @@ import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
-import { resolveRanker, tunedRankersDir, type Ranker } from './rank/model.js';
+import { resolveRanker, type Ranker } from './rank/model.js';
 import { IndexStore, readIndexMeta, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
@@ -39,7 +39,7 @@ export interface WorkspaceOptions {
   model?: string;
   /** 'default', 'none' or an adapter folder. */
   adapter?: string;
-  /** The second stage: 'default' (the workspace's tuned ranker, else the one shipped for the model), 'none', or a ranker folder. */
+  /** The second stage: 'default' (the ranker shipped for the model, if any), 'none', or a ranker folder. */
   ranker?: string;
   crawl?: CrawlSettings;
   env?: NodeJS.ProcessEnv;
@@ -176,12 +176,12 @@ export class Workspace {
     return { store: this.store, embedder: this.embedder, adapter, ...(ranker ? { ranker } : {}) };
   }
 
-  /** The second stage's ranker: the workspace's own tuned one, else one shipped for this model, else none. */
+  /** The second stage's ranker: as chosen, else the one shipped for this model, else none. */
   secondStageRanker(): Promise<Ranker | undefined> {
     return (this.ranker ??= resolveRanker({
       choice: this.options.ranker ?? 'default',
       modelId: this.store.info.embedderId,
-      searchDirs: [tunedRankersDir(this.indexDir), path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'rankers')],
+      searchDirs: [path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'rankers')],
     }));
   }
 

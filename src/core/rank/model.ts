@@ -136,7 +136,7 @@ export async function readRanker(location: string): Promise<Ranker> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new RankerError(`cannot read the ranker at ${file}: ${messageOf(error)}`);
+    throw new RankerError(`cannot read the ranker at ${file}: ${messageOf(error)}. --ranker takes default, none, or a folder holding a ranker.json (as rankers/code-static-v2/)`);
   }
   if (!isRankerFile(parsed)) throw new RankerError(`${file} is not a CodeIntent ranker (expected format "${RANKER_FORMAT}", version 1)`);
   return createRanker(parsed, file);
@@ -150,11 +150,6 @@ export async function writeRanker(dir: string, file: RankerFile, card: string): 
   await writeFileAtomic(path.join(dir, RANKER_FILE), `${JSON.stringify(file, null, 2)}\n`);
 }
 
-/** Where `codeintent tune` keeps a workspace's own ranker: beside its index. */
-export function tunedRankersDir(indexDir: string): string {
-  return path.join(indexDir, 'rankers');
-}
-
 /** The first ranker for this exact model in `searchDirs` (sub-folders in name order), or undefined. */
 export function findRanker(modelId: string, searchDirs: readonly string[]): Promise<Ranker | undefined> {
   return firstSubfolder(searchDirs, readRanker, (ranker) => ranker.file.modelId === modelId);
@@ -162,7 +157,7 @@ export function findRanker(modelId: string, searchDirs: readonly string[]): Prom
 
 /**
  * 'none' → no second stage; a path → that ranker, which must fit the model; 'default' → the first
- * ranker found for this exact model (the workspace's tuned one, then the shipped ones), else none.
+ * ranker found for this exact model in `searchDirs`, else none.
  */
 export async function resolveRanker({ choice, modelId, searchDirs }: { choice: string; modelId: string; searchDirs: readonly string[] }): Promise<Ranker | undefined> {
   if (choice === 'none') return undefined;

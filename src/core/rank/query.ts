@@ -36,7 +36,7 @@ const LEADING: readonly RegExp[] = [
   /^(?:show|tell|give) me\s+/i,
   /^(?:i|we) (?:need|want|am looking for|are looking for|look for)\s+(?:to (?:find|see|know)\s+)?/i,
   /^(?:find|search for|search|look for|locate|get me)\s+(?=\S)/i,
-  /^(?:where|how|when|why|what|which)\s+(?:exactly\s+)?(?:do|does|did|is|are|was|were|can|could|should|would|will|has|have)\s+(?:we|i|you|they|it|one|the (?:code|app|application|project|codebase|server|client)|this (?:code|app|project)|our (?:code|app)|our)?\s*/i,
+  /^(?:where|how|when|why|what|which)\s+(?:exactly\s+)?(?:do|does|did|is|are|was|were|can|could|should|would|will|has|have)\s+(?:(?:we|i|you|they|it|one|the (?:code|app|application|project|codebase|server|client)|this (?:code|app|project)|our (?:code|app)|our)\b)?\s*/i,
   /^(?:where|how)\s+(?:to|we|i)\s+/i,
   /^(?:where|how)\s+(?=\S)/i,
   /^(?:is there|are there|do we have|does it have)\s+(?:a|an|any|some)?\s*/i,
