@@ -2,15 +2,14 @@
 // a score into a confidence. Trained by src/training/ranker.ts; shipped in rankers/<name>/ranker.json,
 // and fitted to one embedding model (its features read that model's vectors and tokens).
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
-import { firstSubfolder, writeFileAtomic } from '../files.js';
+import { firstSubfolder } from '../files.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.js';
 
 export const RANKER_FORMAT = 'codeintent-ranker';
 export const RANKER_FILE = 'ranker.json';
-export const RANKER_CARD_FILE = 'README.md';
 
 /**
  * The learned score of a candidate's feature row x, standardised as z = (x − mean) / spread:
@@ -140,14 +139,6 @@ export async function readRanker(location: string): Promise<Ranker> {
   }
   if (!isRankerFile(parsed)) throw new RankerError(`${file} is not a CodeIntent ranker (expected format "${RANKER_FORMAT}", version 1)`);
   return createRanker(parsed, file);
-}
-
-/** Writes a ranker folder: its card (README.md), then ranker.json, each whole or not at all. */
-export async function writeRanker(dir: string, file: RankerFile, card: string): Promise<void> {
-  createRanker(file, dir); // refuses a file this version cannot use
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, RANKER_CARD_FILE), card.endsWith('\n') ? card : `${card}\n`);
-  await writeFileAtomic(path.join(dir, RANKER_FILE), `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** The first ranker for this exact model in `searchDirs` (sub-folders in name order), or undefined. */
