@@ -61,7 +61,7 @@ export function hitsText(hits: readonly SearchHit[]): string {
 function previewLines(hit: SearchHit): string[] {
   const lines = hit.text.split('\n');
   const best = hit.why?.lines[0];
-  const shown = best === undefined || best - hit.startLine < PREVIEW_LINES ? [0, 1, 2] : [0, best - hit.startLine];
+  const shown = best === undefined || best - hit.startLine < PREVIEW_LINES ? [...Array(PREVIEW_LINES).keys()] : [0, best - hit.startLine];
   const width = String(hit.startLine + Math.max(...shown)).length;
   return shown
     .filter((j) => j < lines.length)

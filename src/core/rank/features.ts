@@ -310,9 +310,9 @@ export function featureTable<T extends Candidate>(parsed: ParsedQuery, queryVect
   const best = new Float32Array(query.rows.length);
 
   // Files with several candidates.
+  const files = candidates.map((hit) => `${hit.root ?? ''}\0${hit.path}`);
   const byFile = new Map<string, number[]>();
-  candidates.forEach((hit, k) => {
-    const file = `${hit.root ?? ''}\0${hit.path}`;
+  files.forEach((file, k) => {
     const list = byFile.get(file) ?? [];
     list.push(k);
     byFile.set(file, list);
@@ -366,7 +366,7 @@ export function featureTable<T extends Candidate>(parsed: ParsedQuery, queryVect
     row[F.tiny] = lines <= 3 ? 1 : 0;
     row[F.lineWindowDoc] = hit.kind === 'lines' && hit.language === 'text' ? 1 : 0;
 
-    const same = byFile.get(`${hit.root ?? ''}\0${hit.path}`) ?? [];
+    const same = byFile.get(files[k] ?? '') ?? [];
     row[F.fileCount] = Math.log(same.length);
     let other = -10;
     for (const j of same) if (j !== k) other = Math.max(other, base[j] ?? -10);
