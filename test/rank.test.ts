@@ -4,6 +4,7 @@
 // a word is corrected. And how a query is read: scaffolding, language names, bad input.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRanker, RANKER_FORMAT, type RankerFile } from '../src/core/rank/model.js';
@@ -13,20 +14,8 @@ import { editDistance } from '../src/core/rank/spelling.js';
 import { Workspace } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 
-const RETRY = `/** Runs an async operation until it succeeds. */
-export async function retryWithBackoff<T>(operation: () => Promise<T>, attempts = 5, baseMs = 100): Promise<T> {
-  let delay = baseMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay *= 2;
-    }
-  }
-}
-`;
+// The function the end-to-end tests search for, beside a test of it that shares its words.
+const RETRY = await readFile(new URL('../../test/fixtures/e2e-workspace/src/retry.ts', import.meta.url), 'utf8');
 
 const RETRY_TEST = `import { retryWithBackoff } from '../src/retry';
 
