@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { importBlock } from '../../src/core/edit/import-block.js';
 import { createChatClient } from '../../src/core/llm/client.js';
 import { loggingEdit, firstUserMessage, startChatServer, type ChatHandler, type ChatServer } from '../helpers/chat-server.js';
 import { runCodeintent, type Run, type RunOptions } from '../helpers/cli.js';
@@ -127,6 +128,16 @@ describe('hostile edits', () => {
     assert.match(firstUserMessage(server.requests[from]!), /the import block is lines 1-1\)/);
     assertOneLineFailure(run, /edit of lines 3-3 is outside the code to work on \(lines 5-8, or the import block 1-1\)/);
     assert.equal(await read(root, 'src/totals.js'), totals, 'the constant is not rewritten');
+
+    // Other grammars: the leading run only; a later import, or a `use` in a body or in prose, is not in it.
+    const files: Record<string, [string, number]> = {
+      'a.py': ['"""Doc."""\nimport os\nfrom x import (\n  a,\n)\n\nRATE = 1\nimport late\n', 5],
+      'a.rs': ['#![allow(dead_code)]\nuse std::io;\n\nfn main() { use std::fmt; }\n', 2],
+      'a.go': ['package main\n\nimport (\n\t"fmt"\n)\n\nfunc main() { fmt.Println() }\n', 5],
+      'a.c': ['#include <stdio.h>\n\nint main(void) { return 0; }\n', 1],
+      'a.md': ['use the force\n', 0],
+    };
+    for (const [file, [text, end]] of Object.entries(files)) assert.equal((await importBlock(file, text, {})).end, end, file);
   });
 
   test('case 6: a multi-line explanation cannot be read as a patch: git apply of the output touches only the target', async () => {

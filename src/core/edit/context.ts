@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { maskSecrets } from '../llm/mask-secrets.js';
+import type { ParserAssets } from '../workspace.js';
 import { detectLogger, type LoggerInfo } from './detect-logger.js';
+import { importBlock } from './import-block.js';
 import { fileLines, type EditTarget, type LineRange } from './locate.js';
 
 export const GUIDELINES_FILE = '.codeintent/guidelines.md';
@@ -18,7 +20,7 @@ export interface EditContext {
   numberedRanges: string[];
   /** The file's import lines as `   3| import …`, secrets masked; '' when none. */
   imports: string;
-  /** The import block: lines 1..importEnd may take new imports (0 when the file has none). */
+  /** The import block (its leading import statements, see import-block.ts): lines 1..importEnd may take new imports (0 when the file has none). */
   importEnd: number;
   logger: LoggerInfo;
   guidelines: string;
@@ -26,13 +28,11 @@ export interface EditContext {
   masked: number;
 }
 
-const IMPORT_LINE = /^\s*(?:import\b|export\s+[^=]*\bfrom\b|(?:const|let|var)\s+[^=]+=\s*require\(|from\s+\S+\s+import\b|using\s|use\s|#include\b|package\s)/;
-
 function numbered(lines: readonly string[], first: number, width: number): string {
   return lines.map((line, i) => `${String(first + i).padStart(width)}| ${line}`).join('\n');
 }
 
-export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[]): Promise<EditContext> {
+export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], parserAssets: ParserAssets): Promise<EditContext> {
   const lines = fileLines(target.text);
   const width = String(lines.length).length;
   let masked = 0;
@@ -41,15 +41,14 @@ export async function gatherContext(root: string, target: EditTarget, indexedFil
     masked += result.masked;
     return result.text;
   };
-  const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
-  const importEnd = importLines.at(-1)?.number ?? 0;
+  const imports = await importBlock(target.path, target.text, parserAssets);
   const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
   const logger = await detectLogger(root, target.path, target.text, indexedFiles);
   return {
     target,
     numberedRanges: target.ranges.map(range),
-    imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
-    importEnd,
+    imports: mask(imports.lines.map((number) => `${String(number).padStart(width)}| ${lines[number - 1] ?? ''}`).join('\n')),
+    importEnd: imports.end,
     logger: { ...logger, example: mask(logger.example) },
     guidelines: mask(await readGuidelines(root)),
     masked,

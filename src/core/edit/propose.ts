@@ -115,7 +115,7 @@ export async function proposeEdits(options: ProposeOptions): Promise<EditOutcome
     throw new UserError(`nothing matches ${JSON.stringify(options.query)}: try other words, or check that the folder is indexed`);
   }
   const indexed = [...(await workspace.store.fileRows()).keys()];
-  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed)));
+  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed, workspace.parserAssets)));
   // Concurrent: the client's own limit bounds the requests in flight.
   const results = await Promise.all(contexts.map((context) => editTarget(context, options, usage)));
   for (const result of results) {
