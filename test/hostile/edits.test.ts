@@ -175,7 +175,7 @@ describe('hostile edits', () => {
     const bloated = Array.from({ length: 600 }, (_, i) => `  console.info('step ${i}');`).join('\n');
     const big = await project(answer([{ startLine: 2, endLine: 1, replacement: bloated }]));
     const refused = await edit(big.root, ['add-logging', '--query', 'charge card', '--top', '1', '--apply']);
-    assertOneLineFailure(refused, /writes [\d,]+ characters in place of [\d,]+/);
+    assertOneLineFailure(refused, /write [\d,]+ characters in place of [\d,]+/);
     assert.equal(await read(big.root, 'src/cards.ts'), CARDS);
   });
 
