@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { messageOf } from '../core/errors.js';
 import { MODEL_CHOICES_HELP } from '../core/models.js';
+import { MAX_TOP } from '../core/search.js';
 import type { SearchMode } from '../core/types.js';
 
 export const helpText = `codeintent — find code by what it does, not what it is called (offline).
@@ -21,7 +22,7 @@ Usage:
 
 Search options:
   --root PATH          the workspace to search (default: .)
-  --top N              number of results (default: 10)
+  --top N              number of results, 1 to ${MAX_TOP} (default: 10)
   --mode MODE          hybrid (default), vector or lexical
   --adapter A          default, none, or an adapter folder
   --ranker R           the second stage (hybrid mode): default (the ranker shipped for the model, if
@@ -122,10 +123,12 @@ export type Command =
 
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
 
-function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+function positiveInteger(flag: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number from 1 up, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`${flag} takes a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, not ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -185,7 +188,7 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         root: values.root ?? '.',
         queries,
-        top: positiveInteger('--top', values.top, 10),
+        top: positiveInteger('--top', values.top, 10, MAX_TOP),
         mode: mode as SearchMode,
         adapter: values.adapter ?? 'default',
         ranker: values.ranker ?? 'default',
@@ -205,7 +208,7 @@ export function parseCommand(argv: readonly string[]): Command {
         root: values.root ?? '.',
         instruction,
         query: values.query,
-        top: positiveInteger('--top', values.top, 3),
+        top: positiveInteger('--top', values.top, 3, MAX_TOP),
         apply: values.apply ?? false,
         json: values.json ?? false,
         ...(values.model !== undefined ? { llmModel: values.model } : {}),

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
-import { messageOf, UserError } from '../core/errors.js';
+import { messageOf, systemFailure, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
@@ -232,12 +232,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (signal.aborted) return EXIT_INTERRUPTED;
-    if (error instanceof UserError) {
-      warn(error.message);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    warn(failureText(error, 'common' in command && command.common.verbose));
+    return EXIT_FAILURE;
   }
+}
+
+/** One line for any failure; a bug's stack only with --verbose. */
+function failureText(error: unknown, verbose: boolean): string {
+  const failure = error instanceof UserError ? error : systemFailure(error);
+  if (failure) return failure.message;
+  if (verbose && error instanceof Error && error.stack) return `unexpected error: ${error.stack}`;
+  return `unexpected error: ${messageOf(error).split('\n')[0]} (run again with --verbose to see where it happened)`;
 }
 
 // A closed pipe (`codeintent search … | head`) is a normal end, not an error.

@@ -20,14 +20,17 @@ export interface RunOptions {
   onStart?: (child: ReturnType<typeof spawn>) => void;
   /** More environment variables for the child ('' unsets one as far as codeintent is concerned). */
   env?: NodeJS.ProcessEnv;
+  /** Run as this user (a test running as root uses it to meet permissions). */
+  user?: { uid: number; gid: number };
 }
 
-export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart, env }: RunOptions): Promise<Run> {
+export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart, env, user }: RunOptions): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
       env: { ...process.env, ...env, CODEINTENT_CACHE_DIR: cacheDir },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...user,
     });
     let stdout = '';
     let stderr = '';
