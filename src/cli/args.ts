@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { messageOf } from '../core/errors.js';
 import { MODEL_CHOICES_HELP } from '../core/models.js';
+import { editDistance } from '../core/rank/spelling.js';
 import { MAX_TOP } from '../core/search.js';
 import type { SearchMode } from '../core/types.js';
 
@@ -132,12 +133,33 @@ function positiveInteger(flag: string, value: string | undefined, fallback: numb
   return n;
 }
 
+/** Options users reach for that go by another name here. */
+const OTHER_NAMES: Record<string, string> = { path: 'root', dir: 'root', limit: 'top', count: 'top', k: 'top', n: 'top' };
+
+/** node:util's parseArgs failures, said the way the rest of the CLI says things. */
+function parseFailure(error: unknown, argv: readonly string[]): UsageError {
+  const { code } = error as { code?: string };
+  const message = messageOf(error);
+  const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  const name = flag.replace(/^-+/, '');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = OTHER_NAMES[name] ?? Object.keys(options).find((option) => editDistance(option, name, 2) <= (name.length > 4 ? 2 : 1));
+    return new UsageError(`unknown option ${flag}${known ? `; did you mean --${known}?` : ''}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const value = argv[argv.indexOf(flag) + 1];
+    if (value === undefined) return new UsageError(`${flag} needs a value`);
+    if (value.startsWith('-')) return new UsageError(`${flag} needs a value; to give it one that starts with "-", write ${flag}=${value}`);
+  }
+  return new UsageError(message.split('\n')[0] ?? message);
+}
+
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(messageOf(error));
+    throw parseFailure(error, argv);
   }
   const { values, positionals } = parsed;
   if (values.help) return { name: 'help' };
