@@ -84,6 +84,9 @@ async function runExtensionTests(tmp: string, testsPath: string, name: keyof typ
   });
 }
 
+/** The steps a command line may name (the tools and the package always come first). */
+const STEPS: readonly string[] = [...Object.keys(WINDOWS), 'ui'];
+
 async function runUiTests(): Promise<void> {
   const files = readdirSync(UI_TESTS_DIR).filter((name) => name.endsWith('.test.js')).map((name) => path.join(UI_TESTS_DIR, name));
   await runToEnd(process.execPath, ['--test', '--test-concurrency=1', ...files], { timeoutMs: UI_TESTS_TIMEOUT_MS });
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }, TOTAL_TIMEOUT_MS).unref();
   const steps = process.argv.slice(2);
+  const unknown = steps.filter((name) => !STEPS.includes(name));
+  if (unknown.length > 0) throw new Error(`no step ${unknown.join(', ')}: the steps are ${STEPS.join(', ')} (none named: all)`);
   const wanted = (name: string) => steps.length === 0 || steps.includes(name);
   await step('tools', ensureTools);
   const vsix = await step('package', packageExtension);
