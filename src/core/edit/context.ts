@@ -32,7 +32,8 @@ function numbered(lines: readonly string[], first: number, width: number): strin
   return lines.map((line, i) => `${String(first + i).padStart(width)}| ${line}`).join('\n');
 }
 
-export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[]): Promise<EditContext> {
+/** `useGuidelines` false leaves the workspace's guidelines out (not consented to in an untrusted workspace). */
+export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], useGuidelines = true): Promise<EditContext> {
   const lines = fileLines(target.text);
   const width = String(lines.length).length;
   let masked = 0;
@@ -51,7 +52,7 @@ export async function gatherContext(root: string, target: EditTarget, indexedFil
     imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
     importEnd,
     logger: { ...logger, example: mask(logger.example) },
-    guidelines: mask(await readGuidelines(root)),
+    guidelines: useGuidelines ? mask(await readGuidelines(root)) : '',
     masked,
   };
 }
