@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
-import { messageOf, systemFailure, UserError } from '../core/errors.js';
+import { messageOf, userFailure, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
@@ -239,7 +239,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** One line for any failure; a bug's stack only with --verbose. */
 function failureText(error: unknown, verbose: boolean): string {
-  const failure = error instanceof UserError ? error : systemFailure(error);
+  const failure = userFailure(error);
   if (failure) return failure.message;
   if (verbose && error instanceof Error && error.stack) return `unexpected error: ${error.stack}`;
   return `unexpected error: ${messageOf(error).split('\n')[0]} (run again with --verbose to see where it happened)`;
