@@ -55,7 +55,9 @@ describe('maskSecrets: private keys', () => {
     const text = `const key = \`${PEM}\`;\nsign(data, key);`;
     const r = maskSecrets(text);
     assert.ok(!r.text.includes('MIIEpAIBAAKCAQEA'));
-    assert.ok(r.text.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}-----END RSA PRIVATE KEY-----`), r.text);
+    assert.ok(r.text.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}\n\n\n-----END RSA PRIVATE KEY-----`), r.text);
+    assert.equal(r.text.split('\n').length, text.split('\n').length, 'every line keeps its number');
+    assert.deepEqual(r.secrets, [{ kind: 'private-key', startLine: 1, endLine: 4 }]);
     assert.ok(r.text.endsWith('sign(data, key);'));
     assert.equal(r.kinds['private-key'], 1);
   });
@@ -224,6 +226,6 @@ describe('maskSecrets: the whole text', () => {
     const pemOnce = masked(PEM);
     assert.equal(maskSecrets(pemOnce).masked, 0);
     const clean = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
-    assert.deepEqual(maskSecrets(clean), { text: clean, masked: 0, kinds: {} });
+    assert.deepEqual(maskSecrets(clean), { text: clean, masked: 0, kinds: {}, secrets: [] });
   });
 });
