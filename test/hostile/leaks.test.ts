@@ -45,7 +45,7 @@ function codeintent(args: readonly string[]): Promise<Run> {
   });
 }
 
-const edit = (root: string, args: readonly string[]): Promise<Run> => codeintent(['edit', ...args, '--root', root, '--top', '1', '--embedding-model', model]);
+const edit = (root: string, args: readonly string[]): Promise<Run> => codeintent(['edit', ...args, '--root', root, '--embedding-model', model]);
 const search = (root: string, query: string, args: readonly string[] = []): Promise<Run> => codeintent(['search', query, '--root', root, '--model', model, ...args]);
 /** Everything the server received since `from`, as sent. */
 const sentSince = (from: number): string => server.requests.slice(from).map((r) => r.text).join('\n');
@@ -69,7 +69,7 @@ test('case 1: a multi-line PEM private key in a template string is masked in wha
   const signerLine = source.split('\n').indexOf("  const signer = createSign('RSA-SHA256');") + 1;
   const { root, from } = await project({ 'src/webhooks/sign.ts': source }, (request) => ({ content: JSON.stringify(loggingEdit(request)) }));
 
-  const run = await edit(root, ['add-logging', '--query', 'sign webhook payload', '--apply']);
+  const run = await edit(root, ['add-logging', '--query', 'sign webhook payload', '--top', '1', '--apply']);
   assert.equal(run.code, 0, run.stderr);
   const sent = sentSince(from);
   assert.ok(sent.length > 0, 'the edit was sent');

@@ -6,8 +6,9 @@
 //
 // Caught: PEM private-key blocks (also unterminated ones), OpenAI/Stripe-style `sk-`/`sk_live_`
 // keys, AWS access key ids, GitHub/Slack/Google tokens, JWTs, passwords in URLs, quoted values
-// assigned to password/secret/token/key-like names, `.env`-style `SECRET_TOKEN=value` lines, and
-// long high-entropy quoted strings.
+// assigned to password/secret/token/key-like names, unquoted values of such names on config lines
+// (`.env`, .ini, .properties, YAML, TOML: `SECRET_TOKEN=value`, `secret_key = value`,
+// `password: value`), and long high-entropy quoted strings.
 
 import { IDENTIFIER_PART_PATTERN } from '../tokens.js';
 
@@ -76,12 +77,31 @@ const ASSIGNMENT = new RegExp(
   'gi',
 );
 const STRONG_RE = new RegExp(`^${STRONG_NAME}$`, 'i');
-/** What a token or key value looks like: 8+ characters of a key alphabet, letters and digits. */
+/** The alphabet of a token or key value (see `credentialLike`). */
 const CREDENTIAL_VALUE = /^[\w+/=.~:-]{8,}$/;
 
-/** `.env` / shell lines: `export DB_PASSWORD=hunter2` (no spaces around `=`, unquoted). */
-const ENV_LINE = /^(\s*(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)=)([^\s'"`$#{}()[\];,<>][^\s'"`#{}()[\];,<>]*)[ \t]*$/gm;
+// `key = value` and `key: value` lines of config files (.ini, .properties, YAML, TOML, .env, shell),
+// the value unquoted: `export DB_PASSWORD=hunter2`, `secret_key = wJal…`, `  password: Tr0ub…`.
+// The value is one word, then maybe a ` # comment`: `password: str = Field(…)` or `token: string;` is
+// code, not a config line.
+const CONFIG_LINE = new RegExp(
+  `^([ \\t]*(?:-[ \\t]+|export[ \\t]+)?[\\w.-]*?(${STRONG_NAME}|${WEAK_NAME})[ \\t]*[=:][ \\t]*)([^\\s'"\`$#{}()[\\];,<>%][^\\s'"\`{}()[\\];,<>]*)(?=(?:[ \\t]+#[^\\n]*)?[ \\t]*\\r?$)`,
+  'gim',
+);
+/** An `.env` / shell head: `NAME=` in capitals, no spaces; any value there is a value, not code. */
+const ENV_HEAD = /^[ \t]*(?:-[ \t]+|export[ \t]+)?[A-Z0-9_]+=$/;
 const NOT_A_VALUE = new Set(['none', 'null', 'nil', 'true', 'false', 'undefined']);
+const TYPE_NAMES = new Set(['string', 'str', 'number', 'int', 'integer', 'bool', 'boolean', 'any', 'unknown', 'bytes', 'text', 'object', 'char', 'float', 'double']);
+
+/** Whether an unquoted value reads as code: a type (`string`, `SecretStr`) or a reference without digits (`process.env.TOKEN`). */
+function readsAsCode(value: string): boolean {
+  return TYPE_NAMES.has(value) || /^[A-Z][A-Za-z]*$/.test(value) || (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/[0-9]/.test(value));
+}
+
+/** Whether a token or key value looks like a credential: 8+ characters of a key alphabet, letters and digits. */
+function credentialLike(value: string): boolean {
+  return CREDENTIAL_VALUE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
 
 /** A quoted run of key-ish characters; judged by `looksRandom`. */
 const QUOTED_TOKEN = /(["'`])([A-Za-z0-9+/=_.~-]{20,})\1/g;
@@ -162,14 +182,14 @@ export function maskSecrets(text: string): MaskResult {
 
   pass(ASSIGNMENT, 'assignment', (m, head = '', keyword = '', quote = '', value = '') => {
     if (value.length === 0 || value === SECRET_MASK || isPlaceholder(value)) return m;
-    const strong = STRONG_RE.test(keyword);
-    if (!strong && !(CREDENTIAL_VALUE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value))) return m;
+    if (!STRONG_RE.test(keyword) && !credentialLike(value)) return m;
     return `${head}${quote}${SECRET_MASK}${quote}`;
   });
 
-  pass(ENV_LINE, 'assignment', (m, head = '', value = '') => {
-    if (value === SECRET_MASK || NOT_A_VALUE.has(value.toLowerCase())) return m;
-    return `${head}${SECRET_MASK}`;
+  pass(CONFIG_LINE, 'assignment', (m, head = '', keyword = '', value = '') => {
+    if (NOT_A_VALUE.has(value.toLowerCase())) return m;
+    const masks = ENV_HEAD.test(head) || (STRONG_RE.test(keyword) ? !readsAsCode(value) : credentialLike(value));
+    return masks ? `${head}${SECRET_MASK}` : m;
   });
 
   pass(QUOTED_TOKEN, 'high-entropy', (m, quote = '', value = '') => (looksRandom(value) ? `${quote}${SECRET_MASK}${quote}` : m));
