@@ -13,17 +13,25 @@ import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar, type ProgressBar } from './progress.js';
 import { correctionText, hitsJson, hitsText, statusText, summaryText, tuneText } from '../shared/report.js';
+import { printable, printableJson } from '../shared/terminal-text.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
 
+// Results and warnings go out through printable/printableJson: paths, code, model answers and error
+// messages can hold escape sequences a terminal would obey.
 function write(text: string): void {
-  process.stdout.write(text);
+  process.stdout.write(printable(text));
+}
+
+/** One line of JSON: the exact values, nothing a terminal obeys. */
+function writeJson(json: string): void {
+  process.stdout.write(`${printableJson(json)}\n`);
 }
 
 function warn(text: string): void {
-  process.stderr.write(`codeintent: ${text}\n`);
+  process.stderr.write(`codeintent: ${printable(text)}\n`);
 }
 
 function workspaceOptions(root: string, common: CommonOptions, search?: { adapter: string; ranker: string }): WorkspaceOptions {
@@ -67,7 +75,7 @@ async function runIndex(workspace: Workspace, common: CommonOptions, signal: Abo
     });
     bar.clear();
     if (showSummary) write(summaryText(summary));
-    else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(summaryText(summary));
+    else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(printable(summaryText(summary)));
   } finally {
     bar.clear();
   }
@@ -120,7 +128,8 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
     bar.clear();
     if (live) process.stderr.write('\r\x1b[2K');
   }
-  write(command.json ? `${JSON.stringify(report)}\n` : tuneText(report));
+  if (command.json) writeJson(JSON.stringify(report));
+  else write(tuneText(report));
 }
 
 /** Searches see the folder as it is now; a busy index is searched as it stands. */
@@ -206,7 +215,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
         for (const query of queries) {
           const { hits, correction }: SearchResult = query.trim() === '' ? { hits: [] } : await workspace.find(query, { mode: command.mode, top: command.top, signal });
           const found = `${correction ? correctionText(correction) : ''}${hitsText(hits)}`;
-          if (command.json) write(`${hitsJson(hits)}\n`);
+          if (command.json) writeJson(hitsJson(hits));
           else write(command.queries.kind === 'file' ? `# ${query}\n${found}\n` : found);
         }
       } finally {

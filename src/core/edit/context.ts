@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { maskSecrets } from '../llm/mask-secrets.js';
 import { detectLogger, type LoggerInfo } from './detect-logger.js';
-import { fileLines, type EditTarget, type LineRange } from './locate.js';
+import { fileLines, type EditTarget } from './locate.js';
 
 export const GUIDELINES_FILE = '.codeintent/guidelines.md';
 /** Guidelines beyond this are cut: conventions, not a manual. */
@@ -34,22 +34,25 @@ function numbered(lines: readonly string[], first: number, width: number): strin
 
 /** `useGuidelines` false leaves the workspace's guidelines out (not consented to in an untrusted workspace). */
 export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], useGuidelines = true): Promise<EditContext> {
-  const lines = fileLines(target.text);
+  // The whole file is masked before it is numbered or cut: a number before each line would break a
+  // private key's block apart, and a range may start inside one. Masking keeps every line in place.
+  const file = maskSecrets(target.text);
+  const lines = fileLines(file.text);
   const width = String(lines.length).length;
-  let masked = 0;
+  const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
+  const importEnd = importLines.at(-1)?.number ?? 0;
+  const sentLines = [...target.ranges.map((r) => ({ first: r.startLine, last: r.endLine })), ...importLines.map(({ number }) => ({ first: number, last: number }))];
+  let masked = file.secrets.filter((secret) => sentLines.some(({ first, last }) => secret.startLine <= last && secret.endLine >= first)).length;
   const mask = (text: string): string => {
     const result = maskSecrets(text);
     masked += result.masked;
     return result.text;
   };
-  const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
-  const importEnd = importLines.at(-1)?.number ?? 0;
-  const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
   const logger = await detectLogger(root, target.path, target.text, indexedFiles);
   return {
     target,
-    numberedRanges: target.ranges.map(range),
-    imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
+    numberedRanges: target.ranges.map((r) => numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width)),
+    imports: importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n'),
     importEnd,
     logger: { ...logger, example: mask(logger.example) },
     guidelines: useGuidelines ? mask(await readGuidelines(root)) : '',
