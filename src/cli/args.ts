@@ -55,7 +55,8 @@ Common options:
   -h, --help           this help
   -v, --version        the version
 
-Exit status: 0 success (with or without results), 1 failure, 2 bad usage.
+Exit status: 0 success (with or without results), 1 failure, 2 bad usage, 130 stopped by Ctrl-C,
+143 stopped by SIGTERM.
 `;
 
 const options = {

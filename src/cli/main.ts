@@ -17,7 +17,10 @@ import { printable, printableJson } from '../shared/terminal-text.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
+/** 128 + the signal's number, as a shell reports a process that a signal ended. */
+const EXIT_STOPPED: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** How long a stop may take after Ctrl-C (the current batch committing) before the process ends regardless. */
+const STOP_GRACE_MS = 3000;
 
 // Results and warnings go out through printable/printableJson: paths, code, model answers and error
 // messages can hold escape sequences a terminal would obey.
@@ -46,15 +49,34 @@ function workspaceOptions(root: string, common: CommonOptions, search?: { adapte
   };
 }
 
-/** Ctrl-C stops indexing between batches; what was committed stays, and the next run resumes. */
-function interruptible(): AbortSignal {
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * Ctrl-C (or SIGTERM) stops indexing between batches; what was committed stays, and the next run
+ * resumes. A second signal, or a stop that takes longer than STOP_GRACE_MS, ends the process at once.
+ */
+function interruptible(): { signal: AbortSignal; exitCode: () => number } {
   const controller = new AbortController();
-  process.once('SIGINT', () => {
+  let received: StopSignal = 'SIGINT';
+  const stop = (name: StopSignal) => {
+    if (controller.signal.aborted) return endBy(name);
+    received = name;
     warn('stopping… the index keeps what was done; run the command again to resume');
     controller.abort(new UserError('interrupted'));
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
-  return controller.signal;
+    setTimeout(() => endBy(name), STOP_GRACE_MS).unref();
+  };
+  for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, () => stop(name));
+  return { signal: controller.signal, exitCode: () => EXIT_STOPPED[received] };
+}
+
+/**
+ * Ends the process by the signal's default action. Not process.exit: exiting waits for libuv's
+ * thread pool, so a file-system call that never returns would hold the process forever. A lock
+ * left behind is taken over by the next run (its owner is gone).
+ */
+function endBy(name: StopSignal): void {
+  process.removeAllListeners(name);
+  process.kill(process.pid, name);
 }
 
 /** Said once when another process holds the index: the run waits for it. */
@@ -235,12 +257,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     warn(`${error.message}\nRun \`codeintent --help\` for usage.`);
     return EXIT_USAGE;
   }
-  const signal = interruptible();
+  const { signal, exitCode } = interruptible();
   try {
     await run(command, signal);
     return 0;
   } catch (error) {
-    if (signal.aborted) return EXIT_INTERRUPTED;
+    if (signal.aborted) return exitCode();
     warn(failureText(error, 'common' in command && command.common.verbose));
     return EXIT_FAILURE;
   }
