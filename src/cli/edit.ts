@@ -9,6 +9,7 @@ import { createChatClient, type ChatClient } from '../core/llm/client.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Command } from './args.js';
 import { editJson, editText } from '../shared/report.js';
+import { printable, printableJson } from '../shared/terminal-text.js';
 
 type EditCommand = Extract<Command, { name: 'edit' }>;
 
@@ -47,7 +48,7 @@ export function llmClient(command: EditCommand, env: NodeJS.ProcessEnv): ChatCli
 
 export async function runEdit(workspace: Workspace, command: EditCommand, client: ChatClient, signal: AbortSignal, warn: (text: string) => void): Promise<void> {
   const outcome = await proposeEdits({ workspace, client, instruction: command.instruction, query: command.query, top: command.top, signal });
-  process.stdout.write(command.json ? `${editJson(outcome)}\n` : editText(outcome));
+  process.stdout.write(command.json ? `${printableJson(editJson(outcome))}\n` : printable(editText(outcome)));
   const stats = client.stats();
   warn(`LLM ${client.model} at ${client.host}: ${stats.calls} answers, ${outcome.usage.promptTokens} prompt + ${outcome.usage.completionTokens} completion tokens`);
   for (const failure of outcome.failures) warn(`${failure.path}: ${failure.reason}`);

@@ -1,3 +1,4 @@
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf } from './errors.js';
@@ -96,4 +97,29 @@ export async function firstSubfolder<T>(dirs: readonly string[], read: (folder: 
     }
   }
   return undefined;
+}
+
+/** What an entry that is not a regular file is, in words (a FIFO, a socket…); undefined for a regular file. */
+export function specialFileKind(entry: Stats | Dirent): string | undefined {
+  if (entry.isFile()) return undefined;
+  if (entry.isFIFO()) return 'a FIFO (named pipe)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'a device';
+  if (entry.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/**
+ * The bytes of `file` if it is a regular file, else what it is instead (`specialFileKind`). The
+ * check is made on the opened handle, and the open never blocks (O_NONBLOCK; Windows has no FIFOs
+ * to block on): a FIFO put in a file's place after the crawl would otherwise hang `open()` forever.
+ */
+export async function readRegularFile(file: string): Promise<{ bytes: Buffer } | { notRegular: string }> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const kind = specialFileKind(await handle.stat());
+    return kind === undefined ? { bytes: await handle.readFile() } : { notRegular: kind };
+  } finally {
+    await handle.close();
+  }
 }

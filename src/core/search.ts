@@ -5,6 +5,7 @@ import type { Adapter } from './adapter.js';
 import { dropOverlaps, reciprocalRankFusion } from './fusion.js';
 import type { HitFilter, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
+import { boundedInt } from './util/options.js';
 import type { CandidateHit, Embedder, SearchHit, SearchMode, TokenSpace } from './types.js';
 import { evidence } from './rank/evidence.js';
 import { rerank } from './rank/index.js';
@@ -21,6 +22,9 @@ export interface FusionWeights {
 
 /** Chosen on the validation split by `npm run bench:quality` (docs/quality.md). */
 export const DEFAULT_FUSION: FusionWeights = { vector: 3, lexical: 1, k: 5 };
+
+/** The most results one search returns: more is no longer a ranking, and the stores' limits are 32-bit. */
+export const MAX_TOP = 1000;
 
 export interface SearchOptions extends HitFilter {
   mode: SearchMode;
@@ -61,6 +65,7 @@ export interface Candidates<T extends SearchHit = CandidateHit> {
  * a slip: its correction is searched too, and `correction` gives the corrected query ("did you mean").
  */
 export async function retrieve(context: SearchContext, query: string, options: SearchOptions): Promise<Candidates> {
+  boundedInt('search', 'top', options.top, MAX_TOP);
   const parsed = parseQuery(query);
   const searched = options.literal ? parsed.text : parsed.core;
   const first = await candidatesFor(context, searched, options);

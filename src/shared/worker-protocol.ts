@@ -69,6 +69,8 @@ export interface ProposeParams {
   /** The results to edit (a quick action on search results); absent: the top hits of `query`. */
   hits?: SearchHit[];
   llm: { baseURL: string; model: string; apiKey?: string };
+  /** Whether the folder's .codeintent/guidelines.md may go into the prompt (src/extension/guidelines-consent.ts). */
+  useGuidelines: boolean;
 }
 
 /** How far a model's answer for one file has come (a streamed quick action). */

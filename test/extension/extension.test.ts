@@ -13,20 +13,7 @@ import { grammarFile } from '../../src/core/chunk/languages.js';
 import type { EditProposal } from '../../src/core/edit/propose.js';
 import { ProposalDocuments } from '../../src/extension/edits.js';
 import type { CodeIntentApi } from '../../src/extension/main.js';
-
-const EXTENSION_ID = 'codeintent.codeintent';
-
-function ourExtension(): vscode.Extension<CodeIntentApi> {
-  const extension = vscode.extensions.getExtension<CodeIntentApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded`);
-  return extension;
-}
-
-function workspaceFolder(): vscode.WorkspaceFolder {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return folder;
-}
+import { ourExtension, topPaths, workspaceFolder } from './helpers.js';
 
 /**
  * Polls until `check` holds (the watcher hears of a file change some time after it happened; idle()
@@ -59,11 +46,6 @@ function startChatServer(): Promise<{ child: ChildProcess; baseURL: string }> {
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the chat server exited with ${code}`)));
   });
-}
-
-/** The workspace-relative paths of the top hits for `query`. */
-async function topPaths(api: CodeIntentApi, query: string, top = 3): Promise<string[]> {
-  return (await api.search(query, { top })).map((hit) => hit.path);
 }
 
 suite('the extension in a real VS Code', () => {

@@ -246,7 +246,8 @@ export function demoReply(request: RecordedRequest): ChatReply {
   return system.startsWith('You edit source code') ? { content: JSON.stringify(loggingEdit(request)) } : plausibleReply(request);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Run directly: the demo server until SIGTERM or SIGINT. */
+async function serveDemo(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
   const server = await startChatServer(demoReply, Number(values.port));
   process.stdout.write(`OPENAI_BASE_URL=${server.baseURL}\n`);
@@ -257,3 +258,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+// No top-level await: the extension-host tests bundle this module to CommonJS and use it in-process.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void serveDemo();

@@ -2,13 +2,13 @@
 // and the team's conventions (.codeintent/guidelines.md). Secrets are masked here, before any of
 // it can reach a prompt.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { maskSecrets } from '../llm/mask-secrets.js';
 import type { ParserAssets } from '../workspace.js';
 import { detectLogger, type LoggerInfo } from './detect-logger.js';
 import { importBlock } from './import-block.js';
-import { fileLines, type EditTarget, type LineRange } from './locate.js';
+import { fileLines, type EditTarget } from './locate.js';
 
 export const GUIDELINES_FILE = '.codeintent/guidelines.md';
 /** Guidelines beyond this are cut: conventions, not a manual. */
@@ -32,25 +32,29 @@ function numbered(lines: readonly string[], first: number, width: number): strin
   return lines.map((line, i) => `${String(first + i).padStart(width)}| ${line}`).join('\n');
 }
 
-export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], parserAssets: ParserAssets): Promise<EditContext> {
-  const lines = fileLines(target.text);
+/** `useGuidelines` false leaves the workspace's guidelines out (not consented to in an untrusted workspace). */
+export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], parserAssets: ParserAssets, useGuidelines = true): Promise<EditContext> {
+  // The whole file is masked before it is numbered or cut: a number before each line would break a
+  // private key's block apart, and a range may start inside one. Masking keeps every line in place.
+  const file = maskSecrets(target.text);
+  const lines = fileLines(file.text);
   const width = String(lines.length).length;
-  let masked = 0;
+  const imports = await importBlock(target.path, target.text, parserAssets);
+  const sentLines = [...target.ranges.map((r) => ({ first: r.startLine, last: r.endLine })), ...imports.lines.map((number) => ({ first: number, last: number }))];
+  let masked = file.secrets.filter((secret) => sentLines.some(({ first, last }) => secret.startLine <= last && secret.endLine >= first)).length;
   const mask = (text: string): string => {
     const result = maskSecrets(text);
     masked += result.masked;
     return result.text;
   };
-  const imports = await importBlock(target.path, target.text, parserAssets);
-  const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
   const logger = await detectLogger(root, target.path, target.text, indexedFiles);
   return {
     target,
-    numberedRanges: target.ranges.map(range),
-    imports: mask(imports.lines.map((number) => `${String(number).padStart(width)}| ${lines[number - 1] ?? ''}`).join('\n')),
+    numberedRanges: target.ranges.map((r) => numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width)),
+    imports: imports.lines.map((number) => `${String(number).padStart(width)}| ${lines[number - 1] ?? ''}`).join('\n'),
     importEnd: imports.end,
     logger: { ...logger, example: mask(logger.example) },
-    guidelines: mask(await readGuidelines(root)),
+    guidelines: useGuidelines ? mask(await readGuidelines(root)) : '',
     masked,
   };
 }

@@ -49,6 +49,8 @@ export interface ProposeOptions {
   top?: number;
   /** Edit these hits (a result the user acted on) instead of searching for `query`. */
   hits?: readonly SearchHit[];
+  /** Whether the workspace's .codeintent/guidelines.md goes into the prompt (default true). */
+  useGuidelines?: boolean;
   /** Streams the model's answers: each piece of text as it arrives, with the file it is for. */
   onDelta?: (path: string, text: string) => void;
   signal?: AbortSignal;
@@ -120,7 +122,7 @@ export async function proposeEdits(options: ProposeOptions): Promise<EditOutcome
     throw new UserError(`nothing matches ${JSON.stringify(options.query)}: try other words, or check that the folder is indexed`);
   }
   const indexed = [...(await workspace.store.fileRows()).keys()];
-  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed, workspace.parserAssets)));
+  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed, workspace.parserAssets, options.useGuidelines)));
   // Concurrent: the client's own limit bounds the requests in flight.
   const results = await Promise.all(contexts.map((context) => editTarget(context, options, usage)));
   for (const result of results) {
