@@ -123,3 +123,13 @@ export async function readRegularFile(file: string): Promise<{ bytes: Buffer } |
     await handle.close();
   }
 }
+
+/**
+ * The text of a regular file; anything else fails with what it is (ENOTREG), so a FIFO in a
+ * hostile workspace (say as `.codeintent/guidelines.md`) is refused instead of blocking the read.
+ */
+export async function readRegularText(file: string): Promise<string> {
+  const read = await readRegularFile(file);
+  if ('notRegular' in read) throw Object.assign(new Error(`${read.notRegular}, not a regular file`), { code: 'ENOTREG' });
+  return read.bytes.toString('utf8');
+}

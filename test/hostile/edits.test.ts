@@ -179,6 +179,17 @@ describe('hostile edits', () => {
     assert.equal(await read(big.root, 'src/cards.ts'), CARDS);
   });
 
+  test('case 9, edit side: a workspace whose guidelines.md is a FIFO does not hang edit', async () => {
+    const { root } = await project(good, { ...FIXTURE, '.codeintent/guidelines.md': '' });
+    // Nothing ever writes to the FIFO: reading it would wait forever.
+    await rm(path.join(root, '.codeintent', 'guidelines.md'));
+    execFileSync('mkfifo', [path.join(root, '.codeintent', 'guidelines.md')]);
+    const run = await edit(root, ['add-logging', '--query', 'charge card', '--top', '1'], { onStart: (child) => setTimeout(() => child.kill('SIGKILL'), 30_000).unref() });
+    assert.equal(run.signal, null, 'edit hung on the FIFO and was killed after 30 s');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /console\.info/);
+  });
+
   test('case 14: a connection closed mid-answer is retried, streamed or not', async () => {
     const { root, from } = await project((request) => ({ ...good(request), dropMidAnswer: request.index === from }));
     const run = await edit(root, ['add-logging', '--query', 'charge card', '--top', '1', '--apply']);

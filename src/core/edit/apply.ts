@@ -3,10 +3,10 @@
 // its target, and only then is each renamed over its target. A failure at any step changes no
 // file, and the message names the file and why.
 
-import { access, constants, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { describeFileError, stageBeside, writeFileAtomic } from '../files.js';
+import { describeFileError, readRegularText, stageBeside, writeFileAtomic } from '../files.js';
 import type { EditProposal } from './propose.js';
 
 const NOTHING = 'nothing was applied';
@@ -30,7 +30,7 @@ async function check(root: string, proposal: EditProposal): Promise<Target | str
   }
   if (!info.isFile()) return `${proposal.path} is no longer a file`;
   try {
-    if ((await readFile(file, 'utf8')) !== proposal.originalText) return `${proposal.path} changed since the edit was proposed`;
+    if ((await readRegularText(file)) !== proposal.originalText) return `${proposal.path} changed since the edit was proposed`;
     // A rename would replace a read-only file without asking: refuse as writing into it would.
     await access(file, constants.W_OK);
   } catch (error) {

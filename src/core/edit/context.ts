@@ -3,7 +3,7 @@
 // it can reach a prompt.
 
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readRegularText } from '../files.js';
 import { maskSecrets } from '../llm/mask-secrets.js';
 import type { ParserAssets } from '../workspace.js';
 import { detectLogger, type LoggerInfo } from './detect-logger.js';
@@ -61,7 +61,7 @@ export async function gatherContext(root: string, target: EditTarget, indexedFil
 
 async function readGuidelines(root: string): Promise<string> {
   try {
-    const text = await readFile(path.join(root, GUIDELINES_FILE), 'utf8');
+    const text = await readRegularText(path.join(root, GUIDELINES_FILE));
     return text.length > MAX_GUIDELINES_CHARS ? `${text.slice(0, MAX_GUIDELINES_CHARS)}\n[…cut]` : text.trim();
   } catch {
     return '';
