@@ -276,6 +276,11 @@ function failureText(error: unknown, verbose: boolean): string {
   return `unexpected error: ${messageOf(error).split('\n')[0]} (run again with --verbose to see where it happened)`;
 }
 
+// A write past the file-size limit (`ulimit -f`) fails with EFBIG, which is reported and cleaned
+// up, instead of the signal killing the process half-way through writing (a native module loaded
+// at start-up sets it back to its default, terminate).
+process.on('SIGXFSZ', () => undefined);
+
 // A closed pipe (`codeintent search … | head`) is a normal end, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

@@ -134,11 +134,19 @@ export function tuneText(r: TuneReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `text` as `#` lines, every line of it: a model's words can hold lines that read as a patch
+ * (`+++ b/file`, `@@`), which `git apply` and `patch` would act on unless each is commented.
+ */
+function commented(text: string): string {
+  return text.split(/\r\n|\r|\n/).map((line) => `# ${line}`).join('\n');
+}
+
 /** Each proposal as a unified diff, its explanation above it as `#` lines (which patch skips). */
 export function editText(outcome: EditOutcome): string {
   return outcome.proposals
     .map((p) => {
-      const note = [`# ${p.path}: ${p.explanation || 'no explanation given'}`];
+      const note = [commented(`${p.path}: ${p.explanation.trimEnd() || 'no explanation given'}`)];
       if (p.diff !== '') note.push(`# logging with ${p.logger.name} (${p.logger.source})`);
       if (p.masked > 0) note.push(`# ${p.masked} secret${p.masked === 1 ? '' : 's'} masked before sending`);
       return `${note.join('\n')}\n${p.diff}`;

@@ -149,7 +149,8 @@ suite('the extension in a real VS Code', () => {
 
       const document = await vscode.workspace.openTextDocument(file);
       const editor = await vscode.window.showTextDocument(document);
-      assert.deepEqual(await api.applyProposals([proposal]), { applied: ['src/retry.ts'], skipped: [] });
+      // A proposal whose file is gone is skipped, saying so; the others still apply (issue 11, case 4).
+      assert.deepEqual(await api.applyProposals([{ ...proposal, path: 'src/gone.ts' }, proposal]), { applied: ['src/retry.ts'], skipped: [{ path: 'src/gone.ts', reason: 'no longer exists' }] });
       assert.equal(document.getText(), proposal.newText);
       assert.ok(document.isDirty, 'applied to the editor, not saved');
       assert.equal((await vscode.workspace.fs.readFile(file)).toString(), before, 'the file on disk is untouched');
@@ -162,7 +163,7 @@ suite('the extension in a real VS Code', () => {
       const changed = new vscode.WorkspaceEdit();
       changed.insert(file, new vscode.Position(0, 0), '// edited meanwhile\n');
       await vscode.workspace.applyEdit(changed);
-      assert.deepEqual(await api.applyProposals([proposal]), { applied: [], skipped: ['src/retry.ts'] });
+      assert.deepEqual(await api.applyProposals([proposal]), { applied: [], skipped: [{ path: 'src/retry.ts', reason: 'changed since the proposal' }] });
     } finally {
       await vscode.commands.executeCommand('workbench.action.files.revert');
       await settings.update('llm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
