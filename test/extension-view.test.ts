@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { overall, previewLine } from '../src/shared/presentation.js';
+import { markMatches, matchedWords, overall, previewLine, previewOffsets } from '../src/shared/presentation.js';
 import { parseViewMessage } from '../src/shared/view-protocol.js';
 import { highlight, type Token } from '../src/webview/highlight.js';
 
@@ -108,5 +108,24 @@ describe('presentation', () => {
   test('previewLine: the first telling line, collapsed and cut', () => {
     assert.equal(previewLine('\n  @Injectable()\n  export   class Foo {\n}'), 'export class Foo {');
     assert.equal(previewLine('x'.repeat(200), 10), `${'x'.repeat(9)}…`);
+  });
+});
+
+describe('why a result matched, as the sidebar and the quick pick show it', () => {
+  const text = ['export async function syncCustomers(client: Client) {', '  const page = await client.list();', '  log(page);', '  audit(page);', '  cache(page);', '  await retryWithBackoff(() => client.push(page));', '}'].join('\n');
+
+  test('a long hit previews its signature, then its best-matching line onwards; a short one its first lines', () => {
+    assert.deepEqual(previewOffsets({ text, startLine: 10, why: { terms: [], lines: [15, 11] } }, 3), [0, 5, 6]);
+    assert.deepEqual(previewOffsets({ text, startLine: 10, why: { terms: [], lines: [11] } }, 3), [0, 1, 2]);
+    assert.deepEqual(previewOffsets({ text, startLine: 10 }, 8), [0, 1, 2, 3, 4, 5, 6], 'never past the hit');
+  });
+
+  test("the query's words and the identifier parts they met are marked inside identifiers, case aside", () => {
+    const words = matchedWords({ terms: [{ term: 'retry', matched: ['retry', 'backoff'] }, { term: 'of', matched: ['of'] }], lines: [] });
+    assert.deepEqual(words, ['backoff', 'retry'], 'longest first; two-letter words are not marked');
+    const pieces = markMatches('  await retryWithBackoff(() => client.push(page));', words);
+    assert.deepEqual(pieces.filter((p) => p.match).map((p) => p.text), ['retry', 'Backoff']);
+    assert.equal(pieces.map((p) => p.text).join(''), '  await retryWithBackoff(() => client.push(page));', 'nothing lost or added');
+    assert.deepEqual(markMatches('a+b (c)', ['+b (']), [{ text: 'a', match: false }, { text: '+b (', match: true }, { text: 'c)', match: false }], 'words are matched literally');
   });
 });

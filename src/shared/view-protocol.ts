@@ -36,14 +36,21 @@ export interface ViewHit extends ViewLocation {
   kind: ChunkKind;
   language: LanguageId;
   score: number;
-  /** The first lines of the chunk. */
-  preview: string;
+  /** The second stage's calibrated confidence in [0, 1], comparable between queries; absent without one. */
+  confidence?: number;
+  /** Whether that confidence makes it a close match. */
+  close?: boolean;
+  /** The lines to preview, in order: the first ones, or the first and the best-matching ones. */
+  preview: Array<{ line: number; text: string }>;
+  /** Words to mark in the preview: the query's words and the identifier parts they met. */
+  matched: string[];
 }
 
 /** Host → webview. */
 export type HostMessage =
   | { type: 'status'; overall: Overall; multiRoot: boolean }
-  | { type: 'results'; seq: number; hits: ViewHit[] }
+  /** `correction`: the query with its spelling slips corrected, offered as "did you mean" (both were searched). */
+  | { type: 'results'; seq: number; hits: ViewHit[]; correction?: string }
   | { type: 'searchError'; seq: number; message: string };
 
 const MAX_QUERY = 2000;

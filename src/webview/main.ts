@@ -3,7 +3,7 @@
 // built with textContent, never from HTML strings, so no file content can become markup.
 
 import type { LanguageId } from '../core/types.js';
-import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, sameResult, type Overall } from '../shared/presentation.js';
+import { confidenceLabel, hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, markMatches, NO_CLOSE_MATCH, sameResult, type Overall } from '../shared/presentation.js';
 import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../shared/view-protocol.js';
 import { highlight } from './highlight.js';
 
@@ -20,6 +20,8 @@ const DEBOUNCE_MS = 150;
 
 const vscode = acquireVsCodeApi<State>();
 const state: State = { query: '', language: '', folder: '', hits: [], active: -1, ...vscode.getState() };
+// Results saved by an older version have another shape; the query is searched again below anyway.
+if (!state.hits.every((hit) => Array.isArray(hit.preview) && Array.isArray(hit.matched))) state.hits = [];
 let overall: Overall | undefined;
 let multiRoot = false;
 let seq = 0;
@@ -27,6 +29,8 @@ let seq = 0;
 let shownSeq = -1;
 let searching = false;
 let searchError: string | undefined;
+/** The shown query with its spelling slips corrected, when search made any ("did you mean"). */
+let correction: string | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
@@ -40,6 +44,7 @@ const languageSelect = element('language', HTMLSelectElement);
 const folderInput = element('folder', HTMLInputElement);
 const statusLine = element('status', HTMLDivElement);
 const messageBox = element('message', HTMLDivElement);
+const noticeBox = element('notice', HTMLDivElement);
 const results = element('results', HTMLDivElement);
 
 function send(message: ViewMessage): void {
@@ -207,17 +212,72 @@ function renderMessage(): void {
   }
 }
 
+/** Above the results: "did you mean" (a click searches the corrected query) and "no close match". */
+function renderNotice(): void {
+  noticeBox.replaceChildren();
+  const unsure = state.hits[0]?.close === false;
+  noticeBox.hidden = state.hits.length === 0 || (correction === undefined && !unsure);
+  if (noticeBox.hidden) return;
+  if (correction !== undefined) {
+    const fixed = correction;
+    // A link, not a button: it reads (and wraps) as part of the sentence.
+    const link = make('a', 'correction', fixed);
+    link.href = '#';
+    link.title = 'Search for this instead';
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      queryInput.value = fixed;
+      search();
+      queryInput.focus();
+    });
+    const line = make('p', undefined, 'Did you mean ');
+    line.append(link, '?');
+    noticeBox.append(line);
+  }
+  if (unsure) noticeBox.append(make('p', 'unsure', NO_CLOSE_MATCH));
+}
+
+/** One preview line's code: coloured tokens, the words that matched marked. */
+function renderCode(tokens: ReturnType<typeof highlight>[number], matched: readonly string[]): HTMLElement {
+  const code = make('code');
+  for (const token of tokens) {
+    const target = token.cls ? make('span', `tok-${token.cls}`) : code;
+    for (const piece of markMatches(token.text, matched)) target.append(piece.match ? make('mark', undefined, piece.text) : piece.text);
+    if (target !== code) code.append(target);
+  }
+  return code;
+}
+
 function renderPreview(hit: ViewHit): HTMLElement {
   const pre = make('pre', 'preview');
-  highlight(hit.preview, hit.language).forEach((tokens, i) => {
-    const line = make('div', 'line');
-    line.append(make('span', 'number', String(hit.startLine + i)));
-    const code = make('code');
-    for (const token of tokens) code.append(token.cls ? make('span', `tok-${token.cls}`, token.text) : token.text);
-    line.append(code);
-    pre.append(line);
+  // Runs of consecutive lines are coloured together (a comment or string may span lines); a ⋮ marks a gap.
+  const runs: Array<typeof hit.preview> = [];
+  for (const line of hit.preview) {
+    const run = runs.at(-1);
+    if (run && run.at(-1)!.line + 1 === line.line) run.push(line);
+    else runs.push([line]);
+  }
+  runs.forEach((run, r) => {
+    if (r > 0) pre.append(make('div', 'line gap', '⋮'));
+    highlight(run.map((line) => line.text).join('\n'), hit.language).forEach((tokens, i) => {
+      const line = make('div', 'line');
+      line.append(make('span', 'number', String(run[i]!.line)), renderCode(tokens, hit.matched));
+      pre.append(line);
+    });
   });
   return pre;
+}
+
+/** The badge: the calibrated confidence where the second stage ran, else the raw score. */
+function scoreBadge(hit: ViewHit): HTMLElement {
+  if (hit.confidence === undefined) {
+    const badge = make('span', 'score', hit.score.toFixed(3));
+    badge.title = `score ${hit.score.toFixed(4)}`;
+    return badge;
+  }
+  const badge = make('span', hit.close === false ? 'score far' : 'score', confidenceLabel(hit.confidence));
+  badge.title = `confidence ${confidenceLabel(hit.confidence)}: how likely this is what you described`;
+  return badge;
 }
 
 function renderResults(): void {
@@ -241,8 +301,8 @@ function renderResults(): void {
     row.id = `hit-${index}`;
     row.setAttribute('role', 'option');
     const head = make('div', 'head');
-    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), make('span', 'score', hit.score.toFixed(3)), actButton(hit));
-    head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]} · score ${hit.score.toFixed(4)}`;
+    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), scoreBadge(hit), actButton(hit));
+    head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]}`;
     row.append(head, renderPreview(hit));
     row.addEventListener('click', () => {
       state.active = index;
@@ -269,6 +329,7 @@ function renderActive(): void {
 function render(): void {
   renderStatus();
   renderMessage();
+  renderNotice();
   renderResults();
 }
 
@@ -290,10 +351,11 @@ function receive(data: HostMessage): void {
     case 'results':
       if (data.seq !== seq) return; // an older query's answer
       // A refresh that changed nothing leaves the list alone (a hovered row stays hovered).
-      if (data.seq === shownSeq && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
+      if (data.seq === shownSeq && data.correction === correction && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
       searching = false;
       state.active = data.seq === shownSeq ? selectionAfterRefresh(state.hits[state.active], data.hits) : data.hits.length > 0 ? 0 : -1;
       state.hits = data.hits;
+      correction = data.correction;
       shownSeq = data.seq;
       save();
       break;
@@ -301,6 +363,7 @@ function receive(data: HostMessage): void {
       if (data.seq !== seq) return;
       searching = false;
       searchError = data.message;
+      correction = undefined;
       state.hits = [];
       break;
   }

@@ -147,6 +147,50 @@ test("the sidebar's results follow the index: a function added while its query i
   );
 });
 
+/** The sample query with a slip in its last word, which the index's own vocabulary corrects. */
+const MISSPELLED = QUERY.replace('failure', 'failrue');
+
+test('the sidebar says when nothing matches closely, offers "did you mean", and marks the words that matched', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[0], 'sidebar-why', async (page) => {
+    const view = await openSidebar(page);
+    const query = view.locator('#query');
+    await query.waitFor({ timeout: 30_000 });
+    // Nothing in the fixture does this: the nearest results come under a plain "no close match".
+    await query.fill('zzqx vorpal frumious');
+    await view.locator('.hit').first().waitFor({ timeout: 90_000 });
+    await view.locator('#notice .unsure', { hasText: 'No close match' }).waitFor({ timeout: 10_000 });
+    assert.match((await view.locator('.hit .score').first().getAttribute('class')) ?? '', /\bfar\b/, 'its badge does not look confident');
+
+    await query.fill(MISSPELLED);
+    const fix = view.locator('#notice a.correction');
+    await fix.filter({ hasText: QUERY }).waitFor({ timeout: 30_000 });
+    await view.locator('.hit .name').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 10_000 });
+    assert.equal(await view.locator('#notice .unsure').count(), 0, 'the answer is a close match');
+    assert.match((await view.locator('.hit .score').first().textContent()) ?? '', /^\d+%$/, 'a calibrated confidence, in percent');
+    const marked = await view.locator('.hit').first().locator('.preview mark').allTextContents();
+    assert.ok(marked.some((text) => text.toLowerCase() === 'retry'), `marked: ${marked.join(', ')}`);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'sidebar-why-light.png') });
+
+    await fix.click();
+    assert.equal(await query.inputValue(), QUERY, '"did you mean" searches the corrected query');
+    await view.locator('#notice').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+});
+
+test('"CodeIntent: Search by Intent" offers "did you mean" for a slip; accepting it searches the corrected query', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[1], 'palette-why', async (page) => {
+    await runFromPalette(page, 'CodeIntent: Search by Intent');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(MISSPELLED);
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: `Did you mean: ${QUERY}?` }).waitFor({ timeout: 90_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: ANSWER.symbol }).first().filter({ hasText: /\d+%/ }).waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    // The corrected query has no slip: its first row is the answer, not "did you mean".
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 30_000 });
+    assert.equal(await input.inputValue(), QUERY);
+  });
+});
+
 test('"CodeIntent: Search by Intent" shows results as you type and opens the chosen one', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'palette-search', async (page) => {
     await runFromPalette(page, 'CodeIntent: Search by Intent');
