@@ -85,7 +85,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
         void this.runSearch(message);
         return;
       case 'open':
-        this.open(message.location);
+        this.open(message.location, message.beside);
         return;
       case 'run':
         void this.actions[message.action]();
@@ -133,12 +133,12 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     void editHit(this.session, this.proposals, hit, query);
   }
 
-  private open(location: ViewLocation): void {
+  private open(location: ViewLocation, beside: boolean): void {
     if (!this.session.folders().some((folder) => folder.uri.fsPath === location.root)) {
       this.session.log.warn(`the sidebar asked to open a file outside the workspace folders: ${location.root}`);
       return;
     }
-    this.revealer.open(location).catch((error: unknown) => reportError(this.session.log, 'opening the result', error));
+    this.revealer.open(location, beside ? { beside } : {}).catch((error: unknown) => reportError(this.session.log, 'opening the result', error));
   }
 
   private viewHit(hit: Hit): ViewHit {
@@ -185,6 +185,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
   <div id="message" class="message" hidden></div>
   <div id="notice" class="notice" role="status" hidden></div>
   <div id="results" class="results" role="listbox" tabindex="0" aria-label="Results"></div>
+  <div id="announce" class="visually-hidden" role="status" aria-live="polite"></div>
   <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
 </body>
 </html>`;

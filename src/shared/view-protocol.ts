@@ -24,7 +24,8 @@ export interface ViewLocation {
 export type ViewMessage =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; language: LanguageId | ''; folder: string }
-  | { type: 'open'; location: ViewLocation }
+  /** `beside`: in the editor group beside the active one (a modifier held). */
+  | { type: 'open'; location: ViewLocation; beside: boolean }
   | { type: 'run'; action: ViewAction }
   /** A quick action (add logging, …) on the result at `location`, found by `query`. */
   | { type: 'act'; location: ViewLocation; query: string };
@@ -98,7 +99,7 @@ export function parseViewMessage(value: unknown): ViewMessage | undefined {
     }
     case 'open': {
       const location = parseLocation(value['location']);
-      return location && { type: 'open', location };
+      return location && { type: 'open', location, beside: value['beside'] === true };
     }
     case 'run': {
       const action = VIEW_ACTIONS.find((a) => a === value['action']);
