@@ -174,6 +174,11 @@ export interface FolderHit extends SearchHit {
   root: string;
 }
 
+/** What a search over several folders found, and the spelling slips it corrected on the way. */
+export interface FolderSearchResult extends SearchResult {
+  hits: FolderHit[];
+}
+
 /** One workspace folder's candidates for a query. */
 export interface FolderCandidates {
   root: string;
@@ -217,11 +222,13 @@ export function rankAcrossFolders(folders: readonly FolderCandidates[], options:
  * Searches every folder and ranks their hits together (`rankAcrossFolders`). The second stage runs
  * when every folder has the same one (one ranker over one model's scores).
  */
-export async function searchFolders(folders: readonly SearchableFolder[], query: string, options: SearchOptions): Promise<FolderHit[]> {
+export async function searchFolders(folders: readonly SearchableFolder[], query: string, options: SearchOptions): Promise<FolderSearchResult> {
   const stages = await Promise.all(folders.map((folder) => folder.secondStage()));
   const stage = stages[0];
   const shared = stage && stages.every((s) => s?.ranker.source === stage.ranker.source && s.space === stage.space) ? stage : undefined;
   const retrieval = withPool(options, shared);
   const candidates = await Promise.all(folders.map(async (folder) => ({ root: folder.root, candidates: await folder.candidates(query, retrieval) })));
-  return rankAcrossFolders(candidates, options, shared);
+  // Every folder reads the query alike; a slip one folder's vocabulary corrects is offered once.
+  const correction = candidates.find(({ candidates: c }) => c.correction)?.candidates.correction;
+  return { hits: rankAcrossFolders(candidates, options, shared), ...(correction ? { correction } : {}) };
 }

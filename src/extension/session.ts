@@ -5,12 +5,13 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageId, SearchHit } from '../core/types.js';
 import type { EditOutcome } from '../core/edit/propose.js';
+import type { FolderSearchResult } from '../core/search.js';
 import { folderConfig, readSettings, SettingsError, type Settings } from './config.js';
 import { GuidelinesConsent } from './guidelines-consent.js';
 import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from '../shared/presentation.js';
-import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from '../shared/worker-protocol.js';
+import type { FolderConfig, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from '../shared/worker-protocol.js';
 import { messageOf } from '../core/errors.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
@@ -164,7 +165,7 @@ export class Session implements vscode.Disposable {
     }
   }
 
-  search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<Hit[]> {
+  search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<FolderSearchResult> {
     const params: SearchParams = { query, top: top ?? this.settings.maxResults, ...(language ? { language } : {}), ...this.scope(folder ?? '') };
     return this.request('search', params, signal ? { signal } : {});
   }
