@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { messageOf } from '../core/errors.js';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import { reportError } from './log.js';
+import { confidenceLabel, hitName, KIND_ICONS, previewLine } from '../shared/presentation.js';
 import type { Hit, RequestProgress } from '../shared/worker-protocol.js';
 import type { Session } from './session.js';
 
@@ -133,8 +134,11 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
     if (explanations.length === 0) void vscode.window.showWarningMessage(`CodeIntent: no change could be proposed. ${failures.join('; ')} (${usage})`);
     return;
   }
+  const shown = new Set<string>();
   for (const proposal of changes) {
-    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.joinPath(root, proposal.path), documents.add(proposal), `${proposal.path} ↔ proposed (${title})`, { preview: false });
+    const proposed = documents.add(proposal);
+    shown.add(proposed.toString());
+    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.joinPath(root, proposal.path), proposed, `${proposal.path} ↔ proposed (${title})`, { preview: false });
   }
   const items = changes.map((proposal) => ({ label: proposal.path, description: lineCounts(proposal.diff), detail: proposal.explanation, picked: true, proposal }));
   const picked = await vscode.window.showQuickPick(items, {
@@ -143,10 +147,48 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
     placeHolder: failures.length > 0 ? `Not proposed: ${failures.join('; ')}` : 'Untick what you do not want; Escape applies nothing',
     ignoreFocusOut: true,
   });
+  // Applied or not, the review is over: its diff tabs go.
+  await closeReviewTabs(shown);
   if (!picked || picked.length === 0) return;
-  const result = await applyProposals(root, picked.map((item) => item.proposal));
+  const chosen = picked.map((item) => item.proposal);
+  const result = await applyProposals(root, chosen);
   const skipped = result.skipped.length > 0 ? ` Not applied: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.` : '';
-  void vscode.window.showInformationMessage(`CodeIntent: applied to ${result.applied.join(', ') || 'no file'} (Undo reverts it).${skipped}`);
+  if (result.applied.length === 0) {
+    void vscode.window.showWarningMessage(`CodeIntent: nothing was applied.${skipped}`);
+    return;
+  }
+  const choice = await vscode.window.showInformationMessage(`CodeIntent: applied to ${result.applied.join(', ')}; nothing is saved yet.${skipped}`, 'Undo');
+  if (choice === 'Undo') {
+    const undone = await revertProposals(root, chosen.filter((p) => result.applied.includes(p.path)));
+    const kept = undone.skipped.length > 0 ? ` Left as they are (edited since): ${undone.skipped.join(', ')}.` : '';
+    void vscode.window.showInformationMessage(`CodeIntent: undone in ${undone.reverted.join(', ') || 'no file'}.${kept}`);
+  }
+}
+
+/** Closes the review's diff tabs (those showing one of `proposed`), wherever the user moved them. */
+async function closeReviewTabs(proposed: ReadonlySet<string>): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputTextDiff && proposed.has(tab.input.modified.toString()));
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+}
+
+/**
+ * Puts back the text each proposal was made from, as one more undoable edit, in the documents
+ * still holding what was applied; a document edited since is left alone (and named).
+ */
+export async function revertProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<{ reverted: string[]; skipped: string[] }> {
+  const result = { reverted: [] as string[], skipped: [] as string[] };
+  const edit = new vscode.WorkspaceEdit();
+  for (const proposal of proposals) {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, proposal.path));
+    if (document.getText() !== proposal.newText) {
+      result.skipped.push(proposal.path);
+      continue;
+    }
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), proposal.originalText);
+    result.reverted.push(proposal.path);
+  }
+  if (result.reverted.length > 0 && !(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+  return result;
 }
 
 /** Asks for an action (or an instruction); undefined when the user backs out. */
@@ -181,12 +223,54 @@ async function runAction(session: Session, documents: ProposalDocuments, query: 
   }
 }
 
-/** "CodeIntent: Find and Edit…": a query, an action or instruction, then review and apply. */
+/** Results Find and Edit offers to work on. */
+const FIND_AND_EDIT_CHOICES = 10;
+
+/**
+ * Which of the query's results to work on: a multi-pick, close matches ticked. Only one folder's
+ * results can go in one proposal, so the others are left out, saying so.
+ */
+async function chooseTargets(session: Session, query: string): Promise<Hit[] | undefined> {
+  const { hits } = await session.search(query, { top: FIND_AND_EDIT_CHOICES });
+  if (hits.length === 0) {
+    void vscode.window.showInformationMessage(`CodeIntent: nothing matches "${query}". Describe what the code does in other words, or check that the folder is indexed.`);
+    return undefined;
+  }
+  const multiRoot = session.folders().length > 1;
+  const items = hits.map((hit) => ({
+    label: `$(${KIND_ICONS[hit.kind]}) ${hitName(hit)}`,
+    description: `${multiRoot ? `${session.folderName(hit.root)}/` : ''}${hit.path}:${hit.startLine}${hit.confidence !== undefined ? `  ·  ${confidenceLabel(hit.confidence)}` : ''}`,
+    detail: previewLine(hit.text),
+    picked: hit.close === true,
+    hit,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: 'CodeIntent: Find and Edit (2/3): which code?',
+    placeHolder: hits.some((hit) => hit.close) ? 'Close matches are ticked; nothing is sent until you choose the action' : 'No close match: tick the results to work on',
+    ignoreFocusOut: true,
+  });
+  if (!picked || picked.length === 0) return undefined;
+  const root = picked[0]!.hit.root;
+  const inRoot = picked.map((item) => item.hit).filter((hit) => hit.root === root);
+  if (inRoot.length < picked.length) void vscode.window.showWarningMessage(`CodeIntent: one folder at a time; working on the results in ${session.folderName(root)}.`);
+  return inRoot;
+}
+
+/** "CodeIntent: Find and Edit…": a query, the results to work on, an action or instruction, then review and apply. */
 export async function findAndEdit(session: Session, documents: ProposalDocuments): Promise<void> {
-  const query = await vscode.window.showInputBox({ title: 'CodeIntent: Find and Edit (1/2)', prompt: 'What code? Describe what it does', placeHolder: 'where we initialize Stripe in the React app' });
+  const query = await vscode.window.showInputBox({ title: 'CodeIntent: Find and Edit (1/3)', prompt: 'What code? Describe what it does', placeHolder: 'where we initialize Stripe in the React app' });
   if (!query) return;
-  const chosen = await chooseInstruction('CodeIntent: Find and Edit (2/2)');
-  if (chosen) await runAction(session, documents, query, chosen);
+  let targets: Hit[] | undefined;
+  try {
+    targets = await chooseTargets(session, query);
+  } catch (error) {
+    reportError(session.log, 'searching', error);
+    return;
+  }
+  if (!targets) return;
+  const chosen = await chooseInstruction('CodeIntent: Find and Edit (3/3)');
+  if (chosen) await runAction(session, documents, query, chosen, targets);
 }
 
 /** A quick action on one search result. */

@@ -4,7 +4,7 @@
 // Run by scripts/e2e/run.ts, after the VSIX is built.
 
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -368,14 +368,25 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
         await apply.waitFor({ timeout: 30_000 });
         await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'quick-action-review-dark.png') });
         await page.keyboard.press('Enter');
-        await page.locator('.notifications-toasts', { hasText: 'applied to src/retry.ts' }).waitFor({ timeout: 30_000 });
-        // Applied to the editor (not saved); one Undo takes it back.
+        const applied = page.locator('.notifications-toasts .notification-toast', { hasText: 'applied to src/retry.ts' });
+        await applied.waitFor({ timeout: 30_000 });
+        // The review is over: its diff tabs are closed.
+        await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ state: 'detached', timeout: 10_000 });
+        // Applied to the editor (not saved); one Undo takes it back, in the editor as from the notification.
         const logLine = page.locator('.editor-instance .view-line', { hasText: "console.info('retryWithBackoff: start');" });
-        await page.locator('.tabs-container .tab', { hasText: ANSWER.file }).first().click();
+        await page.keyboard.press('Control+P');
+        await page.locator('.quick-input-widget input').fill(ANSWER.file);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: ANSWER.file }).first().waitFor({ timeout: 10_000 });
+        await page.keyboard.press('Enter');
         await logLine.first().waitFor({ timeout: 30_000 });
         await page.locator('.editor-instance .view-lines').first().click();
         await page.keyboard.press('Control+Z');
         await logLine.first().waitFor({ state: 'detached', timeout: 30_000 });
+        await page.keyboard.press('Control+Shift+Z');
+        await logLine.first().waitFor({ timeout: 30_000 });
+        await applied.getByRole('button', { name: 'Undo' }).click();
+        await logLine.first().waitFor({ state: 'detached', timeout: 30_000 });
+        await page.locator('.notifications-toasts', { hasText: 'undone in src/retry.ts' }).waitFor({ timeout: 10_000 });
       },
       folder,
     );
@@ -385,3 +396,44 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
   }
 });
 
+
+test('"CodeIntent: Find and Edit…" lets the user choose the code first, close matches ticked; cancelling the review closes it and changes nothing', { timeout: 240_000 }, async () => {
+  const llm = await startChatServer(demoReply);
+  const folder = await copyOfFixture('find-and-edit-workspace');
+  await mkdir(path.join(folder, '.vscode'), { recursive: true });
+  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
+  try {
+    await withWorkbench(
+      THEMES[0],
+      'find-and-edit',
+      async (page) => {
+        await untilFileChangesAreIndexed(page, folder);
+        await runFromPalette(page, 'CodeIntent: Find and Edit…');
+        const input = page.locator('.quick-input-widget input');
+        await input.fill(QUERY);
+        await input.press('Enter');
+        const rows = page.locator('.quick-input-list .monaco-list-row');
+        await rows.filter({ hasText: ANSWER.symbol }).first().waitFor({ timeout: 60_000 });
+        await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'find-and-edit-targets-light.png') });
+        const ticked = await rows.evaluateAll((nodes) =>
+          nodes.map((row) => ({ text: row.textContent ?? '', checked: row.getAttribute('aria-checked') === 'true' || (row.querySelector('input[type=checkbox]') as { checked?: boolean } | null)?.checked === true })),
+        );
+        assert.deepEqual(ticked.filter((row) => row.checked).map((row) => row.text.includes(ANSWER.symbol)), [true], JSON.stringify(ticked));
+        assert.ok(ticked.length > 1, 'the other results are offered, unticked');
+        assert.equal(llm.requests.length, 0, 'nothing is sent before the action is chosen');
+        await input.press('Enter');
+        await rows.filter({ hasText: 'Add Logging' }).first().click();
+        await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ timeout: 60_000 });
+        await page.locator('.quick-input-widget', { hasText: 'apply the proposed changes' }).waitFor({ timeout: 30_000 });
+        await page.keyboard.press('Escape');
+        await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ state: 'detached', timeout: 10_000 });
+      },
+      folder,
+    );
+    assert.equal(llm.requests.length, 1, 'one request: for the one ticked result');
+    assert.match(JSON.stringify(llm.requests[0]?.body ?? ''), /retry\.ts/);
+    assert.equal(await readFile(path.join(folder, 'src', 'retry.ts'), 'utf8'), await readFile(path.join(FIXTURE_WORKSPACE, 'src', 'retry.ts'), 'utf8'), 'nothing applied');
+  } finally {
+    await llm.close();
+  }
+});
