@@ -3,8 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { markMatches, matchedWords, overall, previewLine, previewOffsets } from '../src/shared/presentation.js';
+import { adapterName, markMatches, matchedWords, modelName, overall, previewLine, previewOffsets, sizeLabel } from '../src/shared/presentation.js';
 import { parseViewMessage } from '../src/shared/view-protocol.js';
+import type { TuneReport } from '../src/core/tune/index.js';
+import { tuneSummary } from '../src/shared/report.js';
 import { highlight, type Token } from '../src/webview/highlight.js';
 import { fileGroups, moveThrough } from '../src/webview/list-order.js';
 
@@ -154,5 +156,28 @@ describe('the sidebar\'s rows, in the order shown', () => {
     assert.equal(moveThrough(shown, 3, 'first'), 0);
     assert.equal(moveThrough(shown, -1, 1), 0, 'nothing selected: ↓ starts at the top');
     assert.equal(moveThrough([], -1, 1), -1);
+  });
+});
+
+describe('the index and tuning in plain words', () => {
+  test('a model, an adapter and a size read as people say them, without hashes', () => {
+    assert.equal(modelName('static:code-static-v2:a697fe70f240'), "code-static-v2 (CodeIntent's code model)");
+    assert.equal(modelName('openai:text-embedding-3-small'), 'text-embedding-3-small (at the endpoint)');
+    assert.equal(adapterName('identity'), 'none');
+    assert.equal(adapterName('/home/u/.cache/codeintent/indexes/shop-1a2b/adapters/tuned'), 'tuned to this workspace');
+    assert.equal(adapterName('/opt/codeintent/adapters/use-lite'), 'use-lite (shipped)');
+    assert.deepEqual([sizeLabel(29_000), sizeLabel(12_345_678), sizeLabel(1_400_000_000)], ['29 KB', '12.3 MB', '1.4 GB']);
+  });
+
+  test('tuning says how often the right function now comes first, not an MRR', () => {
+    // Only the fields the summary reads.
+    const report = (over: object) => ({ adapter: null, verdict: 'no gain', pairs: { heldOut: 120 }, before: { r1: 0.35 }, after: { r1: 0.41 }, ...over }) as unknown as TuneReport;
+    assert.equal(
+      tuneSummary(report({ adapter: '/c/adapters/tuned' }), 'shop'),
+      'Search is now tuned to shop. On 120 questions from your own documentation that tuning did not see, the right function now comes first 41% of the time, up from 35%.',
+    );
+    assert.match(tuneSummary(report({ after: { r1: 0.351 } }), 'shop'), /^Search is unchanged: no gain\. .* first 35% of the time, as before \(35%\)\.$/);
+    assert.equal(tuneSummary(report({ before: undefined, after: undefined, verdict: 'too little documented code' }), 'shop'), 'Search is unchanged: too little documented code.');
+    assert.doesNotMatch(tuneSummary(report({}), 'shop'), /MRR/);
   });
 });

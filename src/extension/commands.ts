@@ -2,7 +2,8 @@
 // rejects: failures reach the user through reportError (VS Code would add a second, vaguer toast).
 
 import * as vscode from 'vscode';
-import { statusText, tuneText } from '../shared/report.js';
+import { tuneSummary, tuneText } from '../shared/report.js';
+import { adapterName, modelName, sizeLabel } from '../shared/presentation.js';
 import { toPosixRelative } from '../core/paths.js';
 import type { TunePhase, TuneReport } from '../core/tune/index.js';
 import { editHit, findAndEdit, type ProposalDocuments } from './edits.js';
@@ -59,23 +60,42 @@ async function reindex(session: Session): Promise<void> {
 /** Shows every folder's index; returns what it showed (for tests). */
 async function showIndexStatus(session: Session): Promise<FolderStatus[] | undefined> {
   if (noFolder(session)) return undefined;
+  let statuses: FolderStatus[];
   try {
-    const statuses = await session.request('status', {});
-    // The state of each folder is in the message itself: some hosts (code-server's web dialog) do not show the detail.
-    const message = `CodeIntent index: ${statuses.map(({ root, state }) => `${session.folderName(root)} ${stateText(state)}`).join('; ')}`;
-    const detail = statuses.map((status) => describeStatus(session, status)).join('\n\n');
-    const actions: Record<string, () => unknown> = { Reindex: () => reindex(session), 'Show Log': () => session.log.show() };
-    void vscode.window.showInformationMessage(message, { modal: true, detail }, ...Object.keys(actions)).then((choice) => choice && actions[choice]?.());
-    return statuses;
+    statuses = await session.request('status', {});
   } catch (error) {
     reportError(session.log, 'reading the index status', error);
     return undefined;
   }
+  type Item = vscode.QuickPickItem & { run?: () => unknown };
+  const items: Item[] = statuses.flatMap((status) => statusItems(session, status));
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(refresh) Reindex Workspace', run: () => reindex(session) },
+    { label: '$(output) Show Log', run: () => session.log.show() },
+  );
+  void vscode.window.showQuickPick(items, { title: 'CodeIntent: index status', placeHolder: 'What is indexed, and when' }).then((picked) => picked?.run?.());
+  return statuses;
 }
 
-function describeStatus(session: Session, { root, state, index, adapter }: FolderStatus): string {
-  const heading = `${session.folderName(root)}: ${stateText(state)}`;
-  return index ? `${heading}\n${statusText(index, adapter ?? 'unknown').trimEnd()}` : heading;
+/** One folder's state in plain words: what is indexed, how big, when, with which model. */
+function statusItems(session: Session, { root, state, index, adapter }: FolderStatus): vscode.QuickPickItem[] {
+  const count = new Intl.NumberFormat();
+  const heading: vscode.QuickPickItem = { label: `$(folder) ${session.folderName(root)}: ${stateText(state)}` };
+  if (!index) return [heading];
+  const updated = new Date(index.meta.updatedAt);
+  return [
+    { ...heading, description: `${count.format(index.files)} files, ${count.format(index.chunks)} definitions and passages, ${sizeLabel(index.bytes)} on disk` },
+    { label: `$(history) Last indexed ${updated.toLocaleString()}`, description: relativeDay(updated) },
+    { label: `$(symbol-misc) Model: ${modelName(index.meta.embedderId)}`, description: `adapter: ${adapterName(adapter ?? 'identity')}` },
+    { label: `$(database) Kept in ${index.indexDir}` },
+  ];
+}
+
+/** "today", "yesterday" or "" (the date says it). */
+function relativeDay(date: Date): string {
+  const days = Math.round((new Date().setHours(0, 0, 0, 0) - new Date(date).setHours(0, 0, 0, 0)) / 86_400_000);
+  return days === 0 ? 'today' : days === 1 ? 'yesterday' : '';
 }
 
 function stateText(state: IndexState): string {
@@ -117,11 +137,7 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
       },
     );
     session.log.info(`tune ${folder.uri.fsPath}\n${tuneText(report)}`);
-    const figures = report.before && report.after ? `MRR ${report.before.mrr.toFixed(3)} → ${report.after.mrr.toFixed(3)} on ${report.pairs.heldOut} held-out queries` : '';
-    const message = report.adapter
-      ? `CodeIntent: search is now tuned to ${folder.name} (${figures}).`
-      : `CodeIntent: search is unchanged: ${report.verdict}${figures ? ` (${figures})` : ''}.`;
-    void vscode.window.showInformationMessage(message, 'Show Details').then((choice) => choice && session.log.show());
+    void vscode.window.showInformationMessage(`CodeIntent: ${tuneSummary(report, folder.name)}`, 'Show Details').then((choice) => choice && session.log.show());
     return report;
   } catch (error) {
     reportError(session.log, 'tuning', error);

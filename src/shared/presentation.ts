@@ -102,6 +102,27 @@ export function markMatches(text: string, words: readonly string[]): Array<{ tex
   return pieces;
 }
 
+/** An embedding model's id as people read it: `static:code-static-v2:…` → "code-static-v2 (CodeIntent's code model)". */
+export function modelName(embedderId: string): string {
+  const [kind, name = embedderId] = embedderId.split(':');
+  if (kind === 'static' && name.startsWith('code-static')) return `${name} (CodeIntent's code model)`;
+  if (kind === 'openai') return `${embedderId.slice('openai:'.length)} (at the endpoint)`;
+  return name.split(/[\\/]/).filter(Boolean).at(-1) ?? embedderId;
+}
+
+/** A query adapter's source as people read it: none, tuned to this workspace, or a shipped one by name. */
+export function adapterName(source: string): string {
+  if (source === 'identity') return 'none';
+  const parts = source.split(/[\\/]/).filter(Boolean);
+  return parts.at(-1) === 'tuned' ? 'tuned to this workspace' : `${parts.at(-1) ?? source} (shipped)`;
+}
+
+/** A size on disk: "29 KB", "12.3 MB", "1.4 GB". */
+export function sizeLabel(bytes: number): string {
+  if (bytes < 1_000_000) return `${Math.max(1, Math.round(bytes / 1000))} KB`;
+  return bytes < 1_000_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${(bytes / 1_000_000_000).toFixed(1)} GB`;
+}
+
 /** Every folder's state in one: what the status bar and the sidebar show. */
 export type Overall =
   | { kind: 'noFolder' }

@@ -330,12 +330,21 @@ test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000
   await withWorkbench(THEMES[0], 'status', async (page) => {
     // Right after start-up the index may still be catching up: ask again until it is up to date.
     const deadline = Date.now() + 90_000;
+    const rows = page.locator('.quick-input-list .monaco-list-row');
     for (;;) {
       await runFromPalette(page, 'CodeIntent: Show Index Status');
-      const dialog = page.locator('.monaco-dialog-box', { hasText: 'CodeIntent index:' });
-      await dialog.waitFor({ state: 'visible', timeout: 30_000 });
-      if ((await dialog.textContent())?.includes('e2e-workspace up to date')) break;
-      assert.ok(Date.now() < deadline, `still not up to date: ${await dialog.textContent()}`);
+      await rows.filter({ hasText: 'e2e-workspace:' }).first().waitFor({ timeout: 30_000 });
+      const text = (await rows.allTextContents()).join('\n');
+      if (text.includes('e2e-workspace: up to date')) {
+        // In plain words: how much, when (local time, no ISO stamp), which model; no hashes.
+        assert.match(text, /\d+ files, \d+ definitions and passages, \d+ KB on disk/);
+        assert.match(text, /Last indexed .*today/);
+        assert.match(text, /Model: code-static-v2 \(CodeIntent's code model\)/);
+        assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no ISO timestamp');
+        assert.doesNotMatch(text.split('\n').find((line) => line.includes('Model:')) ?? '', /[0-9a-f]{8}/, 'no model hash');
+        break;
+      }
+      assert.ok(Date.now() < deadline, `still not up to date: ${text}`);
       await page.keyboard.press('Escape');
       await page.waitForTimeout(1_000);
     }
