@@ -4,17 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { appendFile, cp, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCodeintent, type Run } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 import { makeRandomStaticModel } from '../helpers/model.js';
+import { PACKAGE_ROOT } from '../../src/core/models.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let model: string;
 
-function codeintent(args: readonly string[]): Promise<Run> {
-  return runCodeintent([...args, '--model', model], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache') });
+function codeintent(args: readonly string[], onStart?: (child: ChildProcess) => void): Promise<Run> {
+  return runCodeintent([...args, '--model', model], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache'), ...(onStart ? { onStart } : {}) });
 }
 
 function status(project: string, db: string): Promise<Run> {
@@ -150,4 +152,64 @@ test('case 10: a damaged data file or manifest is reported (status deletes nothi
   assert.match(reported.stderr, /is damaged \(meta\.json is not valid JSON\); run `codeintent index` \(in VS Code: CodeIntent: Reindex Workspace\) to repair it/);
   assert.deepEqual(await snapshot(db), before);
 });
+});
+
+/** A real TypeScript file (this repository's store) repeated to about `bytes`, with `tail` at the end. */
+async function largeSource(file: string, bytes: number, tail: string): Promise<void> {
+  const source = await readFile(path.join(PACKAGE_ROOT, 'src/core/store.ts'), 'utf8');
+  const handle = await open(file, 'w');
+  try {
+    for (let written = 0, i = 0; written < bytes; written += source.length, i++) await handle.write(source.replaceAll('class IndexStore', `class IndexStore${i}`));
+    await handle.write(tail);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Polls the child's peak resident memory (VmHWM, a high-water mark) until it exits; in bytes. */
+function peakMemory(child: ChildProcess): () => number {
+  let peak = 0;
+  const poll = setInterval(() => {
+    readFile(`/proc/${child.pid}/status`, 'utf8')
+      .then((text) => {
+        const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+        peak = Math.max(peak, kb * 1024);
+      })
+      .catch(() => {}); // exited between two polls
+  }, 25);
+  child.on('exit', () => clearInterval(poll));
+  return () => peak;
+}
+
+test('case 11: a file too big to parse is indexed as line windows, one too big to index is skipped, the others are indexed, in under 500 MB', async () => {
+  const project = path.join(scratch.dir, 'large-project');
+  await writeTree(project, SERVICES);
+  // 3 MB: past the parser's bound (1 MiB); 9 MB: past the largest file indexed (8 MiB).
+  await largeSource(path.join(project, 'src/generated.ts'), 3_000_000, 'export function reconcileLedgerDrift(ledger: string) {\n  return ledger;\n}\n');
+  await largeSource(path.join(project, 'src/bundle.ts'), 9_000_000, '');
+  let peak = (): number => 0;
+  const started = performance.now();
+  const run = await codeintent(['index', project, '--db', path.join(scratch.dir, 'large-db'), '--max-file-size', '100000000', '--verbose'], (child) => {
+    peak = peakMemory(child);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(run.code, 0, run.stderr);
+  assertNoTrace(run.stderr);
+  assert.match(run.stderr, /src\/generated\.ts: \d+ characters is more than the parser takes \(1048576\); chunked as line windows/);
+  assert.match(run.stderr, /skipped src\/bundle\.ts: too-large \(\d+ bytes \(limit 8388608\)\)/);
+  assert.match(run.stdout, /Indexed 13 files, .*Skipped: 1 too-large\./s);
+  assert.ok(peak() < 500 * 2 ** 20, `peak memory ${Math.round(peak() / 2 ** 20)} MB, ${seconds.toFixed(1)} s`);
+
+  const search = async (query: string) => {
+    // The same --max-file-size: the search's refresh would otherwise drop the files above the default.
+    const found = await codeintent(['search', query, '--root', project, '--db', path.join(scratch.dir, 'large-db'), '--max-file-size', '100000000', '--json', '--top', '50']);
+    assert.equal(found.code, 0, found.stderr);
+    return JSON.parse(found.stdout) as { path: string; symbol: string; kind: string; endLine: number }[];
+  };
+  const symbols = new Set((await search('compute invoice total')).map((h) => h.symbol));
+  for (let i = 0; i < 12; i++) assert.ok(symbols.has(`computeInvoiceTotal${i}`), `computeInvoiceTotal${i} is indexed`);
+  const lines = (await readFile(path.join(project, 'src/generated.ts'), 'utf8')).trimEnd().split('\n').length;
+  const hits = await search('reconcileLedgerDrift');
+  const window = hits.find((h) => h.path === 'src/generated.ts' && h.endLine === lines);
+  assert.equal(window?.kind, 'lines', `the last line window of src/generated.ts is found: ${JSON.stringify(hits.slice(0, 3))}`);
 });
