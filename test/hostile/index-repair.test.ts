@@ -3,14 +3,14 @@
 // on disk, real files.
 
 import assert from 'node:assert/strict';
-import { appendFile, cp, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
+import { appendFile, cp, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCodeintent, type Run } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 import { makeRandomStaticModel } from '../helpers/model.js';
-import { PACKAGE_ROOT } from '../../src/core/models.js';
+import { peakMemory, writeLargeSource } from '../helpers/large-source.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let model: string;
@@ -154,39 +154,12 @@ test('case 10: a damaged data file or manifest is reported (status deletes nothi
 });
 });
 
-/** A real TypeScript file (this repository's store) repeated to about `bytes`, with `tail` at the end. */
-async function largeSource(file: string, bytes: number, tail: string): Promise<void> {
-  const source = await readFile(path.join(PACKAGE_ROOT, 'src/core/store.ts'), 'utf8');
-  const handle = await open(file, 'w');
-  try {
-    for (let written = 0, i = 0; written < bytes; written += source.length, i++) await handle.write(source.replaceAll('class IndexStore', `class IndexStore${i}`));
-    await handle.write(tail);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Polls the child's peak resident memory (VmHWM, a high-water mark) until it exits; in bytes. */
-function peakMemory(child: ChildProcess): () => number {
-  let peak = 0;
-  const poll = setInterval(() => {
-    readFile(`/proc/${child.pid}/status`, 'utf8')
-      .then((text) => {
-        const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
-        peak = Math.max(peak, kb * 1024);
-      })
-      .catch(() => {}); // exited between two polls
-  }, 25);
-  child.on('exit', () => clearInterval(poll));
-  return () => peak;
-}
-
 test('case 11: a file too big to parse is indexed as line windows, one too big to index is skipped, the others are indexed, in under 500 MB', async () => {
   const project = path.join(scratch.dir, 'large-project');
   await writeTree(project, SERVICES);
   // 3 MB: past the parser's bound (1 MiB); 9 MB: past the largest file indexed (8 MiB).
-  await largeSource(path.join(project, 'src/generated.ts'), 3_000_000, 'export function reconcileLedgerDrift(ledger: string) {\n  return ledger;\n}\n');
-  await largeSource(path.join(project, 'src/bundle.ts'), 9_000_000, '');
+  await writeLargeSource(path.join(project, 'src/generated.ts'), 3_000_000, 'export function reconcileLedgerDrift(ledger: string) {\n  return ledger;\n}\n');
+  await writeLargeSource(path.join(project, 'src/bundle.ts'), 9_000_000);
   let peak = (): number => 0;
   const started = performance.now();
   const run = await codeintent(['index', project, '--db', path.join(scratch.dir, 'large-db'), '--max-file-size', '100000000', '--verbose'], (child) => {
