@@ -258,9 +258,15 @@ export class IndexStore {
    * what repairs it. Undefined when there is no index.
    */
   static async openForReading(dir: string, root: string): Promise<IndexStore | undefined> {
-    const meta = await readIndexMeta(dir).catch((error: unknown) => {
+    try {
+      return await IndexStore.openReadOnly(dir, root);
+    } catch (error) {
       throw error instanceof IndexCorruptError ? new IndexDamagedError(dir, [error.message]) : error;
-    });
+    }
+  }
+
+  private static async openReadOnly(dir: string, root: string): Promise<IndexStore | undefined> {
+    const meta = await readIndexMeta(dir);
     if (!meta) return undefined;
     const options: OpenStoreOptions = { dir, root, embedderId: meta.embedderId, dimension: meta.dimension, readOnly: true };
     const slug = modelSlug(meta.embedderId);
@@ -291,8 +297,13 @@ export class IndexStore {
         : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
     const db = await connect(dir);
     const slug = modelSlug(embedderId);
-    const damage = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'quick');
-    if (damage.length > 0) await repairTables(dir, lanceDirOf(dir), db, damage);
+    const found = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'quick');
+    // Some of the model's tables but not all: the rows of the others are lost (none: a new model).
+    const names = new Set(await db.tableNames());
+    const present = tableNamesOf(slug).filter((name) => names.has(name));
+    const gone = present.length === 0 ? [] : tableNamesOf(slug).filter((name) => !names.has(name));
+    if (found.length > 0) await repairTables(dir, lanceDirOf(dir), db, found);
+    const damage = [...found, ...gone.map((table): TableDamage => ({ table, fragments: [], details: [`${table}: the table is missing`] }))];
     const store = await IndexStore.openTables(db, options, meta, new Set(await db.tableNames()));
     try {
       if (damage.length > 0) await store.afterRepair(damage);
@@ -307,15 +318,11 @@ export class IndexStore {
   /** The store over `db`'s tables, created when absent; `db` is closed if they cannot be opened. */
   private static async openTables(db: lancedb.Connection, options: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
     try {
-      return await IndexStore.openTablesOf(db, options, meta, names);
+      return new IndexStore(options.dir, db, await openTableHandles(db, options, names), meta, options);
     } catch (error) {
       db.close();
       throw error;
     }
-  }
-
-  private static async openTablesOf(db: lancedb.Connection, options: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
-    return new IndexStore(options.dir, db, await openTableHandles(db, options, names), meta, options);
   }
 
   /**
