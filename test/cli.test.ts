@@ -169,6 +169,20 @@ describe('bad input', () => {
     });
   }
 
+  const said = [
+    ['an option by another name', ['search', 'x', '--path', '.'], /^codeintent: unknown option --path; did you mean --root\?$/m],
+    ['a misspelt option', ['search', 'x', '--jsn'], /^codeintent: unknown option --jsn; did you mean --json\?$/m],
+    ['a negative --top', ['search', 'x', '--top', '-2'], /^codeintent: --top needs a value; to give it one that starts with "-", write --top=-2$/m],
+    ['--top=-2', ['search', 'x', '--top=-2'], /^codeintent: --top takes a whole number from 1 to 1000, not "-2"$/m],
+  ] as const;
+  for (const [what, args, message] of said) {
+    test(`${what}: said in the CLI's words`, async () => {
+      const run = await codeintent(args);
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, message);
+    });
+  }
+
   test('a missing path: exit 1 saying what to pass', async () => {
     const run = await codeintent(['index', path.join(scratch.dir, 'nope'), ...withModel()]);
     assert.equal(run.code, 1);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -334,25 +335,46 @@ describe('secrets and size', () => {
 });
 
 describe('symlinks and errors', () => {
-  test('symlink loops terminate and are reported once each; links inside the root are followed', { timeout: 10_000 }, async () => {
-    const root = await tree({ 'sub/real.ts': 'x', 'sub/.gitignore': '' });
+  test('symlink loops terminate and are reported once each; links inside the root are duplicates of the real path, or followed when it is not walked', { timeout: 10_000 }, async () => {
+    const root = await tree({ 'sub/real.ts': 'x', 'sub/.gitignore': '', '.gitignore': 'hidden/\n', 'hidden/inner.ts': 'x' });
     await symlink('..', path.join(root, 'sub', 'up')); // -> root: an enclosing directory
     await symlink('.', path.join(root, 'sub', 'self'));
     await symlink('knot', path.join(root, 'knot')); // resolves to itself (ELOOP)
     await symlink('sub', path.join(root, 'linked')); // a directory inside the root
     await symlink(path.join('sub', 'real.ts'), path.join(root, 'alias.ts')); // a file inside the root
-    const { paths, skips } = await collect({ root });
-    assert.deepEqual(paths, ['alias.ts', 'linked/.gitignore', 'linked/real.ts', 'sub/.gitignore', 'sub/real.ts']);
+    await symlink('hidden', path.join(root, 'shown')); // a link is judged by its own path
+    const { paths, skips, details } = await collect({ root });
+    assert.deepEqual(paths, ['.gitignore', 'sub/.gitignore', 'sub/real.ts', 'shown/inner.ts']);
     assert.deepEqual(
       [...skips],
       [
+        ['hidden', 'ignored'],
         ['knot', 'symlink-loop'],
-        ['linked/self', 'symlink-loop'],
-        ['linked/up', 'symlink-loop'],
         ['sub/self', 'symlink-loop'],
         ['sub/up', 'symlink-loop'],
+        ['alias.ts', 'duplicate'],
+        ['linked', 'duplicate'],
       ],
     );
+    assert.equal(details.get('alias.ts'), 'the same file as sub/real.ts');
+    assert.equal(details.get('linked'), 'the same folder as sub');
+  });
+
+  test('a file with several hard links is yielded once, under its first path', async () => {
+    const root = await tree({ 'a/one.ts': 'x' });
+    await link(path.join(root, 'a', 'one.ts'), path.join(root, 'b.ts'));
+    const { paths, skips } = await collect({ root });
+    assert.deepEqual(paths, ['a/one.ts']);
+    assert.deepEqual([...skips], [['b.ts', 'duplicate']]);
+  });
+
+  test('FIFOs are skipped, named as such; the index folder inside the root is left out', async () => {
+    const root = await tree({ 'a.ts': 'x', '.index/meta.json': '{}' });
+    execFileSync('mkfifo', [path.join(root, 'events.pipe')]);
+    const { paths, skips, details } = await collect({ root, indexDir: path.join(root, '.index') });
+    assert.deepEqual(paths, ['a.ts']);
+    assert.deepEqual([...skips], [['.index', 'ignored'], ['events.pipe', 'ignored']]);
+    assert.match(details.get('events.pipe') ?? '', /FIFO/);
   });
 
   test('symlinks that leave the root are skipped as ignored; broken links are unreadable', async () => {

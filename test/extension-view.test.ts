@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { overall, previewLine } from '../src/shared/presentation.js';
+import { markMatches, matchedWords, overall, previewLine, previewOffsets } from '../src/shared/presentation.js';
 import { parseViewMessage } from '../src/shared/view-protocol.js';
 import { highlight, type Token } from '../src/webview/highlight.js';
+import { fileGroups, moveThrough } from '../src/webview/list-order.js';
 
 const location = { root: '/work/project', path: 'src/billing.ts', startLine: 3, endLine: 9, symbol: 'retry' };
 
@@ -20,7 +21,9 @@ describe('parseViewMessage', () => {
       folder: 'src',
     });
     assert.deepEqual(parseViewMessage({ type: 'search', seq: 5, query: '', language: '', folder: '' })?.type, 'search');
-    assert.deepEqual(parseViewMessage({ type: 'open', location: { ...location, html: '<b>' } }), { type: 'open', location });
+    assert.deepEqual(parseViewMessage({ type: 'open', location: { ...location, html: '<b>' } }), { type: 'open', location, beside: false });
+    assert.deepEqual(parseViewMessage({ type: 'open', location, beside: true }), { type: 'open', location, beside: true });
+    assert.deepEqual(parseViewMessage({ type: 'open', location, beside: 'yes' }), { type: 'open', location, beside: false });
     assert.deepEqual(parseViewMessage({ type: 'run', action: 'reindex' }), { type: 'run', action: 'reindex' });
     assert.deepEqual(parseViewMessage({ type: 'act', location, query: 'retry webhooks', extra: 1 }), { type: 'act', location, query: 'retry webhooks' });
   });
@@ -108,5 +111,48 @@ describe('presentation', () => {
   test('previewLine: the first telling line, collapsed and cut', () => {
     assert.equal(previewLine('\n  @Injectable()\n  export   class Foo {\n}'), 'export class Foo {');
     assert.equal(previewLine('x'.repeat(200), 10), `${'x'.repeat(9)}…`);
+  });
+});
+
+describe('why a result matched, as the sidebar and the quick pick show it', () => {
+  const text = ['export async function syncCustomers(client: Client) {', '  const page = await client.list();', '  log(page);', '  audit(page);', '  cache(page);', '  await retryWithBackoff(() => client.push(page));', '}'].join('\n');
+
+  test('a long hit previews its signature, then its best-matching line onwards; a short one its first lines', () => {
+    assert.deepEqual(previewOffsets({ text, startLine: 10, why: { terms: [], lines: [15, 11] } }, 3), [0, 5, 6]);
+    assert.deepEqual(previewOffsets({ text, startLine: 10, why: { terms: [], lines: [11] } }, 3), [0, 1, 2]);
+    assert.deepEqual(previewOffsets({ text, startLine: 10 }, 8), [0, 1, 2, 3, 4, 5, 6], 'never past the hit');
+  });
+
+  test("the query's words and the identifier parts they met are marked inside identifiers, case aside", () => {
+    const words = matchedWords({ terms: [{ term: 'retry', matched: ['retry', 'backoff'] }, { term: 'of', matched: ['of'] }], lines: [] });
+    assert.deepEqual(words, ['backoff', 'retry'], 'longest first; two-letter words are not marked');
+    const pieces = markMatches('  await retryWithBackoff(() => client.push(page));', words);
+    assert.deepEqual(pieces.filter((p) => p.match).map((p) => p.text), ['retry', 'Backoff']);
+    assert.equal(pieces.map((p) => p.text).join(''), '  await retryWithBackoff(() => client.push(page));', 'nothing lost or added');
+    assert.deepEqual(markMatches('a+b (c)', ['+b (']), [{ text: 'a', match: false }, { text: '+b (', match: true }, { text: 'c)', match: false }], 'words are matched literally');
+  });
+});
+
+describe('the sidebar\'s rows, in the order shown', () => {
+  const hits = ['a.ts', 'b.ts', 'a.ts', 'c.ts', 'b.ts'].map((path) => ({ root: '/w', path }));
+
+  test('results are grouped by file, each file where its best result ranks', () => {
+    assert.deepEqual(
+      fileGroups(hits).map((g) => g.indices),
+      [[0, 2], [1, 4], [3]],
+    );
+  });
+
+  test('↑/↓, Home/End and page moves go through the rows as shown, and stop at the ends', () => {
+    const shown = fileGroups(hits).flatMap((g) => g.indices);
+    assert.equal(moveThrough(shown, 0, 1), 2, 'below the first a.ts result is the second, not b.ts');
+    assert.equal(moveThrough(shown, 2, 1), 1);
+    assert.equal(moveThrough(shown, 4, -1), 1);
+    assert.equal(moveThrough(shown, 2, 10), 3);
+    assert.equal(moveThrough(shown, 1, -10), 0);
+    assert.equal(moveThrough(shown, 1, 'last'), 3);
+    assert.equal(moveThrough(shown, 3, 'first'), 0);
+    assert.equal(moveThrough(shown, -1, 1), 0, 'nothing selected: ↓ starts at the top');
+    assert.equal(moveThrough([], -1, 1), -1);
   });
 });

@@ -79,14 +79,14 @@ describe('the indexing worker, bundled', () => {
     assert.equal(kinds[0], 'indexing');
     assert.deepEqual(states.at(-1)?.state, { kind: 'ready', files: 2, chunks: result?.summary.chunks, complete: true });
 
-    const hits = await client.request('search', { query: 'retry a webhook delivery that failed', top: 5 });
+    const { hits } = await client.request('search', { query: 'retry a webhook delivery that failed', top: 5 });
     assert.equal(hits[0]?.symbol, 'retryFailedWebhook');
     assert.equal(hits[0]?.root, project);
     assert.equal(hits[0]?.path, 'src/billing.ts');
     assert.equal(hits[0]?.startLine, 1);
 
     const python = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
-    assert.deepEqual(python.map((h) => h.symbol), ['upload_release_artifacts']);
+    assert.deepEqual(python.hits.map((h) => h.symbol), ['upload_release_artifacts']);
 
     assert.deepEqual(await client.request('indexed', {}), [{ root: project, indexed: true }]);
     const [status] = await client.request('status', {});
@@ -106,7 +106,7 @@ describe('the indexing worker, bundled', () => {
     const added = path.join(project, 'src', 'invoice.ts');
     await writeFile(added, 'export function computeInvoiceTotal(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n');
     await client.request('fileChanged', { paths: [added] });
-    const hits = await client.request('search', { query: 'sum of the invoice lines', top: 3 });
+    const { hits } = await client.request('search', { query: 'sum of the invoice lines', top: 3 });
     assert.equal(hits[0]?.symbol, 'computeInvoiceTotal');
   });
 
@@ -117,20 +117,20 @@ describe('the indexing worker, bundled', () => {
     assert.match(report.verdict, /too little documented code/);
     assert.ok(phases.has('chunk'), [...phases].join());
     assert.equal(states.at(-1)?.state.kind, 'ready');
-    assert.equal((await client.request('search', { query: 'retry a webhook delivery that failed', top: 1 }))[0]?.symbol, 'retryFailedWebhook');
+    assert.equal((await client.request('search', { query: 'retry a webhook delivery that failed', top: 1 })).hits[0]?.symbol, 'retryFailedWebhook');
   });
 
   test('a cancelled request rejects as cancelled; the worker goes on answering', async () => {
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(client.request('search', { query: 'webhook', top: 3 }, { signal: controller.signal }), (e: unknown) => e instanceof RequestError && e.kind === 'cancelled');
-    assert.ok((await client.request('search', { query: 'webhook', top: 3 })).length > 0);
+    assert.ok((await client.request('search', { query: 'webhook', top: 3 })).hits.length > 0);
   });
 
   test('a settings change reopens the folder: an exclude takes effect on the next index', async () => {
     await client.configure([folderConfig(project, { crawl: { include: [], exclude: ['scripts/'], maxFileBytes: 1_048_576 } })]);
     await client.request('index', {});
-    const hits = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
+    const { hits } = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
     assert.deepEqual(hits, []);
   });
 
@@ -139,10 +139,10 @@ describe('the indexing worker, bundled', () => {
     await writeTree(other, { 'mail.py': 'def send_invoice_email(customer, invoice):\n    """Email the invoice to the customer."""\n    return customer\n' });
     await client.configure([folderConfig(project), folderConfig(other, { indexDir: path.join(scratch.dir, 'index-other') })]);
     await client.request('index', {});
-    const hits = await client.request('search', { query: 'email the invoice to the customer', top: 5 });
+    const { hits } = await client.request('search', { query: 'email the invoice to the customer', top: 5 });
     assert.deepEqual([hits[0]?.root, hits[0]?.symbol], [other, 'send_invoice_email']);
     assert.ok(hits.some((hit) => hit.root === project));
-    const onlyProject = await client.request('search', { query: 'email the invoice to the customer', top: 5, roots: [project] });
+    const { hits: onlyProject } = await client.request('search', { query: 'email the invoice to the customer', top: 5, roots: [project] });
     assert.ok(onlyProject.length > 0 && onlyProject.every((hit) => hit.root === project));
     assert.equal((await client.request('status', {})).length, 2);
   });

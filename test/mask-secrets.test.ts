@@ -55,7 +55,9 @@ describe('maskSecrets: private keys', () => {
     const text = `const key = \`${PEM}\`;\nsign(data, key);`;
     const r = maskSecrets(text);
     assert.ok(!r.text.includes('MIIEpAIBAAKCAQEA'));
-    assert.ok(r.text.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}-----END RSA PRIVATE KEY-----`), r.text);
+    assert.ok(r.text.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}\n\n\n-----END RSA PRIVATE KEY-----`), r.text);
+    assert.equal(r.text.split('\n').length, text.split('\n').length, 'every line keeps its number');
+    assert.deepEqual(r.secrets, [{ kind: 'private-key', startLine: 1, endLine: 4 }]);
     assert.ok(r.text.endsWith('sign(data, key);'));
     assert.equal(r.kinds['private-key'], 1);
   });
@@ -147,6 +149,17 @@ describe('maskSecrets: assignments', () => {
     assert.ok(out.includes('DEBUG=true') && out.includes('SECRET_KEY=None'), out);
   });
 
+  test('unquoted config values: key = value, key: value, key=value', () => {
+    const config = ['[s3]', `secret_key = ${AWS_SECRET}`, 'db.password=Tr0ub4dor-3', 'smtp:', '  password: hunter2 # prod', `  api_key: ${'9f2c4e7a'}1b3d5f60c8`, '  - POSTGRES_PASSWORD=example', ''].join('\r\n');
+    const out = masked(config);
+    assert.ok(!/bPxRfiCY|Tr0ub4dor|hunter2|9f2c4e7a|example/.test(out), out);
+    assert.ok(out.includes(`secret_key = ${SECRET_MASK}\r\n`) && out.includes(`  password: ${SECRET_MASK} # prod\r\n`), out);
+    // Code that has the same shape keeps its types, references and calls; a short token-like word stays.
+    for (const text of ['password: string', 'token: Token', 'secret: SecretStr', 'password = process.env.PASSWORD', 'token = getToken()', 'password: str = Field(...)', 'auth: required', 'password: ${DB_PASSWORD}']) {
+      assert.equal(masked(text), text);
+    }
+  });
+
   test('passwords inside URLs', () => {
     const out = masked('const url = "postgres://admin:Sup3rS3cret@db.internal:5432/app";');
     assert.ok(!out.includes('Sup3rS3cret'));
@@ -224,6 +237,6 @@ describe('maskSecrets: the whole text', () => {
     const pemOnce = masked(PEM);
     assert.equal(maskSecrets(pemOnce).masked, 0);
     const clean = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
-    assert.deepEqual(maskSecrets(clean), { text: clean, masked: 0, kinds: {} });
+    assert.deepEqual(maskSecrets(clean), { text: clean, masked: 0, kinds: {}, secrets: [] });
   });
 });

@@ -109,20 +109,28 @@ const whereTogether = (hit: SearchHit) => `${hit.path}:${hit.startLine}-${hit.en
 
 describe('searching several folders', () => {
   test('hits from two folders are merged into one ranking, each with its folder', async () => {
-    const hits = await searchFolders([billing, mail], 'email the invoice to the customer', { mode: 'hybrid', top: 6 });
+    const hits = (await searchFolders([billing, mail], 'email the invoice to the customer', { mode: 'hybrid', top: 6 })).hits;
     assert.deepEqual([hits[0]?.root, hits[0]?.path, hits[0]?.symbol], [mail.root, 'mail.py', 'send_invoice_email']);
     assert.ok(hits.some((hit) => hit.root === billing.root), hits.map(where).join(', '));
     assert.ok(hits.every((hit, i) => i === 0 || (hits[i - 1]?.score ?? 0) >= hit.score), 'best first');
 
-    const webhook = await searchFolders([mail, billing], 'retry a webhook delivery that failed', { mode: 'hybrid', top: 6 });
+    const webhook = (await searchFolders([mail, billing], 'retry a webhook delivery that failed', { mode: 'hybrid', top: 6 })).hits;
     assert.deepEqual([webhook[0]?.root, webhook[0]?.symbol], [billing.root, 'retryFailedWebhook']);
+  });
+
+  test('a spelling slip is offered corrected ("did you mean") over several folders, as in one', async () => {
+    // The slip is in a word only the second folder holds.
+    const { hits, correction } = await searchFolders([mail, billing], 'refund a paymnet', { mode: 'hybrid', top: 6 });
+    assert.deepEqual(correction, { text: 'refund a payment', replaced: [['paymnet', 'payment']] });
+    assert.deepEqual([hits[0]?.root, hits[0]?.symbol], [billing.root, 'refundPayment']);
+    assert.equal((await searchFolders([mail, billing], 'refund a payment', { mode: 'hybrid', top: 6 })).correction, undefined);
   });
 
   test('one folder ranks exactly as its own search', async () => {
     for (const mode of ['hybrid', 'vector', 'lexical'] as const) {
       for (const query of QUERIES) {
         const alone = await billing.search(query, { mode, top: 5 });
-        const merged = await searchFolders([billing], query, { mode, top: 5 });
+        const merged = (await searchFolders([billing], query, { mode, top: 5 })).hits;
         assert.deepEqual(merged, alone.map((hit) => ({ ...hit, root: billing.root })), `${mode}: ${query}`);
       }
     }
@@ -130,7 +138,7 @@ describe('searching several folders', () => {
 
   test('the same definition in two folders is kept for each folder', async () => {
     // Identical folders have identical indexes: every hit comes twice, with equal scores, folder by folder.
-    const lexical = await searchFolders([billing, billingCopy], 'retry failed webhook', { mode: 'lexical', top: 10 });
+    const lexical = (await searchFolders([billing, billingCopy], 'retry failed webhook', { mode: 'lexical', top: 10 })).hits;
     assert.ok(lexical.length >= 2);
     for (let i = 0; i < lexical.length; i += 2) {
       const [first, second] = [lexical[i], lexical[i + 1]];
@@ -138,7 +146,7 @@ describe('searching several folders', () => {
       assert.deepEqual({ ...second, root: billing.root }, first, 'the same chunk, with the same score');
     }
     // Fused: every chunk of the folders is a candidate of the vector ranker, so each comes once per folder.
-    const hybrid = await searchFolders([billing, billingCopy], 'retry failed webhook', { mode: 'hybrid', top: 50 });
+    const hybrid = (await searchFolders([billing, billingCopy], 'retry failed webhook', { mode: 'hybrid', top: 50 })).hits;
     const rootsOf = new Map<string, string[]>();
     for (const hit of hybrid) rootsOf.set(whereTogether(hit), [...(rootsOf.get(whereTogether(hit)) ?? []), hit.root]);
     assert.ok(rootsOf.has('billing.ts:1-4') && rootsOf.has('refunds.ts:5-7'), [...rootsOf.keys()].join(', '));
@@ -151,18 +159,18 @@ describe('searching several folders', () => {
 describe('lexical scores of separate full-text indexes', () => {
   test("a folder's own hits keep their order; a query only one folder matches ranks as that folder alone", async () => {
     for (const query of QUERIES) {
-      const alone = await searchFolders([billing], query, { mode: 'lexical', top: 10 });
-      const merged = await searchFolders([billing, mail], query, { mode: 'lexical', top: 20 });
+      const alone = (await searchFolders([billing], query, { mode: 'lexical', top: 10 })).hits;
+      const merged = (await searchFolders([billing, mail], query, { mode: 'lexical', top: 20 })).hits;
       assert.deepEqual(merged.filter((hit) => hit.root === billing.root), alone, query);
     }
     const query = 'refund payment webhook';
     assert.deepEqual(await mail.search(query, { mode: 'lexical', top: 10 }), [], 'mail/ has none of these words');
-    assert.deepEqual(await searchFolders([billing, mail], query, { mode: 'lexical', top: 10 }), await searchFolders([billing], query, { mode: 'lexical', top: 10 }));
+    assert.deepEqual((await searchFolders([billing, mail], query, { mode: 'lexical', top: 10 })).hits, (await searchFolders([billing], query, { mode: 'lexical', top: 10 })).hits);
   });
 
   test('pooled, they find what one index over both folders finds, in its order up to near ties', async () => {
     for (const query of QUERIES) {
-      const pooled = await searchFolders([billing, mail], query, { mode: 'lexical', top: 20 });
+      const pooled = (await searchFolders([billing, mail], query, { mode: 'lexical', top: 20 })).hits;
       const one = await together.search(query, { mode: 'lexical', top: 20 });
       const place = new Map(pooled.map((hit, i) => [where(hit), i]));
       assert.deepEqual([...place.keys()].sort(), one.map(whereTogether).sort(), query);

@@ -365,7 +365,7 @@ describe('generateIntentQueries', () => {
     const sentCode = firstUserMessage(secretRequest);
     assert.ok(sentCode.includes(`const OPENAI_KEY = "${SECRET_MASK}";`), sentCode);
     assert.ok(sentCode.includes(`const AWS_ID = "${SECRET_MASK}";`), sentCode);
-    assert.ok(sentCode.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}-----END RSA PRIVATE KEY-----`), sentCode);
+    assert.ok(sentCode.includes(`-----BEGIN RSA PRIVATE KEY-----${SECRET_MASK}\n\n-----END RSA PRIVATE KEY-----`), sentCode);
     assert.ok(sentCode.includes('export function signRequest(body: string)'));
 
     // Report and token accounting: 7 answers with usage (the 429, 500s and hangs have none).

@@ -8,6 +8,13 @@ import path from 'node:path';
 import { CODE_SERVER_ENTRY, NODE_BIN, privateXdgEnv } from './layout.js';
 import { killGroup, runToEnd, sleep, spawnGroup } from './process-group.js';
 
+/** With workspace trust on: no dialog asking to trust the folder at start-up, no banner. */
+const RESTRICTED_MODE_SETTINGS = {
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
 /** Quiet start-up: no welcome page, no AI chat, no secondary side bar. */
 const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
@@ -28,6 +35,11 @@ export interface CodeServerOptions {
    * path, tests path) and reports through `codeAutomationExit`; it also suppresses notifications.
    */
   smokeTestDriver: boolean;
+  /**
+   * Workspace trust on: a folder opens in Restricted Mode until trusted (a fresh user-data-dir trusts
+   * nothing). Off by default, as in VS Code's own extension tests.
+   */
+  workspaceTrust?: boolean;
   settings?: Record<string, unknown>;
   /** Environment of the server, and so of the extension host it starts. */
   env?: NodeJS.ProcessEnv;
@@ -90,7 +102,7 @@ function freePort(): Promise<number> {
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
-  await writeUserSettings(options.dir, options.settings ?? {});
+  await writeUserSettings(options.dir, { ...(options.workspaceTrust ? RESTRICTED_MODE_SETTINGS : {}), ...options.settings });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = path.join(options.dir, 'code-server.log');
@@ -100,7 +112,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ],
     options.env,

@@ -1,7 +1,8 @@
 // A stand-in for the VS Code executable, for @vscode/test-electron's runTests: it accepts the
 // arguments runTests gives VS Code (--extensionDevelopmentPath=, --extensionTestsPath=,
 // --user-data-dir=, --extensions-dir=, a folder) and runs the tests in code-server instead, through
-// headless Chromium. Its exit status is the tests'.
+// headless Chromium. Its exit status is the tests'. One argument of its own: --workspace-trust opens
+// the folder in Restricted Mode (runTests always adds --disable-workspace-trust; this one wins).
 //
 // code-server rejects --extensionDevelopmentPath; its workbench in smoke-test-driver mode takes the
 // same settings as a URL `payload` and reports the end of the run by calling codeAutomationExit.
@@ -21,6 +22,7 @@ interface ShimArgs {
   folder: string | undefined;
   /** user-data-dir and extensions-dir share one parent: the server's folder. */
   serverDir: string | undefined;
+  workspaceTrust: boolean;
 }
 
 function parseArgs(argv: readonly string[]): ShimArgs {
@@ -29,7 +31,13 @@ function parseArgs(argv: readonly string[]): ShimArgs {
   const testsPath = value('extensionTestsPath');
   if (developmentPath === undefined || testsPath === undefined) throw new Error('expected --extensionDevelopmentPath= and --extensionTestsPath=');
   const userData = value('user-data-dir');
-  return { developmentPath, testsPath, folder: argv.find((arg) => !arg.startsWith('-')), serverDir: userData === undefined ? undefined : path.dirname(userData) };
+  return {
+    developmentPath,
+    testsPath,
+    folder: argv.find((arg) => !arg.startsWith('-')),
+    serverDir: userData === undefined ? undefined : path.dirname(userData),
+    workspaceTrust: argv.includes('--workspace-trust'),
+  };
 }
 
 async function runTestsInCodeServer(args: ShimArgs): Promise<number> {
@@ -38,7 +46,7 @@ async function runTestsInCodeServer(args: ShimArgs): Promise<number> {
   const browser = await launchChromium(path.join(serverDir, 'browser'));
   try {
     // The server's environment is the extension host's: runTests' extensionTestsEnv arrives here.
-    const running = await startCodeServer({ dir: serverDir, smokeTestDriver: true, env: process.env });
+    const running = await startCodeServer({ dir: serverDir, smokeTestDriver: true, workspaceTrust: args.workspaceTrust, env: process.env });
     server = running;
     const remote = (file: string) => `vscode-remote://${new URL(running.url).host}${file}`;
     const payload = JSON.stringify([

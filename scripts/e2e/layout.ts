@@ -22,6 +22,8 @@ export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PREFIX, 'node_modules', '
 export const EXTENSION_TESTS_DIR = path.join(PACKAGE_ROOT, 'out', 'test', 'extension');
 export const UI_TESTS_DIR = path.join(PACKAGE_ROOT, 'out', 'test', 'e2e');
 export const FIXTURE_WORKSPACE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e-workspace');
+/** Copied over FIXTURE_WORKSPACE for the Restricted-Mode window: what an untrusted workspace may hold. */
+export const RESTRICTED_FIXTURE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'restricted-workspace');
 export const SCREENSHOTS_DIR = path.join(PACKAGE_ROOT, '.cache', 'screenshots');
 
 /** XDG folders inside `dir`: code-server and Chromium keep state, caches and crash reports there, not in the home folder. */

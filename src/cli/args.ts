@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { messageOf } from '../core/errors.js';
 import { MODEL_CHOICES_HELP } from '../core/models.js';
+import { editDistance } from '../core/rank/spelling.js';
+import { MAX_TOP } from '../core/search.js';
 import type { SearchMode } from '../core/types.js';
 
 export const helpText = `codeintent — find code by what it does, not what it is called (offline).
@@ -21,7 +23,7 @@ Usage:
 
 Search options:
   --root PATH          the workspace to search (default: .)
-  --top N              number of results (default: 10)
+  --top N              number of results, 1 to ${MAX_TOP} (default: 10)
   --mode MODE          hybrid (default), vector or lexical
   --adapter A          default, none, or an adapter folder
   --ranker R           the second stage (hybrid mode): default (the ranker shipped for the model, if
@@ -53,7 +55,8 @@ Common options:
   -h, --help           this help
   -v, --version        the version
 
-Exit status: 0 success (with or without results), 1 failure, 2 bad usage.
+Exit status: 0 success (with or without results), 1 failure, 2 bad usage, 130 stopped by Ctrl-C,
+143 stopped by SIGTERM.
 `;
 
 const options = {
@@ -122,11 +125,34 @@ export type Command =
 
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
 
-function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+function positiveInteger(flag: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number from 1 up, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`${flag} takes a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, not ${JSON.stringify(value)}`);
+  }
   return n;
+}
+
+/** Options users reach for that go by another name here. */
+const OTHER_NAMES: Record<string, string> = { path: 'root', dir: 'root', limit: 'top', count: 'top', k: 'top', n: 'top' };
+
+/** node:util's parseArgs failures, said the way the rest of the CLI says things. */
+function parseFailure(error: unknown, argv: readonly string[]): UsageError {
+  const { code } = error as { code?: string };
+  const message = messageOf(error);
+  const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  const name = flag.replace(/^-+/, '');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = OTHER_NAMES[name] ?? Object.keys(options).find((option) => editDistance(option, name, 2) <= (name.length > 4 ? 2 : 1));
+    return new UsageError(`unknown option ${flag}${known ? `; did you mean --${known}?` : ''}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const value = argv[argv.indexOf(flag) + 1];
+    if (value === undefined) return new UsageError(`${flag} needs a value`);
+    if (value.startsWith('-')) return new UsageError(`${flag} needs a value; to give it one that starts with "-", write ${flag}=${value}`);
+  }
+  return new UsageError(message.split('\n')[0] ?? message);
 }
 
 export function parseCommand(argv: readonly string[]): Command {
@@ -134,7 +160,7 @@ export function parseCommand(argv: readonly string[]): Command {
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(messageOf(error));
+    throw parseFailure(error, argv);
   }
   const { values, positionals } = parsed;
   if (values.help) return { name: 'help' };
@@ -185,7 +211,7 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         root: values.root ?? '.',
         queries,
-        top: positiveInteger('--top', values.top, 10),
+        top: positiveInteger('--top', values.top, 10, MAX_TOP),
         mode: mode as SearchMode,
         adapter: values.adapter ?? 'default',
         ranker: values.ranker ?? 'default',
@@ -205,7 +231,7 @@ export function parseCommand(argv: readonly string[]): Command {
         root: values.root ?? '.',
         instruction,
         query: values.query,
-        top: positiveInteger('--top', values.top, 3),
+        top: positiveInteger('--top', values.top, 3, MAX_TOP),
         apply: values.apply ?? false,
         json: values.json ?? false,
         ...(values.model !== undefined ? { llmModel: values.model } : {}),

@@ -1,15 +1,15 @@
 // `codeintent edit`: the LLM endpoint from the environment, proposals from the core, diffs on
 // stdout, token usage on stderr, and files written only with --apply, each re-checked first.
 
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { proposeEdits, type EditOutcome } from '../core/edit/propose.js';
+import { applyProposals } from '../core/edit/apply.js';
+import { proposeEdits } from '../core/edit/propose.js';
 import { NO_API_KEY } from '../core/embed/index.js';
 import { messageOf, UserError } from '../core/errors.js';
 import { createChatClient, type ChatClient } from '../core/llm/client.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Command } from './args.js';
 import { editJson, editText } from '../shared/report.js';
+import { printable, printableJson } from '../shared/terminal-text.js';
 
 type EditCommand = Extract<Command, { name: 'edit' }>;
 
@@ -46,20 +46,9 @@ export function llmClient(command: EditCommand, env: NodeJS.ProcessEnv): ChatCli
   }
 }
 
-/** Writes every proposal, or none: a file that changed since its proposal stops the lot. */
-async function applyProposals(root: string, outcome: EditOutcome): Promise<string[]> {
-  const changes = outcome.proposals.filter((p) => p.newText !== p.originalText);
-  for (const proposal of changes) {
-    const current = await readFile(path.join(root, proposal.path), 'utf8');
-    if (current !== proposal.originalText) throw new UserError(`${proposal.path} changed since the edit was proposed; nothing was applied: run the command again`);
-  }
-  for (const proposal of changes) await writeFile(path.join(root, proposal.path), proposal.newText);
-  return changes.map((p) => p.path);
-}
-
 export async function runEdit(workspace: Workspace, command: EditCommand, client: ChatClient, signal: AbortSignal, warn: (text: string) => void): Promise<void> {
   const outcome = await proposeEdits({ workspace, client, instruction: command.instruction, query: command.query, top: command.top, signal });
-  process.stdout.write(command.json ? `${editJson(outcome)}\n` : editText(outcome));
+  process.stdout.write(command.json ? `${printableJson(editJson(outcome))}\n` : printable(editText(outcome)));
   const stats = client.stats();
   warn(`LLM ${client.model} at ${client.host}: ${stats.calls} answers, ${outcome.usage.promptTokens} prompt + ${outcome.usage.completionTokens} completion tokens`);
   for (const failure of outcome.failures) warn(`${failure.path}: ${failure.reason}`);
@@ -67,6 +56,6 @@ export async function runEdit(workspace: Workspace, command: EditCommand, client
     throw new UserError(`${outcome.failures.length} of ${outcome.failures.length + outcome.proposals.length} places could not be edited; no file was changed`);
   }
   if (!command.apply) return;
-  const written = await applyProposals(workspace.root, outcome);
+  const written = await applyProposals(workspace.root, outcome.proposals);
   warn(written.length === 0 ? 'nothing to apply' : `applied: ${written.join(', ')}`);
 }

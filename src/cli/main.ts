@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
-import { messageOf, UserError } from '../core/errors.js';
+import { messageOf, userFailure, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
@@ -13,17 +13,28 @@ import { llmClient, runEdit } from './edit.js';
 import { helpText, parseCommand, UsageError, type Command, type CommonOptions } from './args.js';
 import { progressBar, type ProgressBar } from './progress.js';
 import { correctionText, hitsJson, hitsText, statusText, summaryText, tuneText } from '../shared/report.js';
+import { printable, printableJson } from '../shared/terminal-text.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
+/** 128 + the signal's number, as a shell reports a process that a signal ended. */
+const EXIT_STOPPED: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** How long a stop may take after Ctrl-C (the current batch committing) before the process ends regardless. */
+const STOP_GRACE_MS = 3000;
 
+// Results and warnings go out through printable/printableJson: paths, code, model answers and error
+// messages can hold escape sequences a terminal would obey.
 function write(text: string): void {
-  process.stdout.write(text);
+  process.stdout.write(printable(text));
+}
+
+/** One line of JSON: the exact values, nothing a terminal obeys. */
+function writeJson(json: string): void {
+  process.stdout.write(`${printableJson(json)}\n`);
 }
 
 function warn(text: string): void {
-  process.stderr.write(`codeintent: ${text}\n`);
+  process.stderr.write(`codeintent: ${printable(text)}\n`);
 }
 
 function workspaceOptions(root: string, common: CommonOptions, search?: { adapter: string; ranker: string }): WorkspaceOptions {
@@ -38,15 +49,34 @@ function workspaceOptions(root: string, common: CommonOptions, search?: { adapte
   };
 }
 
-/** Ctrl-C stops indexing between batches; what was committed stays, and the next run resumes. */
-function interruptible(): AbortSignal {
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * Ctrl-C (or SIGTERM) stops indexing between batches; what was committed stays, and the next run
+ * resumes. A second signal, or a stop that takes longer than STOP_GRACE_MS, ends the process at once.
+ */
+function interruptible(): { signal: AbortSignal; exitCode: () => number } {
   const controller = new AbortController();
-  process.once('SIGINT', () => {
+  let received: StopSignal = 'SIGINT';
+  const stop = (name: StopSignal) => {
+    if (controller.signal.aborted) return endBy(name);
+    received = name;
     warn('stopping… the index keeps what was done; run the command again to resume');
     controller.abort(new UserError('interrupted'));
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
-  return controller.signal;
+    setTimeout(() => endBy(name), STOP_GRACE_MS).unref();
+  };
+  for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, () => stop(name));
+  return { signal: controller.signal, exitCode: () => EXIT_STOPPED[received] };
+}
+
+/**
+ * Ends the process by the signal's default action. Not process.exit: exiting waits for libuv's
+ * thread pool, so a file-system call that never returns would hold the process forever. A lock
+ * left behind is taken over by the next run (its owner is gone).
+ */
+function endBy(name: StopSignal): void {
+  process.removeAllListeners(name);
+  process.kill(process.pid, name);
 }
 
 /** Said once when another process holds the index: the run waits for it. */
@@ -69,7 +99,7 @@ async function runIndex(workspace: Workspace, common: CommonOptions, signal: Abo
     });
     bar.clear();
     if (explicit) write(summaryText(summary));
-    else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(summaryText(summary));
+    else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(printable(summaryText(summary)));
   } finally {
     bar.clear();
   }
@@ -122,7 +152,8 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
     bar.clear();
     if (live) process.stderr.write('\r\x1b[2K');
   }
-  write(command.json ? `${JSON.stringify(report)}\n` : tuneText(report));
+  if (command.json) writeJson(JSON.stringify(report));
+  else write(tuneText(report));
 }
 
 /** Searches see the folder as it is now; a busy index is searched as it stands. */
@@ -208,7 +239,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
         for (const query of queries) {
           const { hits, correction }: SearchResult = query.trim() === '' ? { hits: [] } : await workspace.find(query, { mode: command.mode, top: command.top, signal });
           const found = `${correction ? correctionText(correction) : ''}${hitsText(hits)}`;
-          if (command.json) write(`${hitsJson(hits)}\n`);
+          if (command.json) writeJson(hitsJson(hits));
           else write(command.queries.kind === 'file' ? `# ${query}\n${found}\n` : found);
         }
       } finally {
@@ -228,19 +259,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     warn(`${error.message}\nRun \`codeintent --help\` for usage.`);
     return EXIT_USAGE;
   }
-  const signal = interruptible();
+  const { signal, exitCode } = interruptible();
   try {
     await run(command, signal);
     return 0;
   } catch (error) {
-    if (signal.aborted) return EXIT_INTERRUPTED;
-    if (error instanceof UserError) {
-      warn(error.message);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    if (signal.aborted) return exitCode();
+    warn(failureText(error, 'common' in command && command.common.verbose));
+    return EXIT_FAILURE;
   }
 }
+
+/** One line for any failure; a bug's stack only with --verbose. */
+function failureText(error: unknown, verbose: boolean): string {
+  const failure = userFailure(error);
+  if (failure) return failure.message;
+  if (verbose && error instanceof Error && error.stack) return `unexpected error: ${error.stack}`;
+  return `unexpected error: ${messageOf(error).split('\n')[0]} (run again with --verbose to see where it happened)`;
+}
+
+// A write past the file-size limit (`ulimit -f`) fails with EFBIG, which is reported and cleaned
+// up, instead of the signal killing the process half-way through writing (a native module loaded
+// at start-up sets it back to its default, terminate).
+process.on('SIGXFSZ', () => undefined);
 
 // A closed pipe (`codeintent search … | head`) is a normal end, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

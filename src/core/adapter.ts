@@ -66,10 +66,20 @@ export async function readAdapter(location: string): Promise<{ info: AdapterInfo
   } catch (error) {
     throw new AdapterError(`cannot read the adapter at ${file}: ${messageOf(error)}`);
   }
-  if (info.format !== ADAPTER_FORMAT || typeof info.modelId !== 'string' || !Number.isInteger(info.dimension)) {
+  if (info.format !== ADAPTER_FORMAT || typeof info.modelId !== 'string' || !Number.isInteger(info.dimension) || info.dimension < 1) {
     throw new AdapterError(`${file} is not a CodeIntent adapter (expected format "${ADAPTER_FORMAT}")`);
   }
-  const bytes = await readFile(path.join(path.dirname(file), info.matrixFile));
+  const matrixFile = path.join(path.dirname(file), String(info.matrixFile));
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(matrixFile);
+  } catch (error) {
+    throw new AdapterError(`cannot read the adapter's matrix at ${matrixFile}: ${messageOf(error)}`);
+  }
+  const expected = info.dimension * info.dimension * Float32Array.BYTES_PER_ELEMENT;
+  if (bytes.byteLength !== expected) {
+    throw new AdapterError(`${matrixFile} holds ${bytes.byteLength} bytes, but a ${info.dimension}×${info.dimension} adapter needs ${expected}: the adapter is damaged; train it again or use --adapter none`);
+  }
   const matrix = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   return { info, adapter: linearAdapter(path.dirname(file), matrix, info.dimension), matrix };
 }

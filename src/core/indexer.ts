@@ -2,7 +2,6 @@
 // Each batch commits on its own, so a cancelled or crashed run keeps what it finished and the next
 // run resumes from there.
 
-import { readFile } from 'node:fs/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { classifyContent, crawl, DEFAULT_MAX_FILE_BYTES } from './crawl/index.js';
 import type { Chunker } from './chunk/index.js';
@@ -13,6 +12,7 @@ import { lexicalText } from './tokens.js';
 import type { Chunk, CrawledFile, Embedder, Progress, SkipReason } from './types.js';
 import { messageOf } from './errors.js';
 import { sha256Hex } from './util/hash.js';
+import { readRegularFile } from './files.js';
 
 /** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
 const FILES_PER_BATCH = 200;
@@ -100,13 +100,13 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   const skipped: Partial<Record<SkipReason, number>> = {};
   const skip = (path: string, reason: SkipReason, detail?: string) => {
     skipped[reason] = (skipped[reason] ?? 0) + 1;
-    if (reason !== 'ignored') log?.(`skipped ${path}: ${reason}${detail ? ` (${detail})` : ''}`);
+    log?.(`skipped ${path}: ${reason}${detail ? ` (${detail})` : ''}`);
   };
 
   report({ phase: 'crawl', done: 0, total: 0 });
   const files: CrawledFile[] = [];
   const maxFileBytes = Math.min(options.crawl?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES);
-  for await (const file of crawl({ root, ...options.crawl, maxFileBytes, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
+  for await (const file of crawl({ root, ...options.crawl, maxFileBytes, indexDir: store.dir, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
 
   const indexed = await store.fileRows();
   const plan = planRefresh(files, indexed);
@@ -175,7 +175,7 @@ function* batchesOf(files: readonly CrawledFile[]): Generator<CrawledFile[]> {
 
 /**
  * One batch, committed on its own: reads the files, chunks and embeds those whose content changed,
- * and stores them; files whose content did not change only get their new size and mtime.
+ * and stores them; files whose content did not change only get their new size and times.
  * `beforeEmbed` is called once when there is something to embed.
  */
 async function indexBatch(batch: readonly CrawledFile[], run: RunContext, beforeEmbed: () => void): Promise<BatchResult> {
@@ -193,13 +193,16 @@ async function indexBatch(batch: readonly CrawledFile[], run: RunContext, before
   return { reindexed: prepared.length, embedded: rows.length, changed: prepared.length > 0 || dropped.length > 0 };
 }
 
+/** A crawled file as read: its bytes, or what it turned into since the crawl (a FIFO, a folder…). */
+type ReadFile = { file: CrawledFile; bytes: Buffer } | { file: CrawledFile; notRegular: string };
+
 /** The files' bytes, READ_CONCURRENCY at a time; a file that cannot be read goes to `failed` (undefined in its place). */
-function readFiles(batch: readonly CrawledFile[], run: RunContext): Promise<({ file: CrawledFile; bytes: Buffer } | undefined)[]> {
+function readFiles(batch: readonly CrawledFile[], run: RunContext): Promise<(ReadFile | undefined)[]> {
   return Promise.all(
     batch.map((file) =>
       run.readLimit(async () => {
         try {
-          return { file, bytes: await readFile(file.absPath) };
+          return { file, ...(await readRegularFile(file.absPath)) };
         } catch (error) {
           run.failed.push({ path: file.path, error: messageOf(error) });
           return undefined;
@@ -210,24 +213,30 @@ function readFiles(batch: readonly CrawledFile[], run: RunContext): Promise<({ f
 }
 
 /**
- * Sorts the read files: not text (skipped; dropped from the index if it was there), same content
+ * Sorts the read files: not a regular file or not text (skipped; dropped from the index if it was there), same content
  * as indexed (touched: new stat data only), or new content (prepared: chunked, vectors to come).
  */
-async function prepareFiles(read: readonly ({ file: CrawledFile; bytes: Buffer } | undefined)[], run: RunContext): Promise<{ touched: FileRow[]; prepared: PreparedFile[]; dropped: string[] }> {
+async function prepareFiles(read: readonly (ReadFile | undefined)[], run: RunContext): Promise<{ touched: FileRow[]; prepared: PreparedFile[]; dropped: string[] }> {
   const touched: FileRow[] = [];
   const prepared: PreparedFile[] = [];
   const dropped: string[] = [];
   for (const entry of read) {
     if (!entry) continue;
-    const { file, bytes } = entry;
+    const { file } = entry;
     const previous = run.indexed.get(file.path);
+    if ('notRegular' in entry) {
+      run.skip(file.path, 'ignored', `${entry.notRegular}, not a regular file`);
+      if (previous) dropped.push(file.path);
+      continue;
+    }
+    const { bytes } = entry;
     const kind = classifyContent(file.path, bytes);
     if (kind !== 'text') {
       run.skip(file.path, kind);
       if (previous) dropped.push(file.path);
       continue;
     }
-    const row: FileRow = { path: file.path, hash: sha256Hex(bytes), size: file.size, mtimeMs: file.mtimeMs, chunks: 0 };
+    const row: FileRow = { path: file.path, hash: sha256Hex(bytes), size: file.size, mtimeMs: file.mtimeMs, ctimeMs: file.ctimeMs, chunks: 0 };
     if (previous?.hash === row.hash) {
       touched.push({ ...row, chunks: previous.chunks });
       continue;

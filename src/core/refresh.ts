@@ -5,7 +5,7 @@ import type { FileRow } from './store.js';
 import type { CrawledFile } from './types.js';
 
 export interface RefreshPlan {
-  /** New files, or files whose size or mtime changed (their content may still be the same). */
+  /** New files, or files whose size, mtime or ctime changed (their content may still be the same). */
   compute: CrawledFile[];
   /** Indexed paths that are no longer in the workspace (deleted, or now ignored). */
   remove: string[];
@@ -19,7 +19,7 @@ export function planRefresh(crawled: readonly CrawledFile[], indexed: ReadonlyMa
   for (const file of crawled) {
     seen.add(file.path);
     const row = indexed.get(file.path);
-    if (row && row.size === file.size && row.mtimeMs === file.mtimeMs) unchanged++;
+    if (row && row.size === file.size && row.mtimeMs === file.mtimeMs && row.ctimeMs === file.ctimeMs) unchanged++;
     else compute.push(file);
   }
   const remove = [...indexed.keys()].filter((p) => !seen.has(p)).sort();

@@ -5,6 +5,7 @@ import type { Adapter } from './adapter.js';
 import { dropOverlaps, reciprocalRankFusion } from './fusion.js';
 import type { HitFilter, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
+import { boundedInt } from './util/options.js';
 import type { CandidateHit, Embedder, SearchHit, SearchMode, TokenSpace } from './types.js';
 import { evidence } from './rank/evidence.js';
 import { rerank } from './rank/index.js';
@@ -21,6 +22,9 @@ export interface FusionWeights {
 
 /** Chosen on the validation split by `npm run bench:quality` (docs/quality.md). */
 export const DEFAULT_FUSION: FusionWeights = { vector: 3, lexical: 1, k: 5 };
+
+/** The most results one search returns: more is no longer a ranking, and the stores' limits are 32-bit. */
+export const MAX_TOP = 1000;
 
 export interface SearchOptions extends HitFilter {
   mode: SearchMode;
@@ -61,6 +65,7 @@ export interface Candidates<T extends SearchHit = CandidateHit> {
  * a slip: its correction is searched too, and `correction` gives the corrected query ("did you mean").
  */
 export async function retrieve(context: SearchContext, query: string, options: SearchOptions): Promise<Candidates> {
+  boundedInt('search', 'top', options.top, MAX_TOP);
   const parsed = parseQuery(query);
   const searched = options.literal ? parsed.text : parsed.core;
   const first = await candidatesFor(context, searched, options);
@@ -169,6 +174,11 @@ export interface FolderHit extends SearchHit {
   root: string;
 }
 
+/** What a search over several folders found, and the spelling slips it corrected on the way. */
+export interface FolderSearchResult extends SearchResult {
+  hits: FolderHit[];
+}
+
 /** One workspace folder's candidates for a query. */
 export interface FolderCandidates {
   root: string;
@@ -212,11 +222,13 @@ export function rankAcrossFolders(folders: readonly FolderCandidates[], options:
  * Searches every folder and ranks their hits together (`rankAcrossFolders`). The second stage runs
  * when every folder has the same one (one ranker over one model's scores).
  */
-export async function searchFolders(folders: readonly SearchableFolder[], query: string, options: SearchOptions): Promise<FolderHit[]> {
+export async function searchFolders(folders: readonly SearchableFolder[], query: string, options: SearchOptions): Promise<FolderSearchResult> {
   const stages = await Promise.all(folders.map((folder) => folder.secondStage()));
   const stage = stages[0];
   const shared = stage && stages.every((s) => s?.ranker.source === stage.ranker.source && s.space === stage.space) ? stage : undefined;
   const retrieval = withPool(options, shared);
   const candidates = await Promise.all(folders.map(async (folder) => ({ root: folder.root, candidates: await folder.candidates(query, retrieval) })));
-  return rankAcrossFolders(candidates, options, shared);
+  // Every folder reads the query alike; a slip one folder's vocabulary corrects is offered once.
+  const correction = candidates.find(({ candidates: c }) => c.correction)?.candidates.correction;
+  return { hits: rankAcrossFolders(candidates, options, shared), ...(correction ? { correction } : {}) };
 }

@@ -18,7 +18,7 @@ import { sha256Hex } from './util/hash.js';
 import { writeFileAtomic } from './files.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const META_FILE = 'meta.json';
 const TABLES = ['chunks', 'files', 'cache'] as const;
@@ -43,6 +43,7 @@ export interface FileRow {
   hash: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   chunks: number;
 }
 
@@ -105,6 +106,7 @@ function fileSchema(): arrow.Schema {
     new arrow.Field('hash', new arrow.Utf8(), false),
     new arrow.Field('size', new arrow.Float64(), false),
     new arrow.Field('mtime_ms', new arrow.Float64(), false),
+    new arrow.Field('ctime_ms', new arrow.Float64(), false),
     new arrow.Field('chunks', new arrow.Int32(), false),
   ]);
 }
@@ -383,7 +385,7 @@ export class IndexStore {
   }
 
   async fileRows(): Promise<Map<string, FileRow>> {
-    const rows = await this.read(() => this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'chunks']).toArray());
+    const rows = await this.read(() => this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks']).toArray());
     const out = new Map<string, FileRow>();
     for (const raw of rows as Record<string, unknown>[]) {
       const row: FileRow = {
@@ -391,6 +393,7 @@ export class IndexStore {
         hash: String(raw['hash']),
         size: Number(raw['size']),
         mtimeMs: Number(raw['mtime_ms']),
+        ctimeMs: Number(raw['ctime_ms']),
         chunks: Number(raw['chunks']),
       };
       out.set(row.path, row);
@@ -560,7 +563,7 @@ function toChunkRecord(row: ChunkRow): Record<string, unknown> {
 }
 
 function toFileRecord(row: FileRow): Record<string, unknown> {
-  return { path: row.path, hash: row.hash, size: row.size, mtime_ms: row.mtimeMs, chunks: row.chunks };
+  return { path: row.path, hash: row.hash, size: row.size, mtime_ms: row.mtimeMs, ctime_ms: row.ctimeMs, chunks: row.chunks };
 }
 
 function toFloat32(value: unknown): Float32Array {

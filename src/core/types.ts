@@ -57,10 +57,12 @@ export interface CrawledFile {
   absPath: string;
   size: number;
   mtimeMs: number;
+  /** Status change time: moves on every write, even one whose mtime is then set back. */
+  ctimeMs: number;
 }
 
 /** Why a file was passed over; reported, never silent. */
-export type SkipReason = 'ignored' | 'secret' | 'too-large' | 'binary' | 'minified' | 'generated' | 'unreadable' | 'symlink-loop';
+export type SkipReason = 'ignored' | 'secret' | 'too-large' | 'binary' | 'minified' | 'generated' | 'unreadable' | 'symlink-loop' | 'duplicate';
 
 /** Embedding side: queries and documents may be encoded differently by a model. */
 export type EmbedInputKind = 'query' | 'document';

@@ -4,6 +4,7 @@
 // that skips any file changed since its proposal. Nothing is written without that confirmation.
 
 import * as vscode from 'vscode';
+import { messageOf } from '../core/errors.js';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import { reportError } from './log.js';
 import type { Hit, RequestProgress } from '../shared/worker-protocol.js';
@@ -54,8 +55,8 @@ const ACTIONS = [
 
 export interface ApplyResult {
   applied: string[];
-  /** Files that changed since their proposal: left as they are. */
-  skipped: string[];
+  /** Files no longer as they were proposed against (changed or gone): left as they are, and why. */
+  skipped: Array<{ path: string; reason: string }>;
 }
 
 /** Tokens the quick actions used in this window, for the per-action and per-session meter. */
@@ -88,9 +89,17 @@ export async function applyProposals(root: vscode.Uri, proposals: readonly EditP
   const result: ApplyResult = { applied: [], skipped: [] };
   const edit = new vscode.WorkspaceEdit();
   for (const proposal of proposals) {
-    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, proposal.path));
+    const uri = vscode.Uri.joinPath(root, proposal.path);
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(uri);
+    } catch (error) {
+      const gone = !(await vscode.workspace.fs.stat(uri).then(() => true, () => false));
+      result.skipped.push({ path: proposal.path, reason: gone ? 'no longer exists' : `cannot be opened: ${messageOf(error)}` });
+      continue;
+    }
     if (document.getText() !== proposal.originalText) {
-      result.skipped.push(proposal.path);
+      result.skipped.push({ path: proposal.path, reason: 'changed since the proposal' });
       continue;
     }
     edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), proposal.newText);
@@ -136,7 +145,7 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
   });
   if (!picked || picked.length === 0) return;
   const result = await applyProposals(root, picked.map((item) => item.proposal));
-  const skipped = result.skipped.length > 0 ? ` Not applied, changed since the proposal: ${result.skipped.join(', ')}.` : '';
+  const skipped = result.skipped.length > 0 ? ` Not applied: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.` : '';
   void vscode.window.showInformationMessage(`CodeIntent: applied to ${result.applied.join(', ') || 'no file'} (Undo reverts it).${skipped}`);
 }
 

@@ -108,7 +108,7 @@ export class Folder implements SearchableFolder {
   }
 
   /** LLM-proposed edits of this folder's hits; reads files, writes nothing. */
-  async propose({ query, instruction, top, hits, llm }: ProposeParams, signal: AbortSignal, onProgress: (progress: AnswerProgress) => void): Promise<EditOutcome> {
+  async propose({ query, instruction, top, hits, llm, useGuidelines }: ProposeParams, signal: AbortSignal, onProgress: (progress: AnswerProgress) => void): Promise<EditOutcome> {
     const client = createChatClient({ baseURL: llm.baseURL, model: llm.model, apiKey: llm.apiKey ?? NO_API_KEY });
     const received = new Map<string, number>();
     const onDelta = (file: string, text: string) => {
@@ -116,7 +116,7 @@ export class Folder implements SearchableFolder {
       received.set(file, chars);
       onProgress({ phase: 'answer', path: file, chars });
     };
-    return proposeEdits({ workspace: await this.open(), client, instruction, query, top, signal, onDelta, ...(hits ? { hits } : {}) });
+    return proposeEdits({ workspace: await this.open(), client, instruction, query, top, signal, onDelta, useGuidelines, ...(hits ? { hits } : {}) });
   }
 
   async candidates(query: string, options: SearchOptions): Promise<Candidates> {

@@ -77,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): CodeIntentApi {
     ready.catch((error: unknown) => reportError(log, 'indexing', error));
     return {
       ready,
-      search: (query, options = {}) => session.search(query, options),
+      search: async (query, options = {}) => (await session.search(query, options)).hits,
       indexState: (folder) => session.state(typeof folder === 'string' ? folder : folder.fsPath),
       onDidChangeIndexState: session.onDidChangeState,
       idle: () => session.idle(),

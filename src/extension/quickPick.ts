@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
-import { hitName, KIND_ICONS, previewLine, sameResult } from '../shared/presentation.js';
+import { confidenceLabel, hitName, KIND_ICONS, NO_CLOSE_MATCH, previewLine, sameResult } from '../shared/presentation.js';
 import type { Hit } from '../shared/worker-protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
@@ -13,6 +13,8 @@ const DEBOUNCE_MS = 150;
 
 interface HitItem extends vscode.QuickPickItem {
   hit?: Hit;
+  /** "Did you mean": accepting it searches this instead. */
+  corrected?: string;
 }
 
 export interface SearchPickOptions {
@@ -48,10 +50,14 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
     }
     pick.busy = true;
     try {
-      const hits = (await session.search(query, { signal: current.signal })).filter((hit) => !overlaps(hit, options.exclude));
+      const { hits: found, correction } = await session.search(query, { signal: current.signal });
+      const hits = found.filter((hit) => !overlaps(hit, options.exclude));
       if (current.signal.aborted) return;
       const active = refresh ? pick.activeItems[0]?.hit : undefined;
-      pick.items = hits.length > 0 ? hits.map((hit) => ({ ...item(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) })) : [emptyItem(session)];
+      const results = hits.map((hit) => ({ ...item(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) }));
+      const unsure: HitItem[] = hits[0]?.close === false ? [{ label: NO_CLOSE_MATCH, kind: vscode.QuickPickItemKind.Separator }] : [];
+      const fix: HitItem[] = correction ? [{ label: `$(lightbulb) Did you mean: ${correction.text}?`, detail: 'Search for this instead', alwaysShow: true, corrected: correction.text }] : [];
+      pick.items = hits.length > 0 ? [...fix, ...unsure, ...results] : [...fix, emptyItem(session)];
       const kept = active && pick.items.find((candidate) => candidate.hit && sameResult(candidate.hit, active));
       if (kept) pick.activeItems = [kept];
     } catch (error) {
@@ -83,7 +89,13 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
   return new Promise<void>((resolve) => {
     pick.onDidAccept(
       () => {
-        const hit = pick.selectedItems[0]?.hit;
+        const [selected] = pick.selectedItems;
+        if (selected?.corrected !== undefined) {
+          pick.value = selected.corrected;
+          void run(selected.corrected);
+          return;
+        }
+        const hit = selected?.hit;
         if (!hit) return;
         pick.hide();
         revealer.open(hit).catch((error: unknown) => reportError(session.log, 'opening the result', error));
@@ -120,10 +132,14 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
 
 function item(session: Session, hit: Hit): HitItem {
   const folder = session.folders().length > 1 ? `${session.folderName(hit.root)}/` : '';
+  const confidence = hit.confidence !== undefined ? `  ·  ${confidenceLabel(hit.confidence)}` : '';
+  // The line that matched best says why; the label already names the definition.
+  const best = hit.why?.lines[0];
+  const detail = best !== undefined ? hit.text.split('\n')[best - hit.startLine] : undefined;
   return {
     label: `$(${KIND_ICONS[hit.kind]}) ${hitName(hit)}`,
-    description: `${folder}${hit.path}:${hit.startLine}`,
-    detail: previewLine(hit.text),
+    description: `${folder}${hit.path}:${hit.startLine}${confidence}`,
+    detail: previewLine(detail?.trim() ? detail : hit.text),
     // The quick pick would otherwise filter our ranking by its own fuzzy match on the label.
     alwaysShow: true,
     hit,

@@ -13,7 +13,8 @@ export class Revealer implements vscode.Disposable {
   });
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  async open(location: ViewLocation, options: { preview?: boolean; preserveFocus?: boolean } = {}): Promise<vscode.TextEditor> {
+  /** `beside`: in the editor group beside the active one, as Ctrl+Enter does in Quick Open. */
+  async open(location: ViewLocation, options: { preview?: boolean; preserveFocus?: boolean; beside?: boolean } = {}): Promise<vscode.TextEditor> {
     const uri = vscode.Uri.joinPath(vscode.Uri.file(location.root), ...location.path.split('/'));
     const document = await vscode.workspace.openTextDocument(uri);
     // The file may have changed since it was indexed: keep the range inside it.
@@ -21,7 +22,11 @@ export class Revealer implements vscode.Disposable {
     const start = Math.min(location.startLine - 1, last);
     const end = Math.min(Math.max(location.endLine - 1, start), last);
     const range = new vscode.Range(start, 0, end, document.lineAt(end).text.length);
-    const editor = await vscode.window.showTextDocument(document, { preview: options.preview ?? true, preserveFocus: options.preserveFocus ?? false });
+    const editor = await vscode.window.showTextDocument(document, {
+      preview: options.preview ?? true,
+      preserveFocus: options.preserveFocus ?? false,
+      ...(options.beside ? { viewColumn: vscode.ViewColumn.Beside } : {}),
+    });
     editor.selection = nameSelection(document, range, location.symbol);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
     editor.setDecorations(this.highlight, [range]);

@@ -5,11 +5,13 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageId, SearchHit } from '../core/types.js';
 import type { EditOutcome } from '../core/edit/propose.js';
+import type { FolderSearchResult } from '../core/search.js';
 import { folderConfig, readSettings, SettingsError, type Settings } from './config.js';
+import { GuidelinesConsent } from './guidelines-consent.js';
 import { IndexClient, type RequestOptions } from './indexClient.js';
 import { reportError, write, type Log } from './log.js';
 import { overall, type Overall } from '../shared/presentation.js';
-import type { FolderConfig, Hit, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from '../shared/worker-protocol.js';
+import type { FolderConfig, IndexState, RequestProgress, Requests, RequestType, SearchParams, WorkerAssets } from '../shared/worker-protocol.js';
 import { messageOf } from '../core/errors.js';
 
 /** The SecretStorage key of the OpenAI-compatible endpoint's API key. */
@@ -48,6 +50,7 @@ export class Session implements vscode.Disposable {
   private lastContentChange = 0;
   /** Work that tests (`idle()`) wait for: settings being applied, file changes, index runs. */
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly guidelinesConsent = new GuidelinesConsent();
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -162,12 +165,15 @@ export class Session implements vscode.Disposable {
     }
   }
 
-  search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<Hit[]> {
+  search(query: string, { top, language, folder, signal }: SearchOptions = {}): Promise<FolderSearchResult> {
     const params: SearchParams = { query, top: top ?? this.settings.maxResults, ...(language ? { language } : {}), ...this.scope(folder ?? '') };
     return this.request('search', params, signal ? { signal } : {});
   }
 
-  /** LLM-proposed edits of `root`'s hits for `query`; the endpoint from the settings, the key from SecretStorage. */
+  /**
+   * LLM-proposed edits of `root`'s hits for `query`; the endpoint from the settings, the key from
+   * SecretStorage, the folder's guidelines only where the user allows them (Restricted Mode asks).
+   */
   async propose(
     root: string,
     query: string,
@@ -178,9 +184,10 @@ export class Session implements vscode.Disposable {
     if (baseUrl === '' || model === '') {
       throw new SettingsError('Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
     }
+    const useGuidelines = await this.guidelinesConsent.allows(root);
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
     const llm = { baseURL: baseUrl, model, ...(apiKey ? { apiKey } : {}) };
-    return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, ...(hits ? { hits } : {}) }, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+    return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, useGuidelines, ...(hits ? { hits } : {}) }, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
   }
 
   track<T>(promise: Promise<T>): Promise<T> {

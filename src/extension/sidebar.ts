@@ -10,6 +10,7 @@ import type { Hit } from '../shared/worker-protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
 import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from '../shared/view-protocol.js';
+import { matchedWords, previewOffsets } from '../shared/presentation.js';
 import { messageOf } from '../core/errors.js';
 
 /** Lines of a hit's code shown under it. */
@@ -84,7 +85,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
         void this.runSearch(message);
         return;
       case 'open':
-        this.open(message.location);
+        this.open(message.location, message.beside);
         return;
       case 'run':
         void this.actions[message.action]();
@@ -110,10 +111,10 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
       return;
     }
     try {
-      const hits = await this.session.search(query, { folder, signal: controller.signal, ...(language ? { language } : {}) });
+      const { hits, correction } = await this.session.search(query, { folder, signal: controller.signal, ...(language ? { language } : {}) });
       if (controller.signal.aborted) return;
       this.shown = hits;
-      this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)) });
+      this.post({ type: 'results', seq, hits: hits.map((hit) => this.viewHit(hit)), ...(correction ? { correction: correction.text } : {}) });
     } catch (error) {
       if (controller.signal.aborted || isCancellation(error)) return;
       const message = messageOf(error);
@@ -132,18 +133,20 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     void editHit(this.session, this.proposals, hit, query);
   }
 
-  private open(location: ViewLocation): void {
+  private open(location: ViewLocation, beside: boolean): void {
     if (!this.session.folders().some((folder) => folder.uri.fsPath === location.root)) {
       this.session.log.warn(`the sidebar asked to open a file outside the workspace folders: ${location.root}`);
       return;
     }
-    this.revealer.open(location).catch((error: unknown) => reportError(this.session.log, 'opening the result', error));
+    this.revealer.open(location, beside ? { beside } : {}).catch((error: unknown) => reportError(this.session.log, 'opening the result', error));
   }
 
   private viewHit(hit: Hit): ViewHit {
-    const { root, path, startLine, endLine, symbol, container, kind, language, score, text } = hit;
-    const preview = text.split('\n').slice(0, PREVIEW_LINES).join('\n');
-    return { root, path, startLine, endLine, symbol, container, kind, language, score, folder: this.session.folderName(root), preview };
+    const { root, path, startLine, endLine, symbol, container, kind, language, score, confidence, close, text, why } = hit;
+    const lines = text.split('\n');
+    const preview = previewOffsets(hit, PREVIEW_LINES).map((j) => ({ line: startLine + j, text: lines[j] ?? '' }));
+    const graded = confidence !== undefined ? { confidence, ...(close !== undefined ? { close } : {}) } : {};
+    return { root, path, startLine, endLine, symbol, container, kind, language, score, ...graded, folder: this.session.folderName(root), preview, matched: matchedWords(why) };
   }
 
   private postStatus(): void {
@@ -180,7 +183,9 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
   </div>
   <div id="status" class="status" role="status"></div>
   <div id="message" class="message" hidden></div>
+  <div id="notice" class="notice" role="status" hidden></div>
   <div id="results" class="results" role="listbox" tabindex="0" aria-label="Results"></div>
+  <div id="announce" class="visually-hidden" role="status" aria-live="polite"></div>
   <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
 </body>
 </html>`;

@@ -4,7 +4,7 @@
 // and their index states reported; it decides nothing on its own, not even when to index.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageOf, UserError } from '../core/errors.js';
+import { messageOf, userFailure, UserError } from '../core/errors.js';
 import { searchFolders } from '../core/search.js';
 import type { FolderConfig, HostMessage, LogLevel, Requests, WorkerAssets, WorkerError, WorkerMessage, WorkerRequest } from '../shared/worker-protocol.js';
 import { Folder, type FolderEvents } from './folder.js';
@@ -107,7 +107,8 @@ async function dispatch(request: WorkerRequest, signal: AbortSignal): Promise<un
 
 function describe(error: unknown): WorkerError {
   if (error instanceof Cancelled || (error instanceof Error && error.name === 'AbortError')) return { kind: 'cancelled', message: messageOf(error) };
-  if (error instanceof UserError) return { kind: 'user', message: error.message };
+  const failure = userFailure(error);
+  if (failure) return { kind: 'user', message: failure.message };
   return { kind: 'bug', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
 }
 

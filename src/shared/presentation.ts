@@ -1,7 +1,7 @@
 // How a hit and an index state read, the same in the quick pick, the status bar and the sidebar.
 // No `vscode` here: the sidebar's script (src/webview/) bundles it too.
 
-import type { ChunkKind, LanguageId } from '../core/types.js';
+import type { ChunkKind, Evidence, LanguageId } from '../core/types.js';
 import type { IndexState } from './worker-protocol.js';
 
 /** The codicon of each chunk kind (`$(name)` in the quick pick, `codicon-name` in the sidebar). */
@@ -58,6 +58,48 @@ export function previewLine(text: string, max = 120): string {
   const line = lines.find((l) => l.length > 1 && !l.startsWith('@')) ?? lines.find((l) => l !== '') ?? '';
   const collapsed = line.replace(/\s+/g, ' ');
   return collapsed.length > max ? `${collapsed.slice(0, max - 1)}…` : collapsed;
+}
+
+/** What a result list says first when even the best hit is not a close match (the CLI, the sidebar, the quick pick). */
+export const NO_CLOSE_MATCH = 'No close match: nothing here clearly does this. The nearest results:';
+
+/** A calibrated confidence as people read it: "87%". */
+export function confidenceLabel(confidence: number): string {
+  return `${Math.round(confidence * 100)}%`;
+}
+
+/**
+ * Which of a hit's lines to preview (0-based, in order): its first `count`, or when its best line
+ * lies further down, the first line (the signature) and then the best line and those after it.
+ */
+export function previewOffsets(hit: { text: string; startLine: number; why?: Evidence }, count: number): number[] {
+  const lines = hit.text.split('\n').length;
+  const best = hit.why?.lines[0];
+  const first = Array.from({ length: count }, (_, j) => j);
+  const offsets = best === undefined || best - hit.startLine < count ? first : [0, ...first.slice(0, count - 1).map((j) => best - hit.startLine + j)];
+  return offsets.filter((j) => j < lines);
+}
+
+/** The words a hit matched, for marking in its preview: the query's words and the identifier parts they met. */
+export function matchedWords(why: Evidence | undefined): string[] {
+  const words = new Set((why?.terms ?? []).flatMap(({ term, matched }) => [term, ...matched]).map((word) => word.toLowerCase()));
+  // One- and two-letter parts ("a", "id") would mark half the code.
+  return [...words].filter((word) => word.length > 2).sort((a, b) => b.length - a.length);
+}
+
+/** `text` cut where it contains any of `words` (case-insensitive): the pieces, each flagged when it is a match. */
+export function markMatches(text: string, words: readonly string[]): Array<{ text: string; match: boolean }> {
+  if (words.length === 0 || text === '') return text === '' ? [] : [{ text, match: false }];
+  const pattern = new RegExp(words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+  const pieces: Array<{ text: string; match: boolean }> = [];
+  let at = 0;
+  for (const found of text.matchAll(pattern)) {
+    if (found.index > at) pieces.push({ text: text.slice(at, found.index), match: false });
+    pieces.push({ text: found[0], match: true });
+    at = found.index + found[0].length;
+  }
+  if (at < text.length) pieces.push({ text: text.slice(at), match: false });
+  return pieces;
 }
 
 /** Every folder's state in one: what the status bar and the sidebar show. */

@@ -7,6 +7,7 @@ import type { Correction } from '../core/rank/spelling.js';
 import type { SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
 import { type RetrievalMetrics } from '../core/tune/metrics.js';
+import { NO_CLOSE_MATCH, previewOffsets } from './presentation.js';
 
 const PREVIEW_LINES = 3;
 
@@ -39,9 +40,6 @@ export function correctionText(correction: Correction): string {
   return `Did you mean: ${correction.text}? (searched for ${correction.replaced.map(([typed, fixed]) => `"${fixed}" as well as "${typed}"`).join(', ')})\n\n`;
 }
 
-/** What the first line of the results says when even the best hit is not a close match. */
-export const NO_CLOSE_MATCH = 'No close match: nothing here clearly does this. The nearest results:';
-
 export function hitsText(hits: readonly SearchHit[]): string {
   if (hits.length === 0) return 'No results. Try other words, or --mode lexical for exact names.\n';
   const body = hits
@@ -57,15 +55,12 @@ export function hitsText(hits: readonly SearchHit[]): string {
   return hits[0]?.close === false ? `${NO_CLOSE_MATCH}\n\n${body}` : body;
 }
 
-/** The first lines of a hit, or when its best line lies further down, its first line and that line. */
+/** A hit's preview lines, numbered, with a ⋮ where lines are left out. */
 function previewLines(hit: SearchHit): string[] {
   const lines = hit.text.split('\n');
-  const best = hit.why?.lines[0];
-  const shown = best === undefined || best - hit.startLine < PREVIEW_LINES ? [...Array(PREVIEW_LINES).keys()] : [0, best - hit.startLine];
+  const shown = previewOffsets(hit, PREVIEW_LINES);
   const width = String(hit.startLine + Math.max(...shown)).length;
-  return shown
-    .filter((j) => j < lines.length)
-    .map((j, n, all) => `${n > 0 && j !== (all[n - 1] ?? 0) + 1 ? '   ' + ' '.repeat(width) + ' ⋮\n' : ''}   ${String(hit.startLine + j).padStart(width)} | ${(lines[j] ?? '').slice(0, 120)}`);
+  return shown.map((j, n, all) => `${n > 0 && j !== (all[n - 1] ?? 0) + 1 ? '   ' + ' '.repeat(width) + ' ⋮\n' : ''}   ${String(hit.startLine + j).padStart(width)} | ${(lines[j] ?? '').slice(0, 120)}`);
 }
 
 export function summaryText(summary: IndexSummary): string {
@@ -134,11 +129,19 @@ export function tuneText(r: TuneReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `text` as `#` lines, every line of it: a model's words can hold lines that read as a patch
+ * (`+++ b/file`, `@@`), which `git apply` and `patch` would act on unless each is commented.
+ */
+function commented(text: string): string {
+  return text.split(/\r\n|\r|\n/).map((line) => `# ${line}`).join('\n');
+}
+
 /** Each proposal as a unified diff, its explanation above it as `#` lines (which patch skips). */
 export function editText(outcome: EditOutcome): string {
   return outcome.proposals
     .map((p) => {
-      const note = [`# ${p.path}: ${p.explanation || 'no explanation given'}`];
+      const note = [commented(`${p.path}: ${p.explanation.trimEnd() || 'no explanation given'}`)];
       if (p.diff !== '') note.push(`# logging with ${p.logger.name} (${p.logger.source})`);
       if (p.masked > 0) note.push(`# ${p.masked} secret${p.masked === 1 ? '' : 's'} masked before sending`);
       return `${note.join('\n')}\n${p.diff}`;

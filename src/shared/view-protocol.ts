@@ -24,7 +24,8 @@ export interface ViewLocation {
 export type ViewMessage =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; language: LanguageId | ''; folder: string }
-  | { type: 'open'; location: ViewLocation }
+  /** `beside`: in the editor group beside the active one (a modifier held). */
+  | { type: 'open'; location: ViewLocation; beside: boolean }
   | { type: 'run'; action: ViewAction }
   /** A quick action (add logging, …) on the result at `location`, found by `query`. */
   | { type: 'act'; location: ViewLocation; query: string };
@@ -36,14 +37,21 @@ export interface ViewHit extends ViewLocation {
   kind: ChunkKind;
   language: LanguageId;
   score: number;
-  /** The first lines of the chunk. */
-  preview: string;
+  /** The second stage's calibrated confidence in [0, 1], comparable between queries; absent without one. */
+  confidence?: number;
+  /** Whether that confidence makes it a close match. */
+  close?: boolean;
+  /** The lines to preview, in order: the first ones, or the first and the best-matching ones. */
+  preview: Array<{ line: number; text: string }>;
+  /** Words to mark in the preview: the query's words and the identifier parts they met. */
+  matched: string[];
 }
 
 /** Host → webview. */
 export type HostMessage =
   | { type: 'status'; overall: Overall; multiRoot: boolean }
-  | { type: 'results'; seq: number; hits: ViewHit[] }
+  /** `correction`: the query with its spelling slips corrected, offered as "did you mean" (both were searched). */
+  | { type: 'results'; seq: number; hits: ViewHit[]; correction?: string }
   | { type: 'searchError'; seq: number; message: string };
 
 const MAX_QUERY = 2000;
@@ -91,7 +99,7 @@ export function parseViewMessage(value: unknown): ViewMessage | undefined {
     }
     case 'open': {
       const location = parseLocation(value['location']);
-      return location && { type: 'open', location };
+      return location && { type: 'open', location, beside: value['beside'] === true };
     }
     case 'run': {
       const action = VIEW_ACTIONS.find((a) => a === value['action']);

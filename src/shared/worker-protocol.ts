@@ -5,7 +5,7 @@
 import type { EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneProgress, TuneReport } from '../core/tune/index.js';
-import type { FolderHit } from '../core/search.js';
+import type { FolderHit, FolderSearchResult } from '../core/search.js';
 import type { LanguageId, Progress, SearchHit } from '../core/types.js';
 import type { IndexStatus } from '../core/workspace.js';
 
@@ -69,6 +69,8 @@ export interface ProposeParams {
   /** The results to edit (a quick action on search results); absent: the top hits of `query`. */
   hits?: SearchHit[];
   llm: { baseURL: string; model: string; apiKey?: string };
+  /** Whether the folder's .codeintent/guidelines.md may go into the prompt (src/extension/guidelines-consent.ts). */
+  useGuidelines: boolean;
 }
 
 /** How far a model's answer for one file has come (a streamed quick action). */
@@ -87,7 +89,7 @@ export interface Requests {
   configure: { params: { folders: FolderConfig[] }; result: void };
   /** Brings the folders' indexes up to date (all when `roots` is absent). */
   index: { params: { roots?: string[] }; result: { root: string; summary: IndexSummary }[] };
-  search: { params: SearchParams; result: Hit[] };
+  search: { params: SearchParams; result: FolderSearchResult };
   status: { params: Record<string, never>; result: FolderStatus[] };
   /** Whether each folder has an index on disk: what start-up asks, cheaply (no store is opened). */
   indexed: { params: Record<string, never>; result: { root: string; indexed: boolean }[] };

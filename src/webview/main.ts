@@ -3,9 +3,10 @@
 // built with textContent, never from HTML strings, so no file content can become markup.
 
 import type { LanguageId } from '../core/types.js';
-import { hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, sameResult, type Overall } from '../shared/presentation.js';
+import { confidenceLabel, hitName, isLanguageId, KIND_ICONS, LANGUAGE_LABELS, markMatches, NO_CLOSE_MATCH, sameResult, type Overall } from '../shared/presentation.js';
 import type { HostMessage, ViewAction, ViewHit, ViewLocation, ViewMessage } from '../shared/view-protocol.js';
 import { highlight } from './highlight.js';
+import { fileGroups, moveThrough } from './list-order.js';
 
 interface State {
   query: string;
@@ -20,6 +21,8 @@ const DEBOUNCE_MS = 150;
 
 const vscode = acquireVsCodeApi<State>();
 const state: State = { query: '', language: '', folder: '', hits: [], active: -1, ...vscode.getState() };
+// Results saved by an older version have another shape; the query is searched again below anyway.
+if (!state.hits.every((hit) => Array.isArray(hit.preview) && Array.isArray(hit.matched))) state.hits = [];
 let overall: Overall | undefined;
 let multiRoot = false;
 let seq = 0;
@@ -27,7 +30,11 @@ let seq = 0;
 let shownSeq = -1;
 let searching = false;
 let searchError: string | undefined;
+/** The shown query with its spelling slips corrected, when search made any ("did you mean"). */
+let correction: string | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
+/** Indices into `state.hits` in the order the rows are shown (grouped by file). */
+let shown: number[] = [];
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
@@ -40,7 +47,9 @@ const languageSelect = element('language', HTMLSelectElement);
 const folderInput = element('folder', HTMLInputElement);
 const statusLine = element('status', HTMLDivElement);
 const messageBox = element('message', HTMLDivElement);
+const noticeBox = element('notice', HTMLDivElement);
 const results = element('results', HTMLDivElement);
+const announcer = element('announce', HTMLDivElement);
 
 function send(message: ViewMessage): void {
   vscode.postMessage(message);
@@ -90,43 +99,68 @@ function selectionAfterRefresh(hit: ViewHit | undefined, hits: readonly ViewHit[
   return at >= 0 ? at : hits.length > 0 ? 0 : -1;
 }
 
-function open(index: number): void {
+/** `beside`: a modifier was held (Ctrl/Cmd or Alt), as for Quick Open's "open to the side". */
+function open(index: number, beside: boolean): void {
   const hit = state.hits[index];
-  if (hit) send({ type: 'open', location: locationOf(hit) });
+  if (hit) send({ type: 'open', location: locationOf(hit), beside });
 }
 
-/** A button for the result's quick actions (the host asks which one). */
-function actButton(hit: ViewHit): HTMLElement {
+function act(index: number): void {
+  const hit = state.hits[index];
+  if (hit) send({ type: 'act', location: locationOf(hit), query: state.query });
+}
+
+const ACT_KEY = navigator.platform.startsWith('Mac') ? '⌘.' : 'Ctrl+.';
+
+/**
+ * The mouse's way to the result's quick actions (the host asks which one). Out of the tab order and
+ * hidden from screen readers, so no control sits inside a list option; the keyboard has Ctrl+. instead.
+ */
+function actButton(index: number): HTMLElement {
   const button = make('button', 'act');
-  button.title = 'Quick action: add logging, error handling, explain, edit…';
-  button.setAttribute('aria-label', `Quick action on ${hitName(hit)}`);
+  button.title = `Quick action: add logging, error handling, explain, edit… (${ACT_KEY})`;
+  button.tabIndex = -1;
+  button.setAttribute('aria-hidden', 'true');
   button.append(icon('sparkle'));
   button.addEventListener('click', (event) => {
     event.stopPropagation();
-    send({ type: 'act', location: locationOf(hit), query: state.query });
+    act(index);
   });
   return button;
 }
 
-function move(delta: number | 'first' | 'last'): void {
-  const count = state.hits.length;
-  if (count === 0) return;
-  state.active = delta === 'first' ? 0 : delta === 'last' ? count - 1 : Math.min(count - 1, Math.max(0, state.active + delta));
+/** How many rows a page key moves: about the rows that fit in the list. */
+function pageSize(): number {
+  const row = results.querySelector<HTMLElement>('.hit:not(.active)') ?? results.querySelector<HTMLElement>('.hit');
+  return Math.max(1, Math.floor(results.clientHeight / Math.max(1, row?.offsetHeight ?? 1)) - 1);
+}
+
+function move(by: number | 'first' | 'last'): void {
+  const next = moveThrough(shown, state.active, by);
+  if (next < 0) return;
+  state.active = next;
   save();
   renderActive();
 }
 
 function onKey(event: KeyboardEvent): void {
+  const modified = event.ctrlKey || event.metaKey || event.altKey;
   const keys: Record<string, () => void> = {
     ArrowDown: () => move(1),
     ArrowUp: () => move(-1),
-    Enter: () => open(state.active >= 0 ? state.active : 0),
+    PageDown: () => move(pageSize()),
+    PageUp: () => move(-pageSize()),
+    Enter: () => open(state.active >= 0 ? state.active : (shown[0] ?? -1), modified),
   };
   if (event.currentTarget === results) {
     keys['Home'] = () => move('first');
     keys['End'] = () => move('last');
     keys['Escape'] = () => queryInput.focus();
+  } else {
+    // A search box clears itself on Escape: the query stays.
+    keys['Escape'] = () => undefined;
   }
+  if (event.key === '.' && (event.ctrlKey || event.metaKey)) keys['.'] = () => act(state.active >= 0 ? state.active : (shown[0] ?? -1));
   const action = keys[event.key];
   if (!action) return;
   event.preventDefault();
@@ -207,52 +241,142 @@ function renderMessage(): void {
   }
 }
 
+/** Above the results: "did you mean" (a click searches the corrected query) and "no close match". */
+function renderNotice(): void {
+  noticeBox.replaceChildren();
+  const unsure = state.hits[0]?.close === false;
+  noticeBox.hidden = state.hits.length === 0 || (correction === undefined && !unsure);
+  if (noticeBox.hidden) return;
+  if (correction !== undefined) {
+    const fixed = correction;
+    // A link, not a button: it reads (and wraps) as part of the sentence.
+    const link = make('a', 'correction', fixed);
+    link.href = '#';
+    link.title = 'Search for this instead';
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      queryInput.value = fixed;
+      search();
+      queryInput.focus();
+    });
+    const line = make('p', undefined, 'Did you mean ');
+    line.append(link, '?');
+    noticeBox.append(line);
+  }
+  if (unsure) noticeBox.append(make('p', 'unsure', NO_CLOSE_MATCH));
+}
+
+/** One preview line's code: coloured tokens, the words that matched marked. */
+function renderCode(tokens: ReturnType<typeof highlight>[number], matched: readonly string[]): HTMLElement {
+  const code = make('code');
+  for (const token of tokens) {
+    const target = token.cls ? make('span', `tok-${token.cls}`) : code;
+    for (const piece of markMatches(token.text, matched)) target.append(piece.match ? make('mark', undefined, piece.text) : piece.text);
+    if (target !== code) code.append(target);
+  }
+  return code;
+}
+
+/** Preview lines a row shows until it is selected (the selected one shows all it was sent). */
+const COLLAPSED_LINES = 2;
+
 function renderPreview(hit: ViewHit): HTMLElement {
   const pre = make('pre', 'preview');
-  highlight(hit.preview, hit.language).forEach((tokens, i) => {
-    const line = make('div', 'line');
-    line.append(make('span', 'number', String(hit.startLine + i)));
-    const code = make('code');
-    for (const token of tokens) code.append(token.cls ? make('span', `tok-${token.cls}`, token.text) : token.text);
-    line.append(code);
-    pre.append(line);
+  pre.setAttribute('aria-hidden', 'true'); // the row's label says what it is
+  // The gutter fits the widest number shown (5-digit lines included), the same on every line.
+  pre.style.setProperty('--gutter', `${String(hit.preview.at(-1)?.line ?? 0).length}ch`);
+  // Runs of consecutive lines are coloured together (a comment or string may span lines); a ⋮ marks a gap.
+  const runs: Array<typeof hit.preview> = [];
+  for (const line of hit.preview) {
+    const run = runs.at(-1);
+    if (run && run.at(-1)!.line + 1 === line.line) run.push(line);
+    else runs.push([line]);
+  }
+  let shownLines = 0;
+  const more = () => (shownLines >= COLLAPSED_LINES ? ' more' : '');
+  runs.forEach((run, r) => {
+    if (r > 0) pre.append(make('div', `line gap${more()}`, '⋮'));
+    highlight(run.map((line) => line.text).join('\n'), hit.language).forEach((tokens, i) => {
+      const line = make('div', `line${more()}`);
+      line.append(make('span', 'number', String(run[i]!.line)), renderCode(tokens, hit.matched));
+      pre.append(line);
+      shownLines += 1;
+    });
   });
   return pre;
+}
+
+/** The badge: the calibrated confidence where the second stage ran, else the raw score. */
+function scoreBadge(hit: ViewHit): HTMLElement {
+  if (hit.confidence === undefined) {
+    const badge = make('span', 'score', hit.score.toFixed(3));
+    badge.title = `score ${hit.score.toFixed(4)}`;
+    return badge;
+  }
+  const badge = make('span', hit.close === false ? 'score far' : 'score', confidenceLabel(hit.confidence));
+  badge.title = `confidence ${confidenceLabel(hit.confidence)}: how likely this is what you described`;
+  return badge;
+}
+
+/** `Container.symbol` with the container cut first when the row is narrow, so the name shows. */
+function renderName(hit: ViewHit): HTMLElement {
+  const name = make('span', 'name');
+  if (hit.symbol === '' || hit.container === '') name.append(make('span', 'symbol', hitName(hit)));
+  else name.append(make('span', 'container', `${hit.container}.`), make('span', 'symbol', hit.symbol));
+  name.title = hitName(hit);
+  return name;
+}
+
+/** What a screen reader says for a row: name, kind, file and line, confidence. */
+function rowLabel(hit: ViewHit): string {
+  const confidence = hit.confidence === undefined ? '' : `, confidence ${confidenceLabel(hit.confidence)}`;
+  return `${hitName(hit)}, ${hit.kind}, ${hit.path} line ${hit.startLine}${confidence}`;
+}
+
+function renderRow(hit: ViewHit, index: number): HTMLElement {
+  const row = make('div', 'hit');
+  row.id = `hit-${index}`;
+  row.setAttribute('role', 'option');
+  row.setAttribute('aria-label', rowLabel(hit));
+  const head = make('div', 'head');
+  head.append(icon(KIND_ICONS[hit.kind]), renderName(hit), make('span', 'line', `:${hit.startLine}`), scoreBadge(hit), actButton(index));
+  head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]}`;
+  row.append(head, renderPreview(hit));
+  row.addEventListener('click', (event) => {
+    state.active = index;
+    save();
+    renderActive();
+    open(index, event.ctrlKey || event.metaKey || event.altKey);
+  });
+  return row;
 }
 
 function renderResults(): void {
   results.replaceChildren();
   results.hidden = state.hits.length === 0;
   results.classList.toggle('stale', searching);
-  const groups = new Map<string, HTMLElement>();
-  state.hits.forEach((hit, index) => {
-    const key = `${hit.root}\n${hit.path}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = make('div', 'group');
-      const header = make('div', 'file');
-      header.append(icon('file'), make('span', 'path', hit.path));
-      if (multiRoot) header.append(make('span', 'folder', hit.folder));
-      group.append(header);
-      groups.set(key, group);
-      results.append(group);
-    }
-    const row = make('div', 'hit');
-    row.id = `hit-${index}`;
-    row.setAttribute('role', 'option');
-    const head = make('div', 'head');
-    head.append(icon(KIND_ICONS[hit.kind]), make('span', 'name', hitName(hit)), make('span', 'line', `:${hit.startLine}`), make('span', 'score', hit.score.toFixed(3)), actButton(hit));
-    head.title = `${hit.kind} · ${LANGUAGE_LABELS[hit.language]} · score ${hit.score.toFixed(4)}`;
-    row.append(head, renderPreview(hit));
-    row.addEventListener('click', () => {
-      state.active = index;
-      save();
-      renderActive();
-      open(index);
-    });
-    group.append(row);
-  });
+  const groups = fileGroups(state.hits);
+  shown = groups.flatMap((group) => group.indices);
+  for (const { indices } of groups) {
+    const first = state.hits[indices[0]!]!;
+    const group = make('div', 'group');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', first.path);
+    const header = make('div', 'file');
+    header.setAttribute('aria-hidden', 'true');
+    header.append(icon('file'), make('span', 'path', first.path));
+    if (multiRoot) header.append(make('span', 'folder', first.folder));
+    group.append(header, ...indices.map((index) => renderRow(state.hits[index]!, index)));
+    results.append(group);
+  }
   renderActive();
+}
+
+/** Says how many results there are, once per answer (a live region; screen readers read it out). */
+function announce(): void {
+  const count = state.hits.length;
+  const found = count === 0 ? 'No results' : `${count} result${count === 1 ? '' : 's'}`;
+  announcer.textContent = state.hits[0]?.close === false ? `No close match. ${found}, nearest first` : found;
 }
 
 function renderActive(): void {
@@ -269,6 +393,7 @@ function renderActive(): void {
 function render(): void {
   renderStatus();
   renderMessage();
+  renderNotice();
   renderResults();
 }
 
@@ -290,17 +415,20 @@ function receive(data: HostMessage): void {
     case 'results':
       if (data.seq !== seq) return; // an older query's answer
       // A refresh that changed nothing leaves the list alone (a hovered row stays hovered).
-      if (data.seq === shownSeq && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
+      if (data.seq === shownSeq && data.correction === correction && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
       searching = false;
       state.active = data.seq === shownSeq ? selectionAfterRefresh(state.hits[state.active], data.hits) : data.hits.length > 0 ? 0 : -1;
       state.hits = data.hits;
+      correction = data.correction;
       shownSeq = data.seq;
       save();
+      announce();
       break;
     case 'searchError':
       if (data.seq !== seq) return;
       searching = false;
       searchError = data.message;
+      correction = undefined;
       state.hits = [];
       break;
   }

@@ -52,11 +52,11 @@ after(async () => {
 });
 
 /** A page with the fixture workspace open in `theme`, for the duration of `work`; a screenshot when it fails. */
-async function withWorkbench(theme: (typeof THEMES)[number], name: string, work: (page: Page) => Promise<void>, folder = FIXTURE_WORKSPACE): Promise<void> {
+async function withWorkbench(theme: (typeof THEMES)[number], name: string, work: (page: Page) => Promise<void>, folder = FIXTURE_WORKSPACE, height = 800): Promise<void> {
   assert.ok(server && browser);
   // Read when the page loads: each page starts in its theme.
   await writeUserSettings(dir, { 'workbench.colorTheme': theme.colorTheme });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height } });
   try {
     await openWorkbench(page, folderUrl(server.url, folder));
     await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: 30_000 });
@@ -145,6 +145,114 @@ test("the sidebar's results follow the index: a function added while its query i
     },
     folder,
   );
+});
+
+/** The sample query with a slip in its last word, which the index's own vocabulary corrects. */
+const MISSPELLED = QUERY.replace('failure', 'failrue');
+
+test('the sidebar says when nothing matches closely, offers "did you mean", and marks the words that matched', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[0], 'sidebar-why', async (page) => {
+    const view = await openSidebar(page);
+    const query = view.locator('#query');
+    await query.waitFor({ timeout: 30_000 });
+    // Nothing in the fixture does this: the nearest results come under a plain "no close match".
+    await query.fill('zzqx vorpal frumious');
+    await view.locator('.hit').first().waitFor({ timeout: 90_000 });
+    await view.locator('#notice .unsure', { hasText: 'No close match' }).waitFor({ timeout: 10_000 });
+    assert.match((await view.locator('.hit .score').first().getAttribute('class')) ?? '', /\bfar\b/, 'its badge does not look confident');
+
+    await query.fill(MISSPELLED);
+    const fix = view.locator('#notice a.correction');
+    await fix.filter({ hasText: QUERY }).waitFor({ timeout: 30_000 });
+    await view.locator('.hit .name').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 10_000 });
+    assert.equal(await view.locator('#notice .unsure').count(), 0, 'the answer is a close match');
+    assert.match((await view.locator('.hit .score').first().textContent()) ?? '', /^\d+%$/, 'a calibrated confidence, in percent');
+    const marked = await view.locator('.hit').first().locator('.preview mark').allTextContents();
+    assert.ok(marked.some((text) => text.toLowerCase() === 'retry'), `marked: ${marked.join(', ')}`);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'sidebar-why-light.png') });
+
+    await fix.click();
+    assert.equal(await query.inputValue(), QUERY, '"did you mean" searches the corrected query');
+    await view.locator('#notice').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+});
+
+/** Three small definitions per file in four files: enough results to scroll, from several files. */
+const MANY_FILES: Record<string, string> = Object.fromEntries(
+  ['orders', 'invoices', 'shipping', 'accounts'].map((topic) => [
+    `src/${topic}.ts`,
+    [`load`, `save`, `notify`]
+      .map((verb) => `export function ${verb}${topic[0]!.toUpperCase()}${topic.slice(1)}(id: string): string {\n  return \`${verb} ${topic} \${id}\`;\n}\n`)
+      .join('\n'),
+  ]),
+);
+
+/** The position, in the order shown, of the selected row. */
+function activeRow(view: FrameLocator): Promise<number> {
+  return view.locator('.hit').evaluateAll((rows) => rows.findIndex((row) => row.classList.contains('active')));
+}
+
+test("the sidebar's keyboard follows the rows as shown; at least 8 results fit in an 850-px window; Ctrl+Enter opens to the side", { timeout: 180_000 }, async () => {
+  const folder = await copyOfFixture('many-files-workspace');
+  for (const [file, text] of Object.entries(MANY_FILES)) await writeFile(path.join(folder, file), text);
+  await withWorkbench(
+    THEMES[0],
+    'sidebar-keyboard',
+    async (page) => {
+      const view = await openSidebar(page);
+      const query = view.locator('#query');
+      await query.waitFor({ timeout: 30_000 });
+      await query.fill('save the order for an id');
+      await view.locator('.hit').nth(9).waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'sidebar-keyboard-light.png') });
+
+      // Density: rows wholly inside the list's visible box.
+      const box = await view.locator('#results').boundingBox();
+      assert.ok(box);
+      const rows = await view.locator('.hit').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom })));
+      const listTop = rows[0]!.top;
+      const fitting = rows.filter((r) => r.bottom - listTop <= box.height).length;
+      assert.ok(fitting >= 8, `only ${fitting} results fit in the ${Math.round(box.height)}-px list`);
+
+      // ↓ from the search box walks the rows in the order they are shown, file groups included.
+      assert.equal(await activeRow(view), 0);
+      for (let i = 1; i <= 4; i++) {
+        await query.press('ArrowDown');
+        assert.equal(await activeRow(view), i, `after ${i} × ↓`);
+      }
+      await query.press('Escape');
+      assert.equal(await query.inputValue(), 'save the order for an id', 'Escape leaves the query alone');
+      await view.locator('#results').focus();
+      await page.keyboard.press('End');
+      assert.equal(await activeRow(view), rows.length - 1);
+      assert.ok(await query.isVisible(), 'the search box stays in view');
+      await page.keyboard.press('Home');
+      assert.equal(await activeRow(view), 0);
+      await page.keyboard.press('PageDown');
+      assert.ok((await activeRow(view)) > 1, 'PageDown moves a page');
+      assert.match((await view.locator('.hit.active').getAttribute('aria-label')) ?? '', /, (function|method|class|interface), src\/.+ line \d+/);
+
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Control+Enter');
+      await page.locator('.editor-group-container').nth(1).waitFor({ timeout: 30_000 });
+    },
+    folder,
+    850,
+  );
+});
+
+test('"CodeIntent: Search by Intent" offers "did you mean" for a slip; accepting it searches the corrected query', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[1], 'palette-why', async (page) => {
+    await runFromPalette(page, 'CodeIntent: Search by Intent');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(MISSPELLED);
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: `Did you mean: ${QUERY}?` }).waitFor({ timeout: 90_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: ANSWER.symbol }).first().filter({ hasText: /\d+%/ }).waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    // The corrected query has no slip: its first row is the answer, not "did you mean".
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 30_000 });
+    assert.equal(await input.inputValue(), QUERY);
+  });
 });
 
 test('"CodeIntent: Search by Intent" shows results as you type and opens the chosen one', { timeout: 180_000 }, async () => {

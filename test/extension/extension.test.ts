@@ -13,20 +13,7 @@ import { grammarFile } from '../../src/core/chunk/languages.js';
 import type { EditProposal } from '../../src/core/edit/propose.js';
 import { ProposalDocuments } from '../../src/extension/edits.js';
 import type { CodeIntentApi } from '../../src/extension/main.js';
-
-const EXTENSION_ID = 'codeintent.codeintent';
-
-function ourExtension(): vscode.Extension<CodeIntentApi> {
-  const extension = vscode.extensions.getExtension<CodeIntentApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded`);
-  return extension;
-}
-
-function workspaceFolder(): vscode.WorkspaceFolder {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return folder;
-}
+import { ourExtension, topPaths, workspaceFolder } from './helpers.js';
 
 /**
  * Polls until `check` holds (the watcher hears of a file change some time after it happened; idle()
@@ -59,11 +46,6 @@ function startChatServer(): Promise<{ child: ChildProcess; baseURL: string }> {
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the chat server exited with ${code}`)));
   });
-}
-
-/** The workspace-relative paths of the top hits for `query`. */
-async function topPaths(api: CodeIntentApi, query: string, top = 3): Promise<string[]> {
-  return (await api.search(query, { top })).map((hit) => hit.path);
 }
 
 suite('the extension in a real VS Code', () => {
@@ -167,7 +149,8 @@ suite('the extension in a real VS Code', () => {
 
       const document = await vscode.workspace.openTextDocument(file);
       const editor = await vscode.window.showTextDocument(document);
-      assert.deepEqual(await api.applyProposals([proposal]), { applied: ['src/retry.ts'], skipped: [] });
+      // A proposal whose file is gone is skipped, saying so; the others still apply (issue 11, case 4).
+      assert.deepEqual(await api.applyProposals([{ ...proposal, path: 'src/gone.ts' }, proposal]), { applied: ['src/retry.ts'], skipped: [{ path: 'src/gone.ts', reason: 'no longer exists' }] });
       assert.equal(document.getText(), proposal.newText);
       assert.ok(document.isDirty, 'applied to the editor, not saved');
       assert.equal((await vscode.workspace.fs.readFile(file)).toString(), before, 'the file on disk is untouched');
@@ -180,7 +163,7 @@ suite('the extension in a real VS Code', () => {
       const changed = new vscode.WorkspaceEdit();
       changed.insert(file, new vscode.Position(0, 0), '// edited meanwhile\n');
       await vscode.workspace.applyEdit(changed);
-      assert.deepEqual(await api.applyProposals([proposal]), { applied: [], skipped: ['src/retry.ts'] });
+      assert.deepEqual(await api.applyProposals([proposal]), { applied: [], skipped: [{ path: 'src/retry.ts', reason: 'changed since the proposal' }] });
     } finally {
       await vscode.commands.executeCommand('workbench.action.files.revert');
       await settings.update('llm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);

@@ -35,8 +35,10 @@ export type ChatReply =
    * A completion whose first choice holds `content`. To a request with `stream: true` it is sent as
    * server-sent events: `content` in `pieces` chunks (default 4), `pieceDelayMs` apart, then the
    * finish and usage chunks and [DONE] — unless `stallAfterPieces` stops the stream there (open).
+   * `dropMidAnswer` closes the connection half-way through the answer (body or stream), as a
+   * server that crashes or a proxy that gives up does.
    */
-  | { content: string; usage?: ChatUsage; finishReason?: string; delayMs?: number; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number }
+  | { content: string; usage?: ChatUsage; finishReason?: string; delayMs?: number; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number; dropMidAnswer?: boolean }
   /** An error status (with an OpenAI-style error body unless `body` is given). */
   | { status: number; body?: unknown; headers?: Record<string, string> }
   /** Never answer (until the server closes). */
@@ -86,8 +88,15 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** Headers that announce the whole body, half of it, then the connection closed. */
+function sendHalf(res: ServerResponse, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
+  res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
+}
+
 /** A content reply as the chat-completions stream: role + text pieces, finish, usage, [DONE]. */
-async function sendEvents(res: ServerResponse, reply: { content: string; finishReason?: string; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number }, usage: ChatUsage): Promise<void> {
+async function sendEvents(res: ServerResponse, reply: { content: string; finishReason?: string; pieces?: number; pieceDelayMs?: number; stallAfterPieces?: number; dropMidAnswer?: boolean }, usage: ChatUsage): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stream', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: 'test-model', choices, ...extra })}\n\n`);
@@ -95,6 +104,10 @@ async function sendEvents(res: ServerResponse, reply: { content: string; finishR
   const size = Math.ceil(reply.content.length / count) || 1;
   for (let i = 0; i * size < Math.max(1, reply.content.length); i++) {
     if (reply.stallAfterPieces !== undefined && i >= reply.stallAfterPieces) return;
+    if (reply.dropMidAnswer === true && i >= count / 2) {
+      res.destroy();
+      return;
+    }
     const delta = { ...(i === 0 ? { role: 'assistant' } : {}), content: reply.content.slice(i * size, (i + 1) * size) };
     chunk([{ index: 0, delta, finish_reason: null }]);
     if (reply.pieceDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, reply.pieceDelayMs));
@@ -145,6 +158,7 @@ export async function startChatServer(handler: ChatHandler, port = 0): Promise<C
         const usage = reply.usage ?? estimateUsage(record, reply.content);
         const streaming = typeof record.body === 'object' && record.body !== null && Reflect.get(record.body, 'stream') === true;
         if (streaming) await sendEvents(res, reply, usage);
+        else if (reply.dropMidAnswer === true) sendHalf(res, completion(reply.content, usage, reply.finishReason));
         else send(res, 200, completion(reply.content, usage, reply.finishReason));
       })();
     });
@@ -232,7 +246,8 @@ export function demoReply(request: RecordedRequest): ChatReply {
   return system.startsWith('You edit source code') ? { content: JSON.stringify(loggingEdit(request)) } : plausibleReply(request);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Run directly: the demo server until SIGTERM or SIGINT. */
+async function serveDemo(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
   const server = await startChatServer(demoReply, Number(values.port));
   process.stdout.write(`OPENAI_BASE_URL=${server.baseURL}\n`);
@@ -243,3 +258,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+// No top-level await: the extension-host tests bundle this module to CommonJS and use it in-process.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void serveDemo();

@@ -20,14 +20,21 @@ export interface RunOptions {
   onStart?: (child: ReturnType<typeof spawn>) => void;
   /** More environment variables for the child ('' unsets one as far as codeintent is concerned). */
   env?: NodeJS.ProcessEnv;
+  /** Largest file the child may write, in bytes (RLIMIT_FSIZE, through prlimit): a disk about to fill up. */
+  fileSizeLimit?: number;
+  /** Run as this user (a test running as root uses it to meet permissions). */
+  user?: { uid: number; gid: number };
 }
 
-export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart, env }: RunOptions): Promise<Run> {
+export function runCodeintent(args: readonly string[], { cwd, cacheDir, onStart, env, fileSizeLimit, user }: RunOptions): Promise<Run> {
+  const node = [BIN, ...args];
+  const [program, argv] = fileSizeLimit === undefined ? [process.execPath, node] : ['prlimit', [`--fsize=${fileSizeLimit}`, '--', process.execPath, ...node]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(program, argv, {
       cwd,
       env: { ...process.env, ...env, CODEINTENT_CACHE_DIR: cacheDir },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...user,
     });
     let stdout = '';
     let stderr = '';

@@ -12,10 +12,11 @@ function problems(node: Node): number {
 }
 
 /**
- * ERROR and MISSING nodes in `text` parsed as `path`'s language; undefined when no grammar covers it.
- * `assets`: the tree-sitter runtime and grammars of a bundle (default: the installed packages).
+ * What `read` makes of the syntax tree of `text` parsed as `path`'s language; undefined when no
+ * grammar covers it. `assets`: the tree-sitter runtime and grammars of a bundle (default: the
+ * installed packages).
  */
-export async function syntaxProblems(path: string, text: string, assets: { grammarDir?: string; treeSitterWasm?: string } = {}): Promise<number | undefined> {
+export async function withSyntaxTree<T>(path: string, text: string, assets: { grammarDir?: string; treeSitterWasm?: string }, read: (root: Node) => T): Promise<T | undefined> {
   const language = languageForPath(path);
   if (language === undefined) return undefined;
   await initRuntime(assets.treeSitterWasm);
@@ -26,11 +27,16 @@ export async function syntaxProblems(path: string, text: string, assets: { gramm
     const tree = parser.parse(text);
     if (tree === null) return undefined;
     try {
-      return problems(tree.rootNode);
+      return read(tree.rootNode);
     } finally {
       tree.delete();
     }
   } finally {
     parser.delete();
   }
+}
+
+/** ERROR and MISSING nodes in `text` parsed as `path`'s language; undefined when no grammar covers it. */
+export function syntaxProblems(path: string, text: string, assets: { grammarDir?: string; treeSitterWasm?: string } = {}): Promise<number | undefined> {
+  return withSyntaxTree(path, text, assets, problems);
 }

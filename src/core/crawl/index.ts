@@ -17,6 +17,8 @@ export { isSecretPath } from './secrets.js';
 export interface CrawlOptions extends PathRuleOptions {
   /** The workspace folder, absolute or relative to the current directory. */
   root: string;
+  /** The index's own folder: left out when it lies inside the root (`--db` in the workspace). */
+  indexDir?: string;
   /** Files larger than this are skipped as 'too-large'. Default 1 MiB (1_048_576). */
   maxFileBytes?: number;
   signal?: AbortSignal;
@@ -30,17 +32,21 @@ export interface CrawlOptions extends PathRuleOptions {
 
 export const DEFAULT_MAX_FILE_BYTES = 1_048_576;
 
-const OPTION_KEYS = new Set(['root', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'signal', 'onSkip']);
+const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'signal', 'onSkip']);
 
 /**
  * Walks the workspace and yields the files worth indexing, sorted by path (UTF-16 code unit order
- * of the forward-slash relative path), each with its size and mtime.
+ * of the forward-slash relative path), each with its size, mtime and ctime; files reached only
+ * through a symlink come after the others (sorted among themselves).
  *
  * Excluded: `DEFAULT_EXCLUDES`; `.gitignore` at every level and `.git/info/exclude`; `.codeintentignore`
  * at every level; the `exclude` option (precedence in that order, see `RuleSet`). Secrets (`isSecretPath`)
- * unless `indexSecrets`. Symlinks are followed while their target stays inside the root (a link is
- * judged by its own path, and a linked file can appear under both paths); a link to an enclosing
- * directory is reported as 'symlink-loop' and not followed.
+ * unless `indexSecrets`; the `indexDir` folder. Anything but regular files and folders (FIFOs,
+ * sockets, devices) is skipped as 'ignored'. Symlinks are followed while their target stays inside
+ * the root (a link is judged by its own path); a link to an enclosing directory is reported as
+ * 'symlink-loop' and not followed. Each real file (device and inode) and folder is yielded once,
+ * under its own path when the walk reaches it there, else under the first link to it; every other
+ * path to it is reported as 'duplicate'.
  * Options are checked at call time (a TypeError names the option); file-system errors on the root
  * reject the iteration; errors below it are reported through `onSkip` and the walk goes on.
  * When `signal` aborts, iteration throws the signal's reason.
@@ -60,6 +66,8 @@ async function* run(options: CrawlOptions): AsyncGenerator<CrawledFile, void, un
   yield* walk({
     rootAbs,
     rootReal,
+    // Not there yet (a first run that has not created it): nothing to leave out.
+    indexDirReal: options.indexDir === undefined ? undefined : await fsp.realpath(options.indexDir).catch(() => undefined),
     ...(await rootRules(rootAbs, options)),
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     signal,
@@ -72,8 +80,9 @@ function checkOptions(options: CrawlOptions): void {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`Invalid option in crawl(): \`${key}\``);
   }
-  const { root, maxFileBytes, exclude, include, indexSecrets, signal, onSkip } = options;
+  const { root, indexDir, maxFileBytes, exclude, include, indexSecrets, signal, onSkip } = options;
   if (typeof root !== 'string' || root === '') throw new TypeError('Expected `root` to be a non-empty string');
+  if (indexDir !== undefined && typeof indexDir !== 'string') throw new TypeError('Expected `indexDir` to be a string');
   if (maxFileBytes !== undefined && !(Number.isSafeInteger(maxFileBytes) && maxFileBytes >= 0)) {
     throw new TypeError('Expected `maxFileBytes` to be an integer from 0 and up');
   }

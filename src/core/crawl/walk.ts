@@ -1,5 +1,7 @@
 // The directory walk: reads directories concurrently (ahead of the consumer, within a budget),
 // prunes excluded directories before descending, and hands entries out in sorted path order.
+// Each real file and folder is walked once: symlinks inside the workspace wait until every real
+// path has been walked, and a link to something already walked is a duplicate.
 
 import type { Dirent, Stats } from 'node:fs';
 import { promises as fsp, realpathSync, statSync } from 'node:fs';
@@ -10,11 +12,14 @@ import type { CrawledFile, SkipReason } from '../types.js';
 import type { RuleSet } from './ignore-rules.js';
 import { fileSkip, rulesInFolder, type RootRules } from './path-rules.js';
 import { messageOf } from '../errors.js';
+import { specialFileKind } from '../files.js';
 import { raceAbort } from '../util/abort.js';
 
 export interface WalkConfig extends RootRules {
   rootAbs: string;
   rootReal: string;
+  /** The real path of the index's own folder: never walked. */
+  indexDirReal: string | undefined;
   maxFileBytes: number;
   signal: AbortSignal | undefined;
   onSkip: ((path: string, reason: SkipReason, detail?: string) => void) | undefined;
@@ -42,10 +47,14 @@ interface DirNode {
   listing?: Promise<Entry[]>;
 }
 
-/** `key` orders siblings so that a depth-first walk yields paths in sorted order: directories sort as 'name/'. */
+/**
+ * `key` orders siblings so that a depth-first walk yields paths in sorted order: directories sort as
+ * 'name/'. `id` tells one real file (device and inode) or folder (real path) from another; `link`
+ * marks a symlink.
+ */
 type Entry =
-  | { readonly kind: 'file'; readonly key: string; readonly file: CrawledFile }
-  | { readonly kind: 'dir'; readonly key: string; readonly dir: DirNode }
+  | { readonly kind: 'file'; readonly key: string; readonly id: string; readonly link: boolean; readonly file: CrawledFile }
+  | { readonly kind: 'dir'; readonly key: string; readonly id: string; readonly link: boolean; readonly dir: DirNode }
   | { readonly kind: 'skip'; readonly key: string; readonly path: string; readonly reason: SkipReason; readonly detail: string };
 
 export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, void, undefined> {
@@ -59,21 +68,45 @@ export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, voi
     rules: config.rules,
   };
   const stack: Array<{ entries: readonly Entry[]; index: number }> = [];
+  // The path each real file and folder was first walked under; symlinks met but not yet followed.
+  const walked = new Map<string, string>([[`dir:${config.rootReal}`, '']]);
+  const links: Entry[] = [];
+  let nextLink = 0;
   try {
     stack.push({ entries: await walker.enter(root), index: 0 });
-    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
-      const entry = top.entries[top.index++];
-      if (entry === undefined) {
-        stack.pop();
+    for (;;) {
+      const top = stack.at(-1);
+      let entry: Entry | undefined;
+      if (top !== undefined) {
+        entry = top.entries[top.index++];
+        if (entry === undefined) {
+          stack.pop();
+          continue;
+        }
+        walker.consumed();
+        if (entry.kind !== 'skip' && entry.link) {
+          links.push(entry); // followed once every real path has been walked: the real path wins
+          continue;
+        }
+      } else {
+        entry = links[nextLink++];
+        if (entry === undefined) break;
+      }
+      signal?.throwIfAborted();
+      if (entry.kind === 'skip') {
+        onSkip?.(entry.path, entry.reason, entry.detail);
         continue;
       }
-      walker.consumed();
-      signal?.throwIfAborted();
+      const first = walked.get(`${entry.kind}:${entry.id}`);
+      if (first !== undefined) {
+        onSkip?.(entry.kind === 'dir' ? entry.dir.rel : entry.file.path, 'duplicate', `the same ${entry.kind === 'dir' ? 'folder' : 'file'} as ${first || 'the workspace'}`);
+        continue;
+      }
       if (entry.kind === 'file') {
+        walked.set(`file:${entry.id}`, entry.file.path);
         yield entry.file;
-      } else if (entry.kind === 'skip') {
-        onSkip?.(entry.path, entry.reason, entry.detail);
       } else {
+        walked.set(`dir:${entry.id}`, entry.dir.rel);
         stack.push({ entries: await walker.enter(entry.dir), index: 0 });
       }
     }
@@ -95,7 +128,7 @@ class Walker {
   /** The sorted entries of a directory the consumer has reached; starts reading its subdirectories. */
   async enter(node: DirNode): Promise<readonly Entry[]> {
     const entries = await raceAbort(this.#start(node), this.#config.signal);
-    for (const entry of entries) if (entry.kind === 'dir') this.#start(entry.dir);
+    for (const entry of entries) if (entry.kind === 'dir' && !entry.link) this.#start(entry.dir);
     return entries;
   }
 
@@ -147,7 +180,7 @@ class Walker {
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#buffered += entries.length;
     if (this.#buffered < MAX_BUFFERED_ENTRIES && !this.#closed) {
-      for (const entry of entries) if (entry.kind === 'dir') this.#start(entry.dir);
+      for (const entry of entries) if (entry.kind === 'dir' && !entry.link) this.#start(entry.dir);
     }
     return entries;
   }
@@ -181,7 +214,7 @@ class Walker {
         return skip(rel, false, loop ? 'symlink-loop' : 'unreadable', loop ? 'symlink resolves to itself' : `broken symlink (${describeError(error)})`);
       }
     }
-    if (!isDir && !isFile) return skip(rel, false, 'ignored', 'not a regular file or directory');
+    if (!isDir && !isFile) return skip(rel, false, 'ignored', `${specialFileKind(target?.stats ?? dirent) ?? 'not a regular file'}, not a regular file or folder`);
 
     const excludedBy = rules.excludedBy(rel, name, isDir);
     if (excludedBy !== undefined) return skip(rel, isDir, 'ignored', excludedBy);
@@ -194,7 +227,8 @@ class Walker {
       if (target !== undefined && chainHas(node.chain, real)) {
         return skip(rel, true, 'symlink-loop', `symlink to an enclosing directory: ${real}`);
       }
-      return { kind: 'dir', key: `${name}/`, dir: { rel, abs, real, chain: { real, parent: node.chain }, rules } };
+      if (real === this.#config.indexDirReal) return skip(rel, true, 'ignored', 'the index folder (--db)');
+      return { kind: 'dir', key: `${name}/`, id: real, link: target !== undefined, dir: { rel, abs, real, chain: { real, parent: node.chain }, rules } };
     }
 
     const passedOver = fileSkip(rel, this.#config);
@@ -212,7 +246,13 @@ class Walker {
     }
     if (!canRead(stats)) return skip(rel, false, 'unreadable', 'permission denied');
     if (stats.size > maxFileBytes) return skip(rel, false, 'too-large', `${stats.size} bytes (limit ${maxFileBytes})`);
-    return { kind: 'file', key: name, file: { path: rel, absPath: abs, size: stats.size, mtimeMs: stats.mtimeMs } };
+    return {
+      kind: 'file',
+      key: name,
+      id: `${stats.dev}:${stats.ino}`,
+      link: target !== undefined,
+      file: { path: rel, absPath: abs, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs },
+    };
   }
 }
 

@@ -2,11 +2,13 @@
 // and the team's conventions (.codeintent/guidelines.md). Secrets are masked here, before any of
 // it can reach a prompt.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularText } from '../files.js';
 import { maskSecrets } from '../llm/mask-secrets.js';
+import type { ParserAssets } from '../workspace.js';
 import { detectLogger, type LoggerInfo } from './detect-logger.js';
-import { fileLines, type EditTarget, type LineRange } from './locate.js';
+import { importBlock } from './import-block.js';
+import { fileLines, type EditTarget } from './locate.js';
 
 export const GUIDELINES_FILE = '.codeintent/guidelines.md';
 /** Guidelines beyond this are cut: conventions, not a manual. */
@@ -18,7 +20,7 @@ export interface EditContext {
   numberedRanges: string[];
   /** The file's import lines as `   3| import …`, secrets masked; '' when none. */
   imports: string;
-  /** The import block: lines 1..importEnd may take new imports (0 when the file has none). */
+  /** The import block (its leading import statements, see import-block.ts): lines 1..importEnd may take new imports (0 when the file has none). */
   importEnd: number;
   logger: LoggerInfo;
   guidelines: string;
@@ -26,39 +28,40 @@ export interface EditContext {
   masked: number;
 }
 
-const IMPORT_LINE = /^\s*(?:import\b|export\s+[^=]*\bfrom\b|(?:const|let|var)\s+[^=]+=\s*require\(|from\s+\S+\s+import\b|using\s|use\s|#include\b|package\s)/;
-
 function numbered(lines: readonly string[], first: number, width: number): string {
   return lines.map((line, i) => `${String(first + i).padStart(width)}| ${line}`).join('\n');
 }
 
-export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[]): Promise<EditContext> {
-  const lines = fileLines(target.text);
+/** `useGuidelines` false leaves the workspace's guidelines out (not consented to in an untrusted workspace). */
+export async function gatherContext(root: string, target: EditTarget, indexedFiles: readonly string[], parserAssets: ParserAssets, useGuidelines = true): Promise<EditContext> {
+  // The whole file is masked before it is numbered or cut: a number before each line would break a
+  // private key's block apart, and a range may start inside one. Masking keeps every line in place.
+  const file = maskSecrets(target.text);
+  const lines = fileLines(file.text);
   const width = String(lines.length).length;
-  let masked = 0;
+  const imports = await importBlock(target.path, target.text, parserAssets);
+  const sentLines = [...target.ranges.map((r) => ({ first: r.startLine, last: r.endLine })), ...imports.lines.map((number) => ({ first: number, last: number }))];
+  let masked = file.secrets.filter((secret) => sentLines.some(({ first, last }) => secret.startLine <= last && secret.endLine >= first)).length;
   const mask = (text: string): string => {
     const result = maskSecrets(text);
     masked += result.masked;
     return result.text;
   };
-  const importLines = lines.map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => IMPORT_LINE.test(line));
-  const importEnd = importLines.at(-1)?.number ?? 0;
-  const range = (r: LineRange): string => mask(numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width));
   const logger = await detectLogger(root, target.path, target.text, indexedFiles);
   return {
     target,
-    numberedRanges: target.ranges.map(range),
-    imports: mask(importLines.map(({ line, number }) => `${String(number).padStart(width)}| ${line}`).join('\n')),
-    importEnd,
+    numberedRanges: target.ranges.map((r) => numbered(lines.slice(r.startLine - 1, r.endLine), r.startLine, width)),
+    imports: imports.lines.map((number) => `${String(number).padStart(width)}| ${lines[number - 1] ?? ''}`).join('\n'),
+    importEnd: imports.end,
     logger: { ...logger, example: mask(logger.example) },
-    guidelines: mask(await readGuidelines(root)),
+    guidelines: useGuidelines ? mask(await readGuidelines(root)) : '',
     masked,
   };
 }
 
 async function readGuidelines(root: string): Promise<string> {
   try {
-    const text = await readFile(path.join(root, GUIDELINES_FILE), 'utf8');
+    const text = await readRegularText(path.join(root, GUIDELINES_FILE));
     return text.length > MAX_GUIDELINES_CHARS ? `${text.slice(0, MAX_GUIDELINES_CHARS)}\n[…cut]` : text.trim();
   } catch {
     return '';

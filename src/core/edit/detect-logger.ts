@@ -2,8 +2,8 @@
 // first, then a logger module other files import (or one that exists), then a logging package in
 // package.json, then console.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularText } from '../files.js';
 import { languageForPath } from '../chunk/index.js';
 
 export interface LoggerInfo {
@@ -64,7 +64,7 @@ function respecify(specifier: string, fromFile: string, toFile: string): string 
 
 async function readText(root: string, file: string): Promise<string> {
   try {
-    return await readFile(path.join(root, file), 'utf8');
+    return await readRegularText(path.join(root, file));
   } catch {
     return '';
   }

@@ -1,8 +1,8 @@
 // Locate: the places to edit are the top search hits of a query, grouped by file so that one
 // answer (and one diff) covers every hit in a file.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFileError, readRegularText } from '../files.js';
 import type { SearchHit } from '../types.js';
 import type { Workspace } from '../workspace.js';
 
@@ -62,9 +62,9 @@ export async function targetsOfHits(root: string, hits: readonly SearchHit[]): P
     // Only files the index holds are read: the crawl has already left out .env and secret files.
     let text: string;
     try {
-      text = await readFile(path.join(root, file), 'utf8');
+      text = await readRegularText(path.join(root, file));
     } catch (error) {
-      located.skipped.push({ path: file, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+      located.skipped.push({ path: file, reason: `cannot be read: ${describeFileError(error)}` });
       continue;
     }
     const lines = fileLines(text);

@@ -49,17 +49,24 @@ export interface ProposeOptions {
   top?: number;
   /** Edit these hits (a result the user acted on) instead of searching for `query`. */
   hits?: readonly SearchHit[];
+  /** Whether the workspace's .codeintent/guidelines.md goes into the prompt (default true). */
+  useGuidelines?: boolean;
   /** Streams the model's answers: each piece of text as it arrives, with the file it is for. */
   onDelta?: (path: string, text: string) => void;
   signal?: AbortSignal;
 }
 
 const MAX_ANSWER_TOKENS = 2000;
+/**
+ * An answer longer than this is refused whatever the server says about max_tokens: far more than
+ * 2000 tokens of JSON take (a token is a few characters), and what a runaway or hostile server sends.
+ */
+const MAX_ANSWER_CHARS = 32_000;
 
 async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: TokenUsage, signal: AbortSignal | undefined, onDelta: ((text: string) => void) | undefined): Promise<string> {
   let result;
   try {
-    result = await client.complete({ messages, json: true, temperature: 0, maxTokens: MAX_ANSWER_TOKENS, ...(signal ? { signal } : {}), ...(onDelta ? { onDelta } : {}) });
+    result = await client.complete({ messages, json: true, temperature: 0, maxTokens: MAX_ANSWER_TOKENS, maxChars: MAX_ANSWER_CHARS, ...(signal ? { signal } : {}), ...(onDelta ? { onDelta } : {}) });
   } catch (error) {
     // The client has already retried what retrying can fix; the endpoint is unusable for now.
     if (error instanceof ChatRequestError) throw new UserError(error.message);
@@ -73,7 +80,7 @@ async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: 
 /** One target: an answer, checked; on a problem, one more answer with the problem explained. */
 async function editTarget(context: EditContext, options: ProposeOptions, usage: TokenUsage): Promise<EditProposal | EditFailure> {
   const { target } = context;
-  const allowEmpty = instructionFor(options.instruction).action === 'explain';
+  const explain = instructionFor(options.instruction).action === 'explain';
   const messages = editMessages(context, options.instruction);
   const { onDelta: report } = options;
   const onDelta = report && ((text: string) => report(target.path, text));
@@ -81,13 +88,13 @@ async function editTarget(context: EditContext, options: ProposeOptions, usage: 
   let checked: CheckedAnswer | undefined;
   let attempts = 1;
   try {
-    checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);
+    checked = await checkAnswer(answer, context, explain, options.workspace.parserAssets);
   } catch (first) {
     if (!(first instanceof AnswerProblem)) throw first;
     answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal, onDelta);
     attempts = 2;
     try {
-      checked = await checkAnswer(answer, context, allowEmpty, options.workspace.parserAssets);
+      checked = await checkAnswer(answer, context, explain, options.workspace.parserAssets);
     } catch (second) {
       if (!(second instanceof AnswerProblem)) throw second;
       return { path: target.path, reason: `the model's answer could not be used, twice: ${first.message}; then ${second.message}` };
@@ -115,7 +122,7 @@ export async function proposeEdits(options: ProposeOptions): Promise<EditOutcome
     throw new UserError(`nothing matches ${JSON.stringify(options.query)}: try other words, or check that the folder is indexed`);
   }
   const indexed = [...(await workspace.store.fileRows()).keys()];
-  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed)));
+  const contexts = await Promise.all(located.targets.map((target) => gatherContext(workspace.root, target, indexed, workspace.parserAssets, options.useGuidelines)));
   // Concurrent: the client's own limit bounds the requests in flight.
   const results = await Promise.all(contexts.map((context) => editTarget(context, options, usage)));
   for (const result of results) {

@@ -73,6 +73,19 @@ function checkPlacement(edits: readonly LineEdit[], context: EditContext, lineCo
   });
 }
 
+/** Edits may write this many times the target's characters, plus a margin for a small target. */
+const MAX_GROWTH = 4;
+const GROWTH_MARGIN_CHARS = 2000;
+
+/** An edit is a small change to its target: refuse one that writes far more than the target holds. */
+function checkSize(edits: readonly LineEdit[], context: EditContext): void {
+  const lines = fileLines(context.target.text);
+  const target = context.target.ranges.reduce((n, r) => n + lines.slice(r.startLine - 1, r.endLine).join('\n').length, 0);
+  const written = edits.reduce((n, edit) => n + edit.replacement.length, 0);
+  const limit = MAX_GROWTH * target + GROWTH_MARGIN_CHARS;
+  if (written > limit) throw new AnswerProblem(`the edits write ${written} characters in place of ${target} (at most ${limit}): make the smallest change that does the job`);
+}
+
 /** `text` with the edits applied, bottom first so that earlier line numbers stay valid. */
 function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -84,14 +97,14 @@ function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
   return lines.length === 0 ? '' : lines.join(eol) + (text.endsWith('\n') ? eol : '');
 }
 
-export async function checkAnswer(answer: string, context: EditContext, allowEmpty: boolean, parserAssets: ParserAssets): Promise<CheckedAnswer> {
+/** `explain`: the answer's explanation is all that is used; any edits in it are dropped, never applied. */
+export async function checkAnswer(answer: string, context: EditContext, explain: boolean, parserAssets: ParserAssets): Promise<CheckedAnswer> {
   const { edits, explanation } = parseEdits(parseJson(answer));
   const original = context.target.text;
-  if (edits.length === 0) {
-    if (!allowEmpty) throw new AnswerProblem('it has no edits; make the change the instruction asks for');
-    return { explanation, newText: original };
-  }
+  if (explain) return { explanation, newText: original };
+  if (edits.length === 0) throw new AnswerProblem('it has no edits; make the change the instruction asks for');
   checkPlacement(edits, context, fileLines(original).length);
+  checkSize(edits, context);
   const newText = applyLineEdits(original, edits);
   if (newText === original) throw new AnswerProblem('its edits change nothing');
   const before = await syntaxProblems(context.target.path, original, parserAssets);

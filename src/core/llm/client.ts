@@ -10,6 +10,7 @@
 // - The API key never appears in an error message (a server that echoes the Authorization header
 //   gets it replaced), and no error carries the package's raw error as its cause.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { messageOf } from '../errors.js';
@@ -45,6 +46,8 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Ask for `response_format: {type: 'json_object'}` (not every compatible server supports it). */
   json?: boolean;
+  /** Refuse (a 'response' ChatRequestError) an answer longer than this; a stream stops there. */
+  maxChars?: number;
   signal?: AbortSignal;
   /**
    * Streams the answer (server-sent events) and calls this with each piece of text as it arrives;
@@ -228,29 +231,65 @@ async function sendRequest(endpoint: Endpoint, request: ChatRequest, describeFai
   const forward = (): void => local.abort(signal?.reason);
   signal?.addEventListener('abort', forward, { once: true });
   const params = chatParams(endpoint.model, request);
+  const limit = answerLimit(endpoint, request.maxChars);
   try {
-    return request.onDelta ? await streamed(endpoint, params, local.signal, request.onDelta) : await whole(endpoint, params, local.signal);
+    return request.onDelta ? await streamed(endpoint, params, local.signal, request.onDelta, limit) : await whole(endpoint, params, local.signal, limit);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
     if (err instanceof ChatRequestError) throw err;
+    if (closedMidAnswer(err)) throw new AnswerCut(err);
     throw describeFailure(err);
   } finally {
     signal?.removeEventListener('abort', forward);
   }
 }
 
-async function whole({ openai, host, model }: Endpoint, params: Params, signal: AbortSignal): Promise<ChatResult> {
+/** The connection closed while the answer was being read: `send` tries again. */
+class AnswerCut extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the connection closed mid-answer');
+  }
+}
+
+/**
+ * Whether `err` is the socket closing under a response being read: undici's "terminated" (over
+ * "other side closed") for a body or a stream, or a reset. An abort or a timeout is not.
+ */
+function closedMidAnswer(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e.message === 'terminated' || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return true;
+  }
+  return false;
+}
+
+/** The package's backoff for retry `n` (0-based): 0.5 s doubling, at most 8 s, with jitter. */
+function retryDelayMs(n: number): number {
+  return Math.min(500 * 2 ** n, 8000) * (1 - Math.random() * 0.25);
+}
+
+/** Throws when an answer (or the part of it streamed so far) is longer than `maxChars`. */
+function answerLimit({ host, model }: Endpoint, maxChars: number | undefined): (content: string) => void {
+  return (content) => {
+    if (maxChars !== undefined && content.length > maxChars) {
+      throw new ChatRequestError(`Chat answer from ${host} (model ${model}) is longer than ${maxChars} characters: refused`, 'response');
+    }
+  };
+}
+
+async function whole({ openai, host, model }: Endpoint, params: Params, signal: AbortSignal, limit: (content: string) => void): Promise<ChatResult> {
   const completion = await openai.chat.completions.create(params, { signal });
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
     throw new ChatRequestError(`Chat response from ${host} (model ${model}) is not a chat completion`, 'response');
   }
   const choice = completion.choices[0];
-  const content = choice?.message?.content;
-  return { content: typeof content === 'string' ? content : '', finishReason: choice?.finish_reason ?? null, usage: usageOf(completion.usage) };
+  const content = typeof choice?.message?.content === 'string' ? choice.message.content : '';
+  limit(content);
+  return { content, finishReason: choice?.finish_reason ?? null, usage: usageOf(completion.usage) };
 }
 
 // Plain create({stream: true}): the .stream() helper rejects servers whose first chunk has no role.
-async function streamed({ openai }: Endpoint, params: Params, signal: AbortSignal, onDelta: (text: string) => void): Promise<ChatResult> {
+async function streamed({ openai }: Endpoint, params: Params, signal: AbortSignal, onDelta: (text: string) => void, limit: (content: string) => void): Promise<ChatResult> {
   const stream = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal });
   let content = '';
   let finishReason: string | null = null;
@@ -260,6 +299,7 @@ async function streamed({ openai }: Endpoint, params: Params, signal: AbortSigna
     const delta = choice?.delta?.content;
     if (typeof delta === 'string' && delta !== '') {
       content += delta;
+      limit(content);
       onDelta(delta);
     }
     finishReason = choice?.finish_reason ?? finishReason;
@@ -286,11 +326,22 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return new ChatRequestError(scrub(`${where} failed: ${messageOf(err)}`), 'response');
   };
 
+  // The package retries until a response's headers arrive; a connection that closes while the
+  // answer is coming (a proxy timing out, a server restarting) is retried here, as often. A
+  // streamed answer starts again from its first piece, so onDelta sees those pieces twice.
   async function send(request: ChatRequest): Promise<ChatResult> {
-    const result = await sendRequest(endpoint, request, describeFailure);
-    totals.promptTokens += result.usage.promptTokens;
-    totals.completionTokens += result.usage.completionTokens;
-    return result;
+    for (let retry = 0; ; retry++) {
+      try {
+        const result = await sendRequest(endpoint, request, describeFailure);
+        totals.promptTokens += result.usage.promptTokens;
+        totals.completionTokens += result.usage.completionTokens;
+        return result;
+      } catch (err) {
+        if (!(err instanceof AnswerCut)) throw err;
+        if (retry >= maxRetries) throw new ChatRequestError(scrub(`${where}: the connection closed mid-answer (${retry + 1} attempts): ${messageOf(err.cause)}`), 'connection');
+        await delay(retryDelayMs(retry), undefined, request.signal ? { signal: request.signal } : {});
+      }
+    }
   }
 
   async function complete(request: ChatRequest): Promise<ChatResult> {

@@ -6,8 +6,9 @@
 //
 // Caught: PEM private-key blocks (also unterminated ones), OpenAI/Stripe-style `sk-`/`sk_live_`
 // keys, AWS access key ids, GitHub/Slack/Google tokens, JWTs, passwords in URLs, quoted values
-// assigned to password/secret/token/key-like names, `.env`-style `SECRET_TOKEN=value` lines, and
-// long high-entropy quoted strings.
+// assigned to password/secret/token/key-like names, unquoted values of such names on config lines
+// (`.env`, .ini, .properties, YAML, TOML: `SECRET_TOKEN=value`, `secret_key = value`,
+// `password: value`), and long high-entropy quoted strings.
 
 import { IDENTIFIER_PART_PATTERN } from '../tokens.js';
 
@@ -25,13 +26,22 @@ export type SecretKind =
   | 'assignment'
   | 'high-entropy';
 
+export interface MaskedSecret {
+  kind: SecretKind;
+  /** The lines it was on (1-based, inclusive), which are the same in the masked text. */
+  startLine: number;
+  endLine: number;
+}
+
 export interface MaskResult {
-  /** The text with every secret replaced by SECRET_MASK. */
+  /** The text with every secret replaced by SECRET_MASK; the same lines as the original. */
   text: string;
   /** How many secrets were masked. */
   masked: number;
   /** Masked secrets per kind (kinds with none are absent). */
   kinds: Partial<Record<SecretKind, number>>;
+  /** Each masked secret, in the order the passes found them. */
+  secrets: MaskedSecret[];
 }
 
 // The armour line, then a body of base64, whitespace, `\n` escapes, the quotes, `+` and commas of
@@ -67,12 +77,31 @@ const ASSIGNMENT = new RegExp(
   'gi',
 );
 const STRONG_RE = new RegExp(`^${STRONG_NAME}$`, 'i');
-/** What a token or key value looks like: 8+ characters of a key alphabet, letters and digits. */
+/** The alphabet of a token or key value (see `credentialLike`). */
 const CREDENTIAL_VALUE = /^[\w+/=.~:-]{8,}$/;
 
-/** `.env` / shell lines: `export DB_PASSWORD=hunter2` (no spaces around `=`, unquoted). */
-const ENV_LINE = /^(\s*(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)=)([^\s'"`$#{}()[\];,<>][^\s'"`#{}()[\];,<>]*)[ \t]*$/gm;
+// `key = value` and `key: value` lines of config files (.ini, .properties, YAML, TOML, .env, shell),
+// the value unquoted: `export DB_PASSWORD=hunter2`, `secret_key = wJal…`, `  password: Tr0ub…`.
+// The value is one word, then maybe a ` # comment`: `password: str = Field(…)` or `token: string;` is
+// code, not a config line.
+const CONFIG_LINE = new RegExp(
+  `^([ \\t]*(?:-[ \\t]+|export[ \\t]+)?[\\w.-]*?(${STRONG_NAME}|${WEAK_NAME})[ \\t]*[=:][ \\t]*)([^\\s'"\`$#{}()[\\];,<>%][^\\s'"\`{}()[\\];,<>]*)(?=(?:[ \\t]+#[^\\n]*)?[ \\t]*\\r?$)`,
+  'gim',
+);
+/** An `.env` / shell head: `NAME=` in capitals, no spaces; any value there is a value, not code. */
+const ENV_HEAD = /^[ \t]*(?:-[ \t]+|export[ \t]+)?[A-Z0-9_]+=$/;
 const NOT_A_VALUE = new Set(['none', 'null', 'nil', 'true', 'false', 'undefined']);
+const TYPE_NAMES = new Set(['string', 'str', 'number', 'int', 'integer', 'bool', 'boolean', 'any', 'unknown', 'bytes', 'text', 'object', 'char', 'float', 'double']);
+
+/** Whether an unquoted value reads as code: a type (`string`, `SecretStr`) or a reference without digits (`process.env.TOKEN`). */
+function readsAsCode(value: string): boolean {
+  return TYPE_NAMES.has(value) || /^[A-Z][A-Za-z]*$/.test(value) || (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/[0-9]/.test(value));
+}
+
+/** Whether a token or key value looks like a credential: 8+ characters of a key alphabet, letters and digits. */
+function credentialLike(value: string): boolean {
+  return CREDENTIAL_VALUE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
 
 /** A quoted run of key-ish characters; judged by `looksRandom`. */
 const QUOTED_TOKEN = /(["'`])([A-Za-z0-9+/=_.~-]{20,})\1/g;
@@ -115,57 +144,74 @@ export function looksRandom(s: string): boolean {
   return shannonEntropy(s) >= 0.85 * Math.log2(Math.min(s.length, 64));
 }
 
-/** Masks obvious secrets in `text`. Idempotent: masking masked text changes nothing. */
+/**
+ * Masks obvious secrets in `text`. Idempotent: masking masked text changes nothing. Every line
+ * break stays where it was (a private key's body lines become empty lines), so a line number of the
+ * masked text is the same line of the original: text can be masked whole, then numbered or cut.
+ */
 export function maskSecrets(text: string): MaskResult {
-  const kinds: Partial<Record<SecretKind, number>> = {};
-  let masked = 0;
-  const count = (kind: SecretKind): void => {
-    kinds[kind] = (kinds[kind] ?? 0) + 1;
-    masked++;
+  const secrets: MaskedSecret[] = [];
+  let out = text;
+  /** One pass of `re` over the text; `mask` returns a match's replacement, or the match to keep it. */
+  const pass = (re: RegExp, kind: SecretKind, mask: (match: string, ...groups: string[]) => string): void => {
+    let lineOf: ((offset: number) => number) | undefined;
+    out = out.replace(re, (match: string, ...rest: unknown[]) => {
+      const at = rest.findIndex((arg) => typeof arg === 'number');
+      const replacement = mask(match, ...(rest.slice(0, at) as string[]));
+      if (replacement === match) return match;
+      const offset = rest[at] as number;
+      lineOf ??= lineLocator(rest[at + 1] as string);
+      secrets.push({ kind, startLine: lineOf(offset), endLine: lineOf(offset + Math.max(0, match.length - 1)) });
+      return replacement;
+    });
   };
 
-  let out = text.replace(PRIVATE_KEY_BLOCK, (block: string, type: string, suffix: string | undefined, body: string, end: string | undefined) => {
+  pass(PRIVATE_KEY_BLOCK, 'private-key', (block, type = '', suffix, body = '', end) => {
     if (body.replace(/\\[nr]|[^A-Za-z0-9+/=]/g, '').length < MIN_KEY_BODY) return block;
-    count('private-key');
     const armour = `${type}PRIVATE KEY${suffix ?? ''}`;
-    return `-----BEGIN ${armour}-----${SECRET_MASK}${end !== undefined ? `-----END ${armour}-----` : ''}`;
+    const lineBreaks = body.match(/\r?\n/g)?.join('') ?? '';
+    return `-----BEGIN ${armour}-----${SECRET_MASK}${lineBreaks}${end !== undefined ? `-----END ${armour}-----` : ''}`;
   });
 
-  for (const { kind, re, check } of TOKEN_PATTERNS) {
-    out = out.replace(re, (m: string) => {
-      if (check !== undefined && !check(m)) return m;
-      count(kind);
-      return SECRET_MASK;
-    });
-  }
+  for (const { kind, re, check } of TOKEN_PATTERNS) pass(re, kind, (m) => (check !== undefined && !check(m) ? m : SECRET_MASK));
 
-  out = out.replace(URL_PASSWORD, (m: string, head: string, password: string) => {
+  pass(URL_PASSWORD, 'url-password', (m, head = '', password = '') => {
     if (password === SECRET_MASK || /^\$\{.*\}$|^\{\{.*\}\}$|^%s$/.test(password)) return m;
-    count('url-password');
     return `${head}${SECRET_MASK}@`;
   });
 
-  out = out.replace(ASSIGNMENT, (m: string, head: string, keyword: string, quote: string, value: string) => {
+  pass(ASSIGNMENT, 'assignment', (m, head = '', keyword = '', quote = '', value = '') => {
     if (value.length === 0 || value === SECRET_MASK || isPlaceholder(value)) return m;
-    const strong = STRONG_RE.test(keyword);
-    if (!strong && !(CREDENTIAL_VALUE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value))) return m;
-    count('assignment');
+    if (!STRONG_RE.test(keyword) && !credentialLike(value)) return m;
     return `${head}${quote}${SECRET_MASK}${quote}`;
   });
 
-  out = out.replace(ENV_LINE, (m: string, head: string, value: string) => {
-    if (value === SECRET_MASK || NOT_A_VALUE.has(value.toLowerCase())) return m;
-    count('assignment');
-    return `${head}${SECRET_MASK}`;
+  pass(CONFIG_LINE, 'assignment', (m, head = '', keyword = '', value = '') => {
+    if (NOT_A_VALUE.has(value.toLowerCase())) return m;
+    const masks = ENV_HEAD.test(head) || (STRONG_RE.test(keyword) ? !readsAsCode(value) : credentialLike(value));
+    return masks ? `${head}${SECRET_MASK}` : m;
   });
 
-  out = out.replace(QUOTED_TOKEN, (m: string, quote: string, value: string) => {
-    if (!looksRandom(value)) return m;
-    count('high-entropy');
-    return `${quote}${SECRET_MASK}${quote}`;
-  });
+  pass(QUOTED_TOKEN, 'high-entropy', (m, quote = '', value = '') => (looksRandom(value) ? `${quote}${SECRET_MASK}${quote}` : m));
 
-  return { text: out, masked, kinds };
+  const kinds: Partial<Record<SecretKind, number>> = {};
+  for (const { kind } of secrets) kinds[kind] = (kinds[kind] ?? 0) + 1;
+  return { text: out, masked: secrets.length, kinds, secrets };
+}
+
+/** offset → 1-based line number in `text`. */
+function lineLocator(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let [lo, hi] = [0, starts.length - 1];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /** Template placeholders and references, not values: `${DB_PASSWORD}`, `{{ secret }}`, `%s`, `<secret>`. */

@@ -8,6 +8,12 @@ export function positiveInt(where: string, name: string, value: unknown): number
   return value;
 }
 
+/** Validates an option that must be a whole number from 1 to `max`. */
+export function boundedInt(where: string, name: string, value: unknown, max: number): number {
+  if (positiveInt(where, name, value) > max) throw new RangeError(`${where}: option \`${name}\` must be at most ${max}, got ${value}`);
+  return value as number;
+}
+
 export function nonEmptyString(where: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`${where}: option \`${name}\` must be a non-empty string, got ${describe(value)}`);
