@@ -4,12 +4,13 @@
 
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFile, cp, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, open, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCodeintent, type Run } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 import { makeRandomStaticModel } from '../helpers/model.js';
+import { smallDisk } from '../helpers/mounts.js';
 import { peakMemory, writeLargeSource } from '../helpers/large-source.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
@@ -138,6 +139,35 @@ test('case 10: a damaged data file or manifest is reported (status deletes nothi
   assert.equal(found.code, 0, found.stderr);
   assert.match(found.stderr, /^codeintent: repaired the index at .*\n$/);
   assert.equal((JSON.parse(found.stdout) as { symbol: string }[])[0]?.symbol, 'refundLateShipment');
+  });
+
+  await t.test('a full disk (an error that is not damage) is shown as it is and deletes nothing', async (t) => {
+    const project = path.join(scratch.dir, 'disk-project');
+    await writeTree(project, SERVICES);
+    const disk = path.join(scratch.dir, 'disk');
+    const mounted = await smallDisk(disk, 2 * 1024 * 1024);
+    if (mounted.skip) return t.skip(mounted.skip);
+    try {
+      const db = path.join(disk, 'db');
+      assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
+      await writeFile(path.join(disk, 'filler'), Buffer.alloc(4 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) => assert.equal(error.code, 'ENOSPC'));
+      const before = await snapshot(db);
+      // Another model needs tables of its own: creating them fails for want of space.
+      const other = await makeRandomStaticModel(path.join(scratch.dir, 'other-model'), { seed: 8 });
+      const full = await runCodeintent(['index', project, '--db', db, '--model', other], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache') });
+      assert.equal(full.code, 1, full.stderr);
+      assert.doesNotMatch(full.stderr, /rebuilding|repaired/);
+      assertNoTrace(full.stderr);
+      const after = await snapshot(db);
+      for (const [file, bytes] of before) assert.equal(after.get(file), bytes, `${file} is as it was`);
+      await rm(path.join(disk, 'filler'));
+      const found = await codeintent(['search', 'compute invoice total', '--root', project, '--db', db, '--json']);
+      assert.equal(found.code, 0, found.stderr);
+      assert.equal(found.stderr, '', 'nothing was rebuilt or repaired');
+      assert.match((JSON.parse(found.stdout) as { symbol: string }[])[0]?.symbol ?? '', /^computeInvoiceTotal\d+$/);
+    } finally {
+      mounted.release();
+    }
   });
 
   await t.test('garbage in meta.json: status reports it and deletes nothing', async () => {
