@@ -141,6 +141,22 @@ test('case 10: a damaged data file or manifest is reported (status deletes nothi
   assert.equal((JSON.parse(found.stdout) as { symbol: string }[])[0]?.symbol, 'refundLateShipment');
   });
 
+  await t.test('a deleted chunks table: status reports it; index indexes again the files it held', async () => {
+    const project = path.join(scratch.dir, 'table-project');
+    await writeTree(project, SERVICES);
+    const db = path.join(scratch.dir, 'table-db');
+    assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
+    const lance = path.join(db, 'lance');
+    await rm(path.join(lance, (await readdir(lance)).find((name) => name.startsWith('chunks_'))!), { recursive: true });
+    const reported = await status(project, db);
+    assert.equal(reported.code, 1);
+    assert.match(reported.stderr, /is damaged \(chunks_\w+: the table is missing\); run `codeintent index`/);
+    const repaired = await codeintent(['index', project, '--db', db]);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stderr, /^codeintent: repaired the index at .*: 12 files will be indexed again\n$/);
+    assert.match(repaired.stdout, /Indexed 12 files, 12 chunks .*\(12 new or changed/);
+  });
+
   await t.test('a full disk (an error that is not damage) is shown as it is and deletes nothing', async (t) => {
     const project = path.join(scratch.dir, 'disk-project');
     await writeTree(project, SERVICES);
