@@ -72,6 +72,8 @@ export async function packageExtension(): Promise<string> {
     allowMissingRepository: true,
     rewriteRelativeLinks: false,
     skipLicense: true,
+    // The marketplace page says what users do; the repository's README.md is for developers.
+    readmePath: 'docs/marketplace/README.md',
   });
   return packagePath;
 }

@@ -31,6 +31,9 @@ const COMMANDS: Readonly<Record<string, (services: Services) => unknown>> = {
   'codeintent.findSimilar': (services) => findSimilar(services),
   'codeintent.setApiKey': ({ session }) => setApiKey(session),
   'codeintent.showLog': ({ session }) => session.log.show(),
+  'codeintent.pauseIndexing': () => setAutoIndex(false),
+  'codeintent.resumeIndexing': () => setAutoIndex(true),
+  'codeintent.statusMenu': ({ session }) => statusMenu(session),
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {
@@ -128,6 +131,13 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
 
 async function clearIndex(session: Session): Promise<void> {
   if (noFolder(session)) return;
+  const names = session.folders().map((folder) => folder.name).join(', ');
+  const choice = await vscode.window.showWarningMessage(
+    `Delete the CodeIntent index of ${names}?`,
+    { modal: true, detail: 'Search finds nothing until the workspace is indexed again. Your files are not touched.' },
+    'Clear Index',
+  );
+  if (choice !== 'Clear Index') return;
   try {
     await session.track(session.request('clear', {}));
     void vscode.window
@@ -136,6 +146,29 @@ async function clearIndex(session: Session): Promise<void> {
   } catch (error) {
     reportError(session.log, 'clearing the index', error);
   }
+}
+
+/**
+ * Pauses or resumes automatic indexing for this workspace (the window's settings when no
+ * workspace file is open); the settings change does the rest (resuming catches up).
+ */
+async function setAutoIndex(on: boolean): Promise<void> {
+  await vscode.workspace.getConfiguration('codeintent').update('autoIndex', on, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  void vscode.window.setStatusBarMessage(on ? 'CodeIntent: automatic indexing resumed' : 'CodeIntent: automatic indexing paused; Reindex Workspace still runs it', 5_000);
+}
+
+/** The status bar item's menu: what a user reaches for from there. */
+async function statusMenu(session: Session): Promise<void> {
+  const paused = !session.settings.autoIndex;
+  const items: Array<vscode.QuickPickItem & { command: string }> = [
+    { label: '$(search) Search by Intent', command: 'codeintent.search' },
+    { label: '$(refresh) Reindex Workspace', command: 'codeintent.reindex' },
+    { label: '$(info) Show Index Status', command: 'codeintent.showIndexStatus' },
+    paused ? { label: '$(debug-start) Resume Automatic Indexing', command: 'codeintent.resumeIndexing' } : { label: '$(debug-pause) Pause Automatic Indexing', command: 'codeintent.pauseIndexing' },
+    { label: '$(output) Show Log', command: 'codeintent.showLog' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'CodeIntent', placeHolder: paused ? 'Automatic indexing is paused' : 'What to do' });
+  if (picked) await vscode.commands.executeCommand(picked.command);
 }
 
 /** A search result's quick action (the button on each result). */

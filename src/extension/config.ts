@@ -22,8 +22,11 @@ export interface Settings {
   readonly maxFileSize: number;
   /** '' = the user's cache folder. */
   readonly indexLocation: string;
-  readonly llm: Readonly<{ baseUrl: string; model: string }>;
+  /** The endpoint; `model` is the chat model quick actions use, `embeddingModel` the one search uses when `model` is 'openai'. */
+  readonly llm: Readonly<{ baseUrl: string; model: string; embeddingModel: string }>;
   readonly maxResults: number;
+  /** false: indexing is paused; only "Reindex Workspace" runs it (not start-up, file changes or settings). */
+  readonly autoIndex: boolean;
 }
 
 /** The settings as seen from `scope` (a workspace folder: folder settings win). */
@@ -49,8 +52,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     exclude: globs('exclude'),
     maxFileSize: count('maxFileSize', 1_048_576, 1024, Number.MAX_SAFE_INTEGER),
     indexLocation: text('indexLocation', ''),
-    llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', '') }),
+    llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', ''), embeddingModel: text('llm.embeddingModel', '') }),
     maxResults: count('maxResults', 30, 1, 200),
+    autoIndex: config.get<unknown>('autoIndex') !== false,
   });
 }
 
@@ -60,13 +64,17 @@ export type ChangeEffect = 'reindex' | 'reopen' | 'apply';
 const EFFECTS: Readonly<Record<string, ChangeEffect>> = {
   model: 'reindex',
   'llm.baseUrl': 'reindex',
-  'llm.model': 'reindex',
+  'llm.embeddingModel': 'reindex',
+  // The chat model is read when a quick action runs.
+  'llm.model': 'apply',
   include: 'reindex',
   exclude: 'reindex',
   maxFileSize: 'reindex',
   indexLocation: 'reindex',
   adapter: 'reopen',
   maxResults: 'apply',
+  // Resuming catches up with what changed while paused.
+  autoIndex: 'reindex',
 };
 
 const STRENGTH: readonly ChangeEffect[] = ['apply', 'reopen', 'reindex'];
@@ -92,8 +100,8 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
   let model = settings.model;
   const env: Record<string, string> = {};
   if (model === 'openai') {
-    const { baseUrl, model: name } = settings.llm;
-    if (!baseUrl || !name) throw new SettingsError('codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.model (and the key with "CodeIntent: Set API Key" if the server wants one)');
+    const { baseUrl, embeddingModel: name } = settings.llm;
+    if (!baseUrl || !name) throw new SettingsError('codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.embeddingModel (and the key with "CodeIntent: Set API Key" if the server wants one)');
     model = `openai:${name}`;
     env['OPENAI_BASE_URL'] = baseUrl;
     if (apiKey) env['OPENAI_API_KEY'] = apiKey;

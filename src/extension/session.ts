@@ -86,6 +86,11 @@ export class Session implements vscode.Disposable {
   async start(): Promise<void> {
     if (this.folders().length === 0) return;
     await this.configure();
+    if (!this.settings.autoIndex) {
+      // Paused: no run, but what is on disk is searchable and the status bar says how much.
+      for (const { root, index } of await this.request('status', {})) if (index) this.setState(root, { kind: 'ready', files: index.files, chunks: index.chunks, complete: true });
+      return;
+    }
     const fresh = (await this.request('indexed', {})).filter((folder) => !folder.indexed);
     await this.index(fresh.length > 0 ? { title: 'CodeIntent: indexing the workspace for the first time' } : {});
   }
@@ -129,7 +134,7 @@ export class Session implements vscode.Disposable {
   reconfigure(reindex: boolean): Promise<void> {
     const work = async () => {
       await this.configure();
-      if (reindex) await this.index({});
+      if (reindex && this.settings.autoIndex) await this.index({});
     };
     return this.track(work().catch((error: unknown) => reportError(this.log, 'applying the settings', error)));
   }
@@ -156,7 +161,9 @@ export class Session implements vscode.Disposable {
     return this.track(Promise.resolve(notified));
   }
 
+  /** Indexes what changed, unless indexing is paused (resuming catches up). */
   async fileChanged(paths: string[]): Promise<void> {
+    if (!this.settings.autoIndex) return;
     try {
       await this.request('fileChanged', { paths });
     } catch (error) {

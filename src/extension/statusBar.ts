@@ -1,23 +1,26 @@
-// The status bar item: every folder's index state in a few words; a click shows the details.
+// The status bar item: every folder's index state in a few words; a click opens CodeIntent's menu.
 
 import * as vscode from 'vscode';
+import { readSettings } from './config.js';
 import type { Session } from './session.js';
 
 export function createStatusBar(session: Session): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('codeintent.status', vscode.StatusBarAlignment.Left, 0);
   item.name = 'CodeIntent';
-  item.command = 'codeintent.showIndexStatus';
+  item.command = 'codeintent.statusMenu';
   const count = new Intl.NumberFormat();
 
   const update = () => {
     const now = session.overall();
+    // Read here, not from the session: this listener may run before the session has re-read them.
+    const paused = readSettings().autoIndex ? '' : ' (paused)';
     item.backgroundColor = undefined;
     switch (now.kind) {
       case 'noFolder':
         item.hide();
         return;
       case 'none':
-        item.text = '$(search) CodeIntent: not indexed';
+        item.text = `$(search) CodeIntent: not indexed${paused}`;
         item.tooltip = 'Run "CodeIntent: Reindex Workspace" to build the index';
         break;
       case 'indexing':
@@ -25,12 +28,12 @@ export function createStatusBar(session: Session): vscode.Disposable {
         item.tooltip = 'Indexing in the background; search already answers from what is indexed';
         break;
       case 'ready':
-        item.text = `$(search) CodeIntent: ${now.complete ? 'ready' : 'partly indexed,'} ${count.format(now.chunks)} chunks`;
-        item.tooltip = `${count.format(now.files)} files indexed${now.complete ? '' : '; run "CodeIntent: Reindex Workspace" to finish'}. Click for details.`;
+        item.text = `$(search) CodeIntent: ${now.complete ? 'ready' : 'partly indexed,'} ${count.format(now.chunks)} chunks${paused}`;
+        item.tooltip = `${count.format(now.files)} files indexed${now.complete ? '' : '; run "CodeIntent: Reindex Workspace" to finish'}${paused ? '; automatic indexing is paused' : ''}. Click for the menu.`;
         break;
       case 'error':
         item.text = '$(error) CodeIntent: error';
-        item.tooltip = `${now.message}\nClick for details.`;
+        item.tooltip = `${now.message}\nClick for the menu.`;
         item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         break;
     }
@@ -38,5 +41,10 @@ export function createStatusBar(session: Session): vscode.Disposable {
   };
 
   update();
-  return vscode.Disposable.from(item, session.onDidChangeState(update), vscode.workspace.onDidChangeWorkspaceFolders(update));
+  return vscode.Disposable.from(
+    item,
+    session.onDidChangeState(update),
+    vscode.workspace.onDidChangeWorkspaceFolders(update),
+    vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('codeintent.autoIndex') && update()),
+  );
 }

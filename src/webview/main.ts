@@ -405,11 +405,21 @@ function receive(data: HostMessage): void {
       // Index progress comes several times a second: the results are rebuilt only if they show
       // differently (a folder column in a multi-root workspace), so a hovered row stays hovered.
       const relabel = data.multiRoot !== multiRoot;
+      // A cleared index leaves nothing to show: results from before would open stale places.
+      const cleared = data.overall.kind === 'none' && state.hits.length > 0;
       overall = data.overall;
       multiRoot = data.multiRoot;
+      if (cleared) {
+        state.hits = [];
+        state.active = -1;
+        correction = undefined;
+        save();
+        announce();
+        renderNotice();
+      }
       renderStatus();
       renderMessage();
-      if (relabel) renderResults();
+      if (relabel || cleared) renderResults();
       return;
     }
     case 'results':

@@ -241,6 +241,42 @@ test("the sidebar's keyboard follows the rows as shown; at least 8 results fit i
   );
 });
 
+test('Clear Index asks first, then empties the sidebar\'s list; the status bar opens a menu; the walkthrough is listed', { timeout: 180_000 }, async () => {
+  const folder = await copyOfFixture('clear-workspace');
+  await withWorkbench(
+    THEMES[0],
+    'clear-index',
+    async (page) => {
+      const view = await openSidebar(page);
+      const query = view.locator('#query');
+      await query.waitFor({ timeout: 30_000 });
+      await query.fill(QUERY);
+      await view.locator('.hit .name').first().filter({ hasText: ANSWER.symbol }).waitFor({ timeout: 90_000 });
+
+      // The status bar item opens CodeIntent's menu.
+      await page.locator('.statusbar-item', { hasText: /CodeIntent: ready/ }).click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pause Automatic Indexing' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Escape');
+
+      await runFromPalette(page, 'CodeIntent: Clear Index');
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'Delete the CodeIntent index of clear-workspace?' });
+      await dialog.waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'clear-index-light.png') });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.ok((await view.locator('.hit').count()) > 0, 'Cancel keeps the index and the list');
+
+      await runFromPalette(page, 'CodeIntent: Clear Index');
+      await dialog.getByRole('button', { name: 'Clear Index' }).click();
+      await view.locator('.hit').first().waitFor({ state: 'detached', timeout: 30_000 });
+      await view.getByText('This workspace is not indexed yet.').waitFor({ timeout: 10_000 });
+
+      await runFromPalette(page, 'Welcome: Open Walkthrough...');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with CodeIntent' }).waitFor({ timeout: 10_000 });
+    },
+    folder,
+  );
+});
+
 test('"CodeIntent: Search by Intent" offers "did you mean" for a slip; accepting it searches the corrected query', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'palette-why', async (page) => {
     await runFromPalette(page, 'CodeIntent: Search by Intent');

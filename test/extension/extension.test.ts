@@ -110,6 +110,45 @@ suite('the extension in a real VS Code', () => {
     await eventually(api, async () => !(await topPaths(api, query)).includes('src/invoice.ts'));
   });
 
+  test('paused, automatic indexing leaves a new file out until it is resumed (issue 13, item 8)', async () => {
+    const file = path.join(workspaceFolder().uri.fsPath, 'src', 'shipping.ts');
+    const query = 'the shipping cost of a parcel by its weight';
+    await vscode.commands.executeCommand('codeintent.pauseIndexing');
+    try {
+      await api.idle();
+      assert.equal(vscode.workspace.getConfiguration('codeintent').get('autoIndex'), false);
+      await writeFile(file, 'export function parcelShippingCost(weightKg: number): number {\n  return 4.5 + weightKg * 1.2;\n}\n');
+      // The watcher reports a change within about a second (the test above waits for it): give it five.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await api.idle();
+      assert.ok(!(await topPaths(api, query)).includes('src/shipping.ts'), 'indexed while paused');
+    } finally {
+      await vscode.commands.executeCommand('codeintent.resumeIndexing');
+    }
+    try {
+      await eventually(api, async () => (await topPaths(api, query, 1))[0] === 'src/shipping.ts');
+    } finally {
+      await rm(file, { force: true });
+      await eventually(api, async () => !(await topPaths(api, query)).includes('src/shipping.ts'));
+    }
+  });
+
+  test("Search by Intent's key is none of VS Code's own (issue 13, item 7)", async () => {
+    const ours = (ourExtension().packageJSON as { contributes: { keybindings: Array<{ command: string; key: string; mac: string }> } }).contributes.keybindings.find((k) => k.command === 'codeintent.search');
+    assert.ok(ours, 'a default key for Search by Intent');
+    await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
+    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // The file lists every default binding as `{ "key": "…", "command": "…" }`, ours among them.
+    const bindings = [...text.matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)].map(([, key, command]) => ({ key: key!, command: command! }));
+    assert.ok(bindings.length > 500, `read ${bindings.length} default bindings`);
+    // VS Code writes modifiers in its own order ("ctrl+shift+alt+i"): compare them as sets.
+    const normal = (key: string) => key.split(' ').map((chord) => chord.split('+').sort().join('+')).join(' ');
+    const same = bindings.filter((b) => normal(b.key) === normal(ours.key));
+    assert.deepEqual(same.filter((b) => b.command !== 'codeintent.search'), [], `${ours.key} is taken`);
+    assert.ok(same.some((b) => b.command === 'codeintent.search'), 'ours is listed among the defaults');
+  });
+
   test('an exclude setting takes effect without a reload', async () => {
     const query = 'turn a title into a url slug';
     const settings = vscode.workspace.getConfiguration('codeintent', workspaceFolder().uri);
