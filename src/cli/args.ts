@@ -49,7 +49,7 @@ Common options:
   --db DIR             index folder (default: one per workspace in the user's cache folder)
   --model M            embedding model (for edit, the LLM model: see above): ${MODEL_CHOICES_HELP}
   --exclude GLOB       extra gitignore-style pattern to leave out (repeatable)
-  --max-file-size N    skip files larger than N bytes (default: 1048576)
+  --max-file-size N    skip files larger than N bytes (default: 1048576, at most 8388608)
   --no-progress        no progress bar
   --verbose            say which files were skipped and why, and where parsing fell back to lines
   -h, --help           this help

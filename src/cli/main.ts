@@ -87,16 +87,18 @@ function waitNotice(bar: ProgressBar): () => void {
   };
 }
 
-async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, showSummary: boolean): Promise<void> {
+/** `index` shows its summary and checks every file of the index against its checksum; a search's refresh does neither. */
+async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, explicit: boolean): Promise<void> {
   const bar = progressBar(process.stderr, common.progress);
   try {
     const summary = await workspace.index({
       signal,
+      verify: explicit ? 'full' : 'quick',
       onProgress: (p) => bar.update(p),
       onWait: waitNotice(bar),
     });
     bar.clear();
-    if (showSummary) write(summaryText(summary));
+    if (explicit) write(summaryText(summary));
     else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(printable(summaryText(summary)));
   } finally {
     bar.clear();
@@ -187,7 +189,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       return;
     }
     case 'status': {
-      const status = await indexStatus({ root: command.root, warn, ...(command.common.db ? { indexDir: command.common.db } : {}) });
+      const status = await indexStatus({ root: command.root, ...(command.common.db ? { indexDir: command.common.db } : {}) });
       if (!status) {
         write(`${path.resolve(command.root)} has no index yet: run \`codeintent index ${command.root}\`.\n`);
         return;

@@ -3,7 +3,7 @@
 // run resumes from there.
 
 import pLimit, { type LimitFunction } from 'p-limit';
-import { classifyContent, crawl } from './crawl/index.js';
+import { classifyContent, crawl, DEFAULT_MAX_FILE_BYTES } from './crawl/index.js';
 import type { Chunker } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
 import { planRefresh } from './refresh.js';
@@ -16,6 +16,13 @@ import { readRegularFile } from './files.js';
 
 /** Files per commit: big enough that commits stay few, small enough that an interruption loses little. */
 const FILES_PER_BATCH = 200;
+/**
+ * Bytes of files per batch (a bigger file has a batch of its own), and the largest file indexed
+ * whatever `maxFileBytes` says: a batch's files, chunks and rows are in memory at once, about 22
+ * bytes per byte of source, so these keep a run's peak under 500 MB.
+ */
+const BYTES_PER_BATCH = 8 * 1024 * 1024;
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const READ_CONCURRENCY = 8;
 /** Tokens of a chunk kept for full-text search. */
 const MAX_TERMS = 2000;
@@ -98,7 +105,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
 
   report({ phase: 'crawl', done: 0, total: 0 });
   const files: CrawledFile[] = [];
-  for await (const file of crawl({ root, ...options.crawl, indexDir: store.dir, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
+  const maxFileBytes = Math.min(options.crawl?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES);
+  for await (const file of crawl({ root, ...options.crawl, maxFileBytes, indexDir: store.dir, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
 
   const indexed = await store.fileRows();
   const plan = planRefresh(files, indexed);
@@ -120,9 +128,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   let embedded = 0;
   let reindexed = 0;
   let contentChanged = plan.remove.length > 0;
-  for (let start = 0; start < plan.compute.length; start += FILES_PER_BATCH) {
+  for (const batch of batchesOf(plan.compute)) {
     signal?.throwIfAborted();
-    const batch = plan.compute.slice(start, start + FILES_PER_BATCH);
     const result = await indexBatch(batch, run, () => report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` }));
     embedded += result.embedded;
     contentChanged ||= result.changed;
@@ -148,6 +155,22 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
     failed: run.failed,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Consecutive files, at most FILES_PER_BATCH and (unless one file is bigger) BYTES_PER_BATCH a batch. */
+function* batchesOf(files: readonly CrawledFile[]): Generator<CrawledFile[]> {
+  let batch: CrawledFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (batch.length > 0 && (batch.length === FILES_PER_BATCH || bytes + file.size > BYTES_PER_BATCH)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(file);
+    bytes += file.size;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /**
@@ -220,7 +243,15 @@ async function prepareFiles(read: readonly (ReadFile | undefined)[], run: RunCon
     }
     const chunker = await run.chunker();
     const text = decode(bytes, file.path, run.log);
-    const chunks = await chunker.chunk(file.path, text);
+    let chunks: Chunk[];
+    try {
+      chunks = await chunker.chunk(file.path, text);
+    } catch (error) {
+      // The chunker falls back to line windows for what it can handle; anything else (tree-sitter's
+      // WebAssembly aborting, say) costs this file only, not the rest of its batch.
+      run.failed.push({ path: file.path, error: `chunking failed (${messageOf(error)})` });
+      continue;
+    }
     row.chunks = chunks.length;
     prepared.push({ row, chunks: chunks.map(chunkRow) });
   }

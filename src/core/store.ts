@@ -11,7 +11,9 @@ import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
 import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
 import type { CandidateHit, Chunk, ChunkKind, LanguageId } from './types.js';
-import { messageOf } from './errors.js';
+import { UserError } from './errors.js';
+import { CHECKSUMS_FILE, inspectIndex, recordChecksums, type TableDamage, type Verify } from './index-integrity.js';
+import { repairTables } from './index-repair.js';
 import { sha256Hex } from './util/hash.js';
 import { writeFileAtomic } from './files.js';
 
@@ -62,6 +64,15 @@ export interface HitFilter {
 
 export class IndexCorruptError extends Error {
   override readonly name = 'IndexCorruptError';
+}
+
+/** Damage a read-only command found and must not repair: it says what is wrong and what repairs it. */
+export class IndexDamagedError extends UserError {
+  override readonly name = 'IndexDamagedError';
+
+  constructor(dir: string, details: readonly string[]) {
+    super(`the index at ${dir} is damaged (${details.join('; ')}); run \`codeintent index\` (in VS Code: CodeIntent: Reindex Workspace) to repair it`);
+  }
 }
 
 /** A short, table-name-safe slug of an embedder id. */
@@ -170,25 +181,41 @@ export interface OpenStoreOptions {
   root: string;
   embedderId: string;
   dimension: number;
-  /** Told why an existing index is thrown away and rebuilt. */
+  /** Told, in one line, what was repaired in an existing index, or why it is thrown away and rebuilt. */
   onRebuild?: (reason: string) => void;
+  /** Set by openForReading: nothing is created, repaired or deleted. */
+  readOnly?: boolean;
+}
+
+interface Tables {
+  chunks: lancedb.Table;
+  files: lancedb.Table;
+  cache: lancedb.Table;
 }
 
 export class IndexStore {
+  private chunks: lancedb.Table;
+  private files: lancedb.Table;
+  private cache: lancedb.Table;
+  /** Damage a failed read found, repaired by the next `repair`. */
+  private found: TableDamage[] = [];
+
   private constructor(
     readonly dir: string,
     private readonly db: lancedb.Connection,
-    private readonly chunks: lancedb.Table,
-    private readonly files: lancedb.Table,
-    private readonly cache: lancedb.Table,
+    tables: Tables,
     private meta: IndexMeta,
-  ) {}
+    private readonly options: OpenStoreOptions,
+  ) {
+    ({ chunks: this.chunks, files: this.files, cache: this.cache } = tables);
+  }
 
   /**
-   * Opens the index in `dir`, creating it when absent. An index of another schema version, or one
-   * that cannot be read, is deleted and created anew (the caller is told why): it is only a cache of
-   * the workspace, so rebuilding loses nothing. An index that reads fine is opened without the lock,
-   * so a search never waits for an indexing run; creating and repairing take the lock, so two
+   * Opens the index in `dir`, creating it when absent. Damaged tables (see index-integrity.ts) are
+   * repaired, losing only what was damaged (the caller is told in one line); an index of another
+   * schema version, or whose meta file is unreadable, is deleted and created anew: it is only a
+   * cache of the workspace, so rebuilding loses nothing. An intact index is opened without the
+   * lock, so a search never waits for an indexing run; creating and repairing take the lock, so two
    * processes never build (or delete) the same index at once.
    */
   static async open(options: OpenStoreOptions): Promise<IndexStore> {
@@ -196,15 +223,15 @@ export class IndexStore {
       const existing = await IndexStore.openExisting(options);
       if (existing) return existing;
     } catch (error) {
-      if (!isRepairable(error)) throw error;
+      if (!(error instanceof IndexCorruptError)) throw error;
     }
     const release = await lockIndex(options.dir, { waitMs: OPEN_WAIT_MS });
     try {
       try {
         return await IndexStore.openOrCreate(options);
       } catch (error) {
-        if (!isRepairable(error)) throw error;
-        options.onRebuild?.(`the index at ${options.dir} could not be read (${messageOf(error)}); rebuilding it`);
+        if (!(error instanceof IndexCorruptError)) throw error;
+        options.onRebuild?.(`the index at ${options.dir} could not be read (${error.message}); rebuilding it`);
         await clearIndex(options.dir);
         return await IndexStore.openOrCreate(options);
       }
@@ -220,9 +247,39 @@ export class IndexStore {
     const db = await connect(options.dir);
     const names = new Set(await db.tableNames());
     const slug = modelSlug(options.embedderId);
-    if (!TABLES.every((table) => names.has(`${table}_${slug}`))) {
+    if (!TABLES.every((table) => names.has(`${table}_${slug}`)) || (await inspectIndex(options.dir, lanceDirOf(options.dir), tableNamesOf(slug), 'quick')).length > 0) {
       db.close();
       return undefined;
+    }
+    return IndexStore.openTables(db, options, meta, names);
+  }
+
+  /**
+   * Opens the index in `dir` only to read it (for `status`): it is never created, repaired or
+   * deleted. Every file is checked against its checksum; damage is an IndexDamagedError, which says
+   * what repairs it. Undefined when there is no index.
+   */
+  static async openForReading(dir: string, root: string): Promise<IndexStore | undefined> {
+    try {
+      return await IndexStore.openReadOnly(dir, root);
+    } catch (error) {
+      throw error instanceof IndexCorruptError ? new IndexDamagedError(dir, [error.message]) : error;
+    }
+  }
+
+  private static async openReadOnly(dir: string, root: string): Promise<IndexStore | undefined> {
+    const meta = await readIndexMeta(dir);
+    if (!meta) return undefined;
+    const options: OpenStoreOptions = { dir, root, embedderId: meta.embedderId, dimension: meta.dimension, readOnly: true };
+    const slug = modelSlug(meta.embedderId);
+    const damage = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'full');
+    if (damage.length > 0) throw new IndexDamagedError(dir, damage.flatMap((d) => d.details));
+    const db = await connect(dir);
+    const names = new Set(await db.tableNames());
+    const missing = tableNamesOf(slug).filter((name) => !names.has(name));
+    if (missing.length > 0) {
+      db.close();
+      throw new IndexDamagedError(dir, missing.map((name) => `${name}: the table is missing`));
     }
     return IndexStore.openTables(db, options, meta, names);
   }
@@ -241,39 +298,86 @@ export class IndexStore {
         ? { ...existing, root, embedderId, dimension }
         : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
     const db = await connect(dir);
+    const slug = modelSlug(embedderId);
+    const found = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'quick');
+    // Some of the model's tables but not all: the rows of the others are lost (none: a new model).
+    const names = new Set(await db.tableNames());
+    const present = tableNamesOf(slug).filter((name) => names.has(name));
+    const gone = present.length === 0 ? [] : tableNamesOf(slug).filter((name) => !names.has(name));
+    if (found.length > 0) await repairTables(dir, lanceDirOf(dir), db, found);
+    const damage = [...found, ...gone.map((table): TableDamage => ({ table, fragments: [], details: [`${table}: the table is missing`] }))];
     const store = await IndexStore.openTables(db, options, meta, new Set(await db.tableNames()));
-    await writeMeta(dir, meta);
+    try {
+      if (damage.length > 0) await store.afterRepair(damage);
+      await writeMeta(dir, meta);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     return store;
   }
 
   /** The store over `db`'s tables, created when absent; `db` is closed if they cannot be opened. */
   private static async openTables(db: lancedb.Connection, options: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
     try {
-      return await IndexStore.openTablesOf(db, options, meta, names);
+      return new IndexStore(options.dir, db, await openTableHandles(db, options, names), meta, options);
     } catch (error) {
       db.close();
       throw error;
     }
   }
 
-  private static async openTablesOf(db: lancedb.Connection, { dir, embedderId, dimension }: OpenStoreOptions, meta: IndexMeta, names: ReadonlySet<string>): Promise<IndexStore> {
-    const slug = modelSlug(embedderId);
-    const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
-      // existOk: another process may create the same table at the same moment.
-      if (!names.has(name)) return db.createEmptyTable(name, schema, { existOk: true });
-      const table = await db.openTable(name);
-      const actual = (await table.schema()).fields.map((f) => `${f.name}:${f.type}`).join(',');
-      const expected = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
-      if (actual !== expected) throw new IndexCorruptError(`table ${name} has an unexpected schema`);
-      // A cheap read that fails on missing or truncated data files.
-      await table.query().limit(1).toArray();
-      await table.countRows();
-      return table;
-    };
-    const chunks = await open(`chunks_${slug}`, chunkSchema(dimension));
-    const files = await open(`files_${slug}`, fileSchema());
-    const cache = await open(`cache_${slug}`, cacheSchema(dimension));
-    return new IndexStore(dir, db, chunks, files, cache, meta);
+  /**
+   * Checks the tables (quick, or every file against its checksum) and repairs what is damaged,
+   * with damage an earlier failed read found; the caller holds the index lock.
+   */
+  async repair(verify: Verify): Promise<void> {
+    const found = await inspectIndex(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), verify);
+    const damage = [...found, ...this.found.filter((d) => !found.some((f) => f.table === d.table))];
+    if (damage.length === 0) return;
+    this.closeTables();
+    await repairTables(this.dir, lanceDirOf(this.dir), this.db, damage);
+    ({ chunks: this.chunks, files: this.files, cache: this.cache } = await openTableHandles(this.db, this.options, new Set(await this.db.tableNames())));
+    this.found = [];
+    await this.afterRepair(damage);
+  }
+
+  /**
+   * After tables were repaired: the files whose chunks were lost (and chunks whose file row was)
+   * are forgotten, to be indexed again; the user is told in one line.
+   */
+  private async afterRepair(damage: readonly TableDamage[]): Promise<void> {
+    const redo = await this.forgetInconsistentFiles();
+    await recordChecksums(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), { afterRepair: true });
+    // A file whose file row and chunks both went is not counted: the next run finds it new anyway.
+    const again = redo === 0 ? 'what was lost will be indexed again' : `${redo} file${redo === 1 ? '' : 's'} will be indexed again`;
+    this.options.onRebuild?.(`repaired the index at ${this.dir} (${damage.flatMap((d) => d.details).join('; ')}): ${again}`);
+  }
+
+  /** Forgets each file whose file row and chunks disagree (its chunk count, or chunks without a file row), so the next run indexes it again; returns how many. */
+  private async forgetInconsistentFiles(): Promise<number> {
+    const held = new Map<string, number>();
+    for (const raw of (await this.chunks.query().select(['path']).toArray()) as Record<string, unknown>[]) {
+      const file = String(raw['path']);
+      held.set(file, (held.get(file) ?? 0) + 1);
+    }
+    const rows = await this.fileRows();
+    const stale = [...rows.values()].filter((row) => (held.get(row.path) ?? 0) !== row.chunks).map((row) => row.path);
+    const orphans = [...held.keys()].filter((file) => !rows.has(file));
+    await this.removeFiles([...stale, ...orphans]);
+    return stale.length + orphans.length;
+  }
+
+  /** A read that fails on a damaged table says so (and what repairs it) instead of Lance's raw error. */
+  private async read<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const damage = await inspectIndex(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), 'full');
+      if (damage.length === 0) throw error;
+      this.found = damage;
+      throw new IndexDamagedError(this.dir, damage.flatMap((d) => d.details));
+    }
   }
 
   get info(): Readonly<IndexMeta> {
@@ -281,7 +385,7 @@ export class IndexStore {
   }
 
   async fileRows(): Promise<Map<string, FileRow>> {
-    const rows = await this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks']).toArray();
+    const rows = await this.read(() => this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks']).toArray());
     const out = new Map<string, FileRow>();
     for (const raw of rows as Record<string, unknown>[]) {
       const row: FileRow = {
@@ -325,7 +429,7 @@ export class IndexStore {
   async cachedVectors(keys: readonly string[]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     for (const part of batches(keys, PREDICATE_BATCH)) {
-      const rows = await this.cache.query().where(sqlIn('key', part)).select(['key', 'vector']).toArray();
+      const rows = await this.read(() => this.cache.query().where(sqlIn('key', part)).select(['key', 'vector']).toArray());
       for (const raw of rows as Record<string, unknown>[]) out.set(String(raw['key']), toFloat32(raw['vector']));
     }
     return out;
@@ -342,7 +446,7 @@ export class IndexStore {
     let query = this.chunks.vectorSearch(Array.from(vector)).distanceType('cosine').select(SELECTED).limit(limit);
     const where = whereOf(filter);
     if (where) query = query.where(where);
-    const rows = (await query.toArray()) as Record<string, unknown>[];
+    const rows = (await this.read(() => query.toArray())) as Record<string, unknown>[];
     return rows.map((raw) => toCandidateHit(raw, 1 - Number(raw['_distance'])));
   }
 
@@ -352,12 +456,12 @@ export class IndexStore {
     let query = this.chunks.search(terms, 'fts', 'terms').select(SELECTED).limit(limit);
     const where = whereOf(filter);
     if (where) query = query.where(where);
-    const rows = (await query.toArray()) as Record<string, unknown>[];
+    const rows = (await this.read(() => query.toArray())) as Record<string, unknown>[];
     return rows.map((raw) => toCandidateHit(raw, Number(raw['_score'])));
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {
-    return { files: await this.files.countRows(), chunks: await this.chunks.countRows() };
+    return this.read(async () => ({ files: await this.files.countRows(), chunks: await this.chunks.countRows() }));
   }
 
   /**
@@ -384,31 +488,61 @@ export class IndexStore {
     if (!indexed && (await table.countRows()) > 0) await table.createIndex(column, { config });
   }
 
+  /** After a run that wrote: the new update time, and the checksums of the files the tables now need. */
   async markUpdated(): Promise<void> {
+    await recordChecksums(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)));
     this.meta = { ...this.meta, updatedAt: new Date().toISOString() };
     await writeMeta(this.dir, this.meta);
   }
 
   close(): void {
-    for (const table of [this.chunks, this.files, this.cache]) table.close();
+    this.closeTables();
     this.db.close();
   }
+
+  private closeTables(): void {
+    for (const table of [this.chunks, this.files, this.cache]) table.close();
+  }
+}
+
+/** The tables, created when absent (unless read-only); one of another schema is an IndexCorruptError. */
+async function openTableHandles(db: lancedb.Connection, { embedderId, dimension, readOnly }: OpenStoreOptions, names: ReadonlySet<string>): Promise<Tables> {
+  const slug = modelSlug(embedderId);
+  const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
+    // existOk: another process may create the same table at the same moment.
+    if (!names.has(name) && !readOnly) return db.createEmptyTable(name, schema, { existOk: true });
+    const table = await db.openTable(name);
+    const actual = (await table.schema()).fields.map((f) => `${f.name}:${f.type}`).join(',');
+    const expected = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
+    if (actual !== expected) throw new IndexCorruptError(`table ${name} has an unexpected schema`);
+    return table;
+  };
+  return {
+    chunks: await open(`chunks_${slug}`, chunkSchema(dimension)),
+    files: await open(`files_${slug}`, fileSchema()),
+    cache: await open(`cache_${slug}`, cacheSchema(dimension)),
+  };
+}
+
+function lanceDirOf(dir: string): string {
+  return path.join(dir, 'lance');
+}
+
+function tableNamesOf(slug: string): string[] {
+  return TABLES.map((table) => `${table}_${slug}`);
 }
 
 // Interval 0: every read sees the latest commit, including another process's (a second writer
 // that waited for the lock, a search during indexing).
 function connect(dir: string): Promise<lancedb.Connection> {
-  return lancedb.connect(path.join(dir, 'lance'), { readConsistencyInterval: 0 });
+  return lancedb.connect(lanceDirOf(dir), { readConsistencyInterval: 0 });
 }
 
 /** Deletes the index's data but not the folder, which holds the lock (and tuned adapters). */
 async function clearIndex(dir: string): Promise<void> {
-  await rm(path.join(dir, 'lance'), { recursive: true, force: true });
+  await rm(lanceDirOf(dir), { recursive: true, force: true });
   await rm(path.join(dir, META_FILE), { force: true });
-}
-
-function isRepairable(error: unknown): boolean {
-  return error instanceof IndexCorruptError || isLanceReadError(error);
+  await rm(path.join(dir, CHECKSUMS_FILE), { force: true });
 }
 
 function toChunkRecord(row: ChunkRow): Record<string, unknown> {
@@ -438,10 +572,4 @@ function toFloat32(value: unknown): Float32Array {
     return Float32Array.from((value as { toArray(): ArrayLike<number> }).toArray());
   }
   return Float32Array.from(value as ArrayLike<number>);
-}
-
-/** LanceDB reports unreadable data files and manifests as plain errors with these words. */
-function isLanceReadError(error: unknown): boolean {
-  const message = messageOf(error);
-  return /not found|No such file|corrupt|invalid|unexpected end|failed to (read|decode|open)|Lance error|IO error/i.test(message);
 }

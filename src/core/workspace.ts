@@ -15,7 +15,8 @@ import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
 import { resolveRanker, type Ranker } from './rank/model.js';
-import { IndexStore, readIndexMeta, type IndexMeta } from './store.js';
+import type { Verify } from './index-integrity.js';
+import { IndexStore, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
 /**
@@ -56,6 +57,11 @@ export interface IndexOptions {
   /** How long to wait for another process that holds the index (default 10 minutes). */
   waitMs?: number;
   onWait?: () => void;
+  /**
+   * How the index is checked for damage before the run (damage found is repaired): 'quick' (sizes,
+   * and checksums of files whose mtime moved; the default) or 'full' (every checksum).
+   */
+  verify?: Verify;
 }
 
 export interface IndexStatus {
@@ -121,6 +127,7 @@ export class Workspace {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     });
     try {
+      await this.store.repair(options.verify ?? 'quick');
       return await updateIndex({
         root: this.root,
         store: this.store,
@@ -205,22 +212,15 @@ export class Workspace {
   }
 }
 
-/** What is indexed for a folder, without loading a model; undefined when it has no index yet. */
-export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'indexDir' | 'env' | 'warn'>): Promise<IndexStatus | undefined> {
+/** What is indexed for a folder, without loading a model; undefined when it has no index yet. Only reads (see IndexStore.openForReading). */
+export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'indexDir' | 'env'>): Promise<IndexStatus | undefined> {
   const root = await requireFolder(options.root);
   const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
-  const meta = await readIndexMeta(indexDir);
-  if (!meta) return undefined;
-  const store = await IndexStore.open({
-    dir: indexDir,
-    root,
-    embedderId: meta.embedderId,
-    dimension: meta.dimension,
-    ...(options.warn ? { onRebuild: options.warn } : {}),
-  });
+  const store = await IndexStore.openForReading(indexDir, root);
+  if (!store) return undefined;
   try {
     const counts = await store.counts();
-    return { root, indexDir, meta, ...counts, bytes: await folderBytes(indexDir) };
+    return { root, indexDir, meta: store.info, ...counts, bytes: await folderBytes(indexDir) };
   } finally {
     store.close();
   }

@@ -133,7 +133,7 @@ export class Folder implements SearchableFolder {
 
   async status(): Promise<FolderStatus> {
     const { root, indexDir } = this.config;
-    const index = await indexStatus({ root, indexDir, warn: (message) => this.log('warn', message) });
+    const index = await indexStatus({ root, indexDir });
     if (!index) return { root, state: this.state };
     let adapter: string;
     try {
