@@ -87,13 +87,12 @@ function waitNotice(bar: ProgressBar): () => void {
   };
 }
 
-/** `index` shows its summary and checks every file of the index against its checksum; a search's refresh does neither. */
+/** `index` shows its summary; a search's refresh does not. */
 async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, explicit: boolean): Promise<void> {
   const bar = progressBar(process.stderr, common.progress);
   try {
     const summary = await workspace.index({
       signal,
-      verify: explicit ? 'full' : 'quick',
       onProgress: (p) => bar.update(p),
       onWait: waitNotice(bar),
     });

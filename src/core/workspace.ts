@@ -15,7 +15,6 @@ import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
 import { resolveRanker, type Ranker } from './rank/model.js';
-import type { Verify } from './index-integrity.js';
 import { IndexStore, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
@@ -57,11 +56,6 @@ export interface IndexOptions {
   /** How long to wait for another process that holds the index (default 10 minutes). */
   waitMs?: number;
   onWait?: () => void;
-  /**
-   * How the index is checked for damage before the run (damage found is repaired): 'quick' (sizes,
-   * and checksums of files whose mtime moved; the default) or 'full' (every checksum).
-   */
-  verify?: Verify;
 }
 
 export interface IndexStatus {
@@ -127,7 +121,9 @@ export class Workspace {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     });
     try {
-      await this.store.repair(options.verify ?? 'quick');
+      // Quick: sizes, and checksums of the files whose mtime moved. Hashing every file (`status`
+      // does) would cost seconds a run on a large index.
+      await this.store.repair('quick');
       return await updateIndex({
         root: this.root,
         store: this.store,
