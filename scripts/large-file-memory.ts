@@ -1,6 +1,6 @@
 // Peak memory and time of `codeintent index --max-file-size 100000000` on a workspace that holds one
 // huge source file (default 50 MB, generated) and a few normal ones: the figure in
-// docs/security/index-repair.md. Real CLI, real files, a small random static model.
+// docs/security.md (the index-repair section). Real CLI, real files, a small random static model.
 //
 //   npx tsc -p tsconfig.json && node out/scripts/large-file-memory.js [--mb 50]
 
