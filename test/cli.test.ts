@@ -1,11 +1,11 @@
 // The `codeintent` command as a user runs it: a real process, real files, a real index on disk.
 
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCodeintent, type Run, type RunOptions } from './helpers/cli.js';
-import { tempDir, writeTree } from './helpers/fs.js';
+import { committedBatches, tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
@@ -121,19 +121,10 @@ describe('codeintent index and status', () => {
     for (let i = 0; i < 1500; i++) files[`lib/mod${i}.ts`] = `export function compute${i}(x: number) {\n  return x + ${i};\n}\n`;
     await writeTree(big, files);
     const db = path.join(scratch.dir, 'db-interrupt');
-    const filesTable = async () => {
-      try {
-        const lance = path.join(db, 'lance');
-        const table = (await readdir(lance)).find((t) => t.startsWith('files_'));
-        return table ? (await readdir(path.join(lance, table, 'data'))).length : 0;
-      } catch {
-        return 0;
-      }
-    };
     const interrupted = await codeintent(['index', big, '--db', db, ...withModel()], {
       onStart: (child) => {
         const poll = setInterval(async () => {
-          if ((await filesTable()) > 0) {
+          if ((await committedBatches(db)) > 0) {
             clearInterval(poll);
             child.kill('SIGINT');
           }

@@ -1,18 +1,18 @@
 // `codeintent edit` as a user runs it: a real process, a real fixture project indexed with
 // LanceDB and tree-sitter, and a real OpenAI-compatible chat server on 127.0.0.1 scripted per
-// request (test/helpers/chat-server.ts).
+// request (test/helpers/chat-suite.server.ts).
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { unifiedDiff } from '../src/core/edit/unified-diff.js';
 import { SECRET_MASK } from '../src/core/llm/mask-secrets.js';
-import { firstUserMessage, loggingEdit, messagesOf, startChatServer, type ChatHandler, type ChatServer } from './helpers/chat-server.js';
+import { firstUserMessage, loggingEdit, messagesOf, type ChatHandler } from './helpers/chat-server.js';
 import { runCodeintent, type Run } from './helpers/cli.js';
-import { tempDir, writeTree } from './helpers/fs.js';
-import { makeRandomStaticModel } from './helpers/model.js';
+import { editSuite } from './helpers/edit-suite.js';
+import { writeTree } from './helpers/fs.js';
 
 // Assembled at run time so that secret scanners do not flag this file.
 const STRIPE_KEY = 'sk_' + 'live_' + '51HxQeR2eZvKYlo2Cabcd7EFGH1234567890';
@@ -62,36 +62,11 @@ const FIXTURE = {
 };
 const CHECKOUT_PATH = 'src/components/Checkout.tsx';
 
-let scratch: { dir: string; cleanup: () => Promise<void> };
-let model: string;
-let server: ChatServer;
-let projects = 0;
-
-before(async () => {
-  scratch = await tempDir('codeintent-edit-');
-  model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
-  server = await startChatServer(() => ({ status: 500 }));
-});
-after(async () => {
-  await server.close();
-  await scratch.cleanup();
-});
-
+const suite = editSuite('codeintent-edit-');
 /** A fresh copy of the fixture (edits write to it), and the server scripted for this test. */
-async function project(handler: ChatHandler, files: Record<string, string> = FIXTURE): Promise<{ root: string; from: number }> {
-  const root = path.join(scratch.dir, `project-${++projects}`);
-  await writeTree(root, files);
-  server.setHandler(handler);
-  return { root, from: server.requests.length };
-}
-
-function edit(root: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return runCodeintent(['edit', ...args, '--root', root, '--top', '1', '--embedding-model', model], {
-    cwd: scratch.dir,
-    cacheDir: path.join(scratch.dir, 'cache'),
-    env: { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'test-key-0123456789', CODEINTENT_LLM_MODEL: 'test-model', CODEINTENT_LLM_TIMEOUT_MS: '5000', ...env },
-  });
-}
+const project = (handler: ChatHandler, files: Record<string, string> = FIXTURE) => suite.project(files, handler);
+const edit = (root: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> =>
+  suite.codeintent(['edit', ...args, '--root', root, '--top', '1', '--embedding-model', suite.model], { env });
 
 const checkout = (root: string): Promise<string> => readFile(path.join(root, CHECKOUT_PATH), 'utf8');
 const good: ChatHandler = (request) => ({ content: JSON.stringify(loggingEdit(request)), usage: { prompt_tokens: 321, completion_tokens: 45 } });
@@ -134,7 +109,7 @@ describe('codeintent edit', () => {
     assert.equal(await checkout(root), lines.join('\n'));
 
     // What left the machine: the code with its secret masked, the conventions, never the .env file.
-    const sent = server.requests.slice(from).map((r) => r.text).join('\n');
+    const sent = suite.server.requests.slice(from).map((r) => r.text).join('\n');
     assert.ok(!sent.includes(STRIPE_KEY) && !sent.includes(ENV_SECRET), 'no secret is sent');
     assert.ok(sent.includes(`loadStripe(publishableKey || '${SECRET_MASK}')`));
     assert.match(sent, /Log messages are lower-case/);
@@ -144,22 +119,22 @@ describe('codeintent edit', () => {
     const { root } = await project(good);
     const run = await edit(root, ['add some logging to where we set up payments', '--query', 'initialize stripe']);
     assert.equal(run.code, 0, run.stderr);
-    await writeFile(path.join(scratch.dir, 'proposal.diff'), run.stdout);
-    execFileSync('git', ['apply', path.join(scratch.dir, 'proposal.diff')], { cwd: root });
+    await writeFile(path.join(suite.dir, 'proposal.diff'), run.stdout);
+    execFileSync('git', ['apply', path.join(suite.dir, 'proposal.diff')], { cwd: root });
     assert.match(await checkout(root), /logger\.info\('initStripe: start'\)/);
   });
 
   test('a query whose best hit is the README edits the code it describes, not the README', async () => {
     const readme = '# Shop\n\nInitialize Stripe: we initialize Stripe once, in the checkout, and initialize Stripe again never.\n';
     const { root, from } = await project(good, { ...FIXTURE, 'README.md': readme });
-    const search = await runCodeintent(['search', 'initialize stripe', '--root', root, '--top', '1', '--json', '--model', model], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache') });
+    const search = await runCodeintent(['search', 'initialize stripe', '--root', root, '--top', '1', '--json', '--model', suite.model], { cwd: suite.dir, cacheDir: path.join(suite.dir, 'cache') });
     assert.equal((JSON.parse(search.stdout) as { path: string }[])[0]?.path, 'README.md', 'the README is the first search hit');
 
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /applied: src\/components\/Checkout\.tsx/);
     assert.equal(await readFile(path.join(root, 'README.md'), 'utf8'), readme);
-    assert.ok(!server.requests.slice(from).some((r) => r.text.includes('we initialize Stripe once')), 'the README was not sent');
+    assert.ok(!suite.server.requests.slice(from).some((r) => r.text.includes('we initialize Stripe once')), 'the README was not sent');
   });
 
   test('--apply writes nothing when the file changed while the edit was being proposed', async () => {
@@ -177,7 +152,7 @@ describe('codeintent edit', () => {
     const { root, from } = await project(() => ({ content: 'Sure! Add a console.log call at the top of initStripe.' }));
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
     assert.equal(run.code, 1);
-    const requests = server.requests.slice(from);
+    const requests = suite.server.requests.slice(from);
     assert.equal(requests.length, 2, 'exactly one retry');
     assert.match(messagesOf(requests[1]!).at(-1)?.content ?? '', /That answer cannot be used: it is not a JSON object/);
     assert.match(run.stderr, /could not be used, twice/);
@@ -190,7 +165,7 @@ describe('codeintent edit', () => {
     const { root, from } = await project(() => ({ content: wrong }));
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
     assert.equal(run.code, 1);
-    const retry = messagesOf(server.requests[from + 1]!).at(-1)?.content ?? '';
+    const retry = messagesOf(suite.server.requests[from + 1]!).at(-1)?.content ?? '';
     assert.match(retry, /edit of lines 11-11 is outside the code to work on \(lines 6-9, or the import block 1-2\)/);
     assert.equal(await checkout(root), CHECKOUT);
   });
@@ -201,8 +176,8 @@ describe('codeintent edit', () => {
     const { root, from } = await project((request) => (answers++ === 0 ? { content: broken } : good(request)));
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--json']);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(firstUserMessage(server.requests[from]!), /Range 1: lines 6-9 \(initStripe\)/);
-    assert.match(messagesOf(server.requests[from + 1]!).at(-1)?.content ?? '', /no longer parses: tree-sitter finds \d+ new syntax error/);
+    assert.match(firstUserMessage(suite.server.requests[from]!), /Range 1: lines 6-9 \(initStripe\)/);
+    assert.match(messagesOf(suite.server.requests[from + 1]!).at(-1)?.content ?? '', /no longer parses: tree-sitter finds \d+ new syntax error/);
     const json = JSON.parse(run.stdout) as { proposals: { path: string; attempts: number; diff: string }[]; failures: unknown[] };
     assert.deepEqual(json.failures, []);
     assert.equal(json.proposals[0]?.path, CHECKOUT_PATH);
@@ -234,7 +209,7 @@ describe('codeintent edit', () => {
     const withPino = { ...bare, 'package.json': JSON.stringify({ name: 'shop', dependencies: { pino: '9.0.0' } }) };
     const pino = await project(good, withPino);
     assert.equal((await edit(pino.root, ['add-logging', '--query', 'initialize stripe'])).code, 0);
-    assert.match(firstUserMessage(server.requests[pino.from]!), /Logging in this codebase: call logger \(from the pino package/);
+    assert.match(firstUserMessage(suite.server.requests[pino.from]!), /Logging in this codebase: call logger \(from the pino package/);
     const plain = await project(good, bare);
     const run = await edit(plain.root, ['add-logging', '--query', 'initialize stripe']);
     assert.equal(run.code, 0, run.stderr);
@@ -245,7 +220,7 @@ describe('codeintent edit', () => {
     const { root, from } = await project((request) => (request.index === from ? { status: 429, headers: { 'retry-after-ms': '20' } } : good(request)));
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--apply']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(server.requests.length - from, 2);
+    assert.equal(suite.server.requests.length - from, 2);
     assert.match(await checkout(root), /logger\.info/);
   });
 
@@ -265,16 +240,16 @@ describe('codeintent edit', () => {
     const noModel = await edit(root, ['add-logging', '--query', 'initialize stripe'], { CODEINTENT_LLM_MODEL: '' });
     assert.equal(noModel.code, 1);
     assert.match(noModel.stderr, /no LLM model is configured: pass --model NAME or set CODEINTENT_LLM_MODEL/);
-    assert.equal(server.requests.length, from);
+    assert.equal(suite.server.requests.length, from);
   });
 
   test('--model names the LLM for edit; bad usage exits 2', async () => {
     const { root, from } = await project(good);
     const run = await edit(root, ['add-logging', '--query', 'initialize stripe', '--model', 'my-llm'], { CODEINTENT_LLM_MODEL: '' });
     assert.equal(run.code, 0, run.stderr);
-    assert.equal((server.requests[from]?.body as { model?: string }).model, 'my-llm');
+    assert.equal((suite.server.requests[from]?.body as { model?: string }).model, 'my-llm');
     assert.equal((await edit(root, ['add-logging'])).code, 2);
-    const misplaced = await runCodeintent(['search', 'x', '--apply'], { cwd: scratch.dir, cacheDir: path.join(scratch.dir, 'cache') });
+    const misplaced = await runCodeintent(['search', 'x', '--apply'], { cwd: suite.dir, cacheDir: path.join(suite.dir, 'cache') });
     assert.equal(misplaced.code, 2);
     assert.match(misplaced.stderr, /--apply belongs to edit, not search/);
   });
@@ -282,7 +257,7 @@ describe('codeintent edit', () => {
 
 describe('unifiedDiff', () => {
   test('random edits: git apply turns the old text into the new one', async () => {
-    const dir = path.join(scratch.dir, 'diffs');
+    const dir = path.join(suite.dir, 'diffs');
     let seed = 11;
     const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     for (let round = 0; round < 25; round++) {

@@ -13,7 +13,7 @@ import { folderUrl, launchChromium, openWorkbench, runFromPalette } from '../../
 import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from '../../scripts/e2e/code-server.js';
 import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
 import { vsixPath } from '../../scripts/package.js';
-import { demoReply, startChatServer } from '../helpers/chat-server.js';
+import { demoReply, startChatServer, type ChatServer } from '../helpers/chat-server.js';
 
 /** Theme name → the class the workbench then carries. */
 const THEMES = [
@@ -75,6 +75,22 @@ async function copyOfFixture(name: string): Promise<string> {
   const folder = path.join(dir, name);
   await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
   return folder;
+}
+
+/**
+ * A copy of the fixture whose settings point quick actions at the OpenAI-protocol test server
+ * (answering with a logging edit), for `work`; the server is stopped after it.
+ */
+async function withChatWorkspace(name: string, work: (folder: string, llm: ChatServer) => Promise<void>): Promise<void> {
+  const llm = await startChatServer(demoReply);
+  const folder = await copyOfFixture(name);
+  await mkdir(path.join(folder, '.vscode'), { recursive: true });
+  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
+  try {
+    await work(folder, llm);
+  } finally {
+    await llm.close();
+  }
 }
 
 /** Opens the CodeIntent sidebar; its page (inside the webview's frames). */
@@ -353,12 +369,7 @@ test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000
 });
 
 test('a quick action from the sidebar: propose, review the diff, apply, undo', { timeout: 240_000 }, async () => {
-  // The OpenAI-protocol test server answers with a logging edit; a copy of the fixture points at it.
-  const llm = await startChatServer(demoReply);
-  const folder = await copyOfFixture('edit-workspace');
-  await mkdir(path.join(folder, '.vscode'), { recursive: true });
-  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
-  try {
+  await withChatWorkspace('edit-workspace', async (folder, llm) => {
     await withWorkbench(
       THEMES[1],
       'quick-action',
@@ -400,18 +411,12 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
       folder,
     );
     assert.ok(llm.requests.length >= 1, 'the model was asked');
-  } finally {
-    await llm.close();
-  }
+  });
 });
 
 
 test('"CodeIntent: Find and Edit…" lets the user choose the code first, close matches ticked; cancelling the review closes it and changes nothing', { timeout: 240_000 }, async () => {
-  const llm = await startChatServer(demoReply);
-  const folder = await copyOfFixture('find-and-edit-workspace');
-  await mkdir(path.join(folder, '.vscode'), { recursive: true });
-  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
-  try {
+  await withChatWorkspace('find-and-edit-workspace', async (folder, llm) => {
     await withWorkbench(
       THEMES[0],
       'find-and-edit',
@@ -442,7 +447,5 @@ test('"CodeIntent: Find and Edit…" lets the user choose the code first, close 
     assert.equal(llm.requests.length, 1, 'one request: for the one ticked result');
     assert.match(JSON.stringify(llm.requests[0]?.body ?? ''), /retry\.ts/);
     assert.equal(await readFile(path.join(folder, 'src', 'retry.ts'), 'utf8'), await readFile(path.join(FIXTURE_WORKSPACE, 'src', 'retry.ts'), 'utf8'), 'nothing applied');
-  } finally {
-    await llm.close();
-  }
+  });
 });

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { importBlock } from '../../src/core/edit/import-block.js';
 import { createChatClient } from '../../src/core/llm/client.js';
-import { loggingEdit, firstUserMessage, startChatServer, type ChatHandler, type ChatServer } from '../helpers/chat-server.js';
-import { runCodeintent, type Run, type RunOptions } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/fs.js';
-import { makeRandomStaticModel } from '../helpers/model.js';
+import { loggingEdit, firstUserMessage, type ChatHandler } from '../helpers/chat-server.js';
+import type { Run, RunOptions } from '../helpers/cli.js';
+import { editSuite } from '../helpers/edit-suite.js';
 
 const CARDS = ['export function chargeCard(amount: number) {', '  return amount * 100;', '}', ''].join('\n');
 /** A file bigger than the disk has room for once edited (see case 4). */
@@ -25,36 +24,9 @@ const REFUNDS = [
 ].join('\n');
 const FIXTURE = { 'package.json': JSON.stringify({ name: 'shop' }), 'src/cards.ts': CARDS, 'src/refunds.ts': REFUNDS };
 
-let scratch: { dir: string; cleanup: () => Promise<void> };
-let model: string;
-let server: ChatServer;
-let projects = 0;
-
-before(async () => {
-  scratch = await tempDir('codeintent-hostile-edits-');
-  model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
-  server = await startChatServer(() => ({ status: 500 }));
-});
-after(async () => {
-  await server.close();
-  await scratch.cleanup();
-});
-
-async function project(handler: ChatHandler, files: Record<string, string> = FIXTURE): Promise<{ root: string; from: number }> {
-  const root = path.join(scratch.dir, `project-${++projects}`);
-  await writeTree(root, files);
-  server.setHandler(handler);
-  return { root, from: server.requests.length };
-}
-
-function edit(root: string, args: readonly string[], options: Partial<RunOptions> = {}): Promise<Run> {
-  return runCodeintent(['edit', ...args, '--root', root, '--embedding-model', model], {
-    cwd: scratch.dir,
-    cacheDir: path.join(scratch.dir, 'cache'),
-    ...options,
-    env: { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'test-key-0123456789', CODEINTENT_LLM_MODEL: 'test-model', CODEINTENT_LLM_TIMEOUT_MS: '5000', ...options.env },
-  });
-}
+const suite = editSuite('codeintent-hostile-edits-');
+const project = (handler: ChatHandler, files: Record<string, string> = FIXTURE) => suite.project(files, handler);
+const edit = (root: string, args: readonly string[], options: Partial<RunOptions> = {}): Promise<Run> => suite.codeintent(['edit', ...args, '--root', root, '--embedding-model', suite.model], options);
 
 const read = (root: string, file: string): Promise<string> => readFile(path.join(root, file), 'utf8');
 const good: ChatHandler = (request) => ({ content: JSON.stringify(loggingEdit(request)) });
@@ -125,7 +97,7 @@ describe('hostile edits', () => {
       { startLine: 6, endLine: 5, replacement: "  console.info('totalWithTax: start');" },
     ]), { 'package.json': '{"name":"tax"}', 'src/totals.js': totals });
     const run = await edit(root, ['add-logging', '--query', 'total with tax', '--top', '1', '--apply']);
-    assert.match(firstUserMessage(server.requests[from]!), /the import block is lines 1-1\)/);
+    assert.match(firstUserMessage(suite.server.requests[from]!), /the import block is lines 1-1\)/);
     assertOneLineFailure(run, /edit of lines 3-3 is outside the code to work on \(lines 5-8, or the import block 1-1\)/);
     assert.equal(await read(root, 'src/totals.js'), totals, 'the constant is not rewritten');
 
@@ -145,7 +117,7 @@ describe('hostile edits', () => {
     const { root } = await project((request) => ({ content: JSON.stringify({ ...loggingEdit(request), explanation: injected }) }));
     const run = await edit(root, ['add-logging', '--query', 'charge card', '--top', '1']);
     assert.equal(run.code, 0, run.stderr);
-    const patch = path.join(scratch.dir, 'injected.diff');
+    const patch = path.join(suite.dir, 'injected.diff');
     await writeFile(patch, run.stdout);
     const touched = execFileSync('git', ['apply', '--numstat', patch], { cwd: root, encoding: 'utf8' });
     assert.deepEqual(touched.trim().split('\n').map((line) => line.split('\t')[2]), ['src/cards.ts'], run.stdout);
@@ -194,15 +166,15 @@ describe('hostile edits', () => {
     const { root, from } = await project((request) => ({ ...good(request), dropMidAnswer: request.index === from }));
     const run = await edit(root, ['add-logging', '--query', 'charge card', '--top', '1', '--apply']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(server.requests.length - from, 2, 'one retry');
+    assert.equal(suite.server.requests.length - from, 2, 'one retry');
     assert.match(await read(root, 'src/cards.ts'), /console\.info\('chargeCard: start'\)/);
 
     // The extension streams its answers: the same drop, part of the text already delivered.
-    const client = createChatClient({ baseURL: server.baseURL, apiKey: 'test-key-0123456789', model: 'test-model', timeoutMs: 5000 });
-    const first = server.requests.length;
-    server.setHandler((request) => ({ content: 'the whole answer, in pieces', pieces: 4, dropMidAnswer: request.index === first }));
+    const client = createChatClient({ baseURL: suite.server.baseURL, apiKey: 'test-key-0123456789', model: 'test-model', timeoutMs: 5000 });
+    const first = suite.server.requests.length;
+    suite.server.setHandler((request) => ({ content: 'the whole answer, in pieces', pieces: 4, dropMidAnswer: request.index === first }));
     const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onDelta: () => undefined });
     assert.equal(result.content, 'the whole answer, in pieces');
-    assert.equal(server.requests.length - first, 2, 'one retry');
+    assert.equal(suite.server.requests.length - first, 2, 'one retry');
   });
 });

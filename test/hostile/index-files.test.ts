@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCodeintent, type Run } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/fs.js';
+import { committedBatches, tempDir, writeTree } from '../helpers/fs.js';
 import { makeRandomStaticModel } from '../helpers/model.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
@@ -54,16 +54,6 @@ function when(child: ChildProcess, ready: () => Promise<boolean>, act: () => Pro
   child.on('close', () => clearInterval(poll));
 }
 
-/** Batches of files committed to the index in `db` so far (the files table's data fragments). */
-async function committedBatches(db: string): Promise<number> {
-  try {
-    const lance = path.join(db, 'lance');
-    const table = (await readdir(lance)).find((t) => t.startsWith('files_'));
-    return table ? (await readdir(path.join(lance, table, 'data'))).length : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(

@@ -87,58 +87,61 @@ const DAMAGE: Record<string, (db: string) => Promise<void>> = {
   'garbage in the latest manifest': async (db) => overwriteMiddle(await newestChunkManifest(db)),
 };
 
+/**
+ * SERVICES indexed into a fresh index in two runs, so that the second run's changed file has its
+ * chunks in a fragment of their own (the newest data file, which the damage cases hit).
+ */
+async function indexedTwice(name: string): Promise<{ project: string; db: string }> {
+  const project = path.join(scratch.dir, `${name}-project`);
+  await writeTree(project, SERVICES);
+  const db = path.join(scratch.dir, `${name}-db`);
+  assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
+  await appendFile(path.join(project, 'src/service3.ts'), 'export function refundLateShipment(order: string) {\n  return order;\n}\n');
+  assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
+  return { project, db };
+}
+
 test('case 10: a damaged data file or manifest is reported (status deletes nothing) and repaired, redoing only what was lost', async (t) => {
   await t.test('status reports it, deletes nothing; index repairs it', async () => {
-  const project = path.join(scratch.dir, 'damage-project');
-  await writeTree(project, SERVICES);
-  const pristine = path.join(scratch.dir, 'damage-db');
-  assert.equal((await codeintent(['index', project, '--db', pristine])).code, 0);
-  // A second run writes the changed file's chunks to a fragment of their own.
-  await appendFile(path.join(project, 'src/service3.ts'), 'export function refundLateShipment(order: string) {\n  return order;\n}\n');
-  assert.equal((await codeintent(['index', project, '--db', pristine])).code, 0);
+    const { project, db: pristine } = await indexedTwice('damage');
 
-  for (const [damage, apply] of Object.entries(DAMAGE)) {
-    const db = path.join(scratch.dir, `damage-db-${damage.replaceAll(' ', '-')}`);
-    await cp(pristine, db, { recursive: true, preserveTimestamps: true });
-    await apply(db);
-    const damaged = await snapshot(db);
+    for (const [damage, apply] of Object.entries(DAMAGE)) {
+      const db = path.join(scratch.dir, `damage-db-${damage.replaceAll(' ', '-')}`);
+      await cp(pristine, db, { recursive: true, preserveTimestamps: true });
+      await apply(db);
+      const damaged = await snapshot(db);
 
-    const reported = await status(project, db);
-    assert.equal(reported.code, 1, `${damage}: status fails\n${reported.stdout}`);
-    assert.match(reported.stderr, /^codeintent: the index at .* is damaged \(.+\); run `codeintent index` \(in VS Code: CodeIntent: Reindex Workspace\) to repair it\n$/, damage);
-    assertNoTrace(reported.stderr);
-    assert.deepEqual(await snapshot(db), damaged, `${damage}: status changed nothing on disk`);
+      const reported = await status(project, db);
+      assert.equal(reported.code, 1, `${damage}: status fails\n${reported.stdout}`);
+      assert.match(reported.stderr, /^codeintent: the index at .* is damaged \(.+\); run `codeintent index` \(in VS Code: CodeIntent: Reindex Workspace\) to repair it\n$/, damage);
+      assertNoTrace(reported.stderr);
+      assert.deepEqual(await snapshot(db), damaged, `${damage}: status changed nothing on disk`);
 
-    const repaired = await codeintent(['index', project, '--db', db]);
-    assert.equal(repaired.code, 0, `${damage}: ${repaired.stderr}`);
-    assert.match(repaired.stderr, /^codeintent: repaired the index at .*\n$/, damage);
-    assertNoTrace(repaired.stderr);
-    assert.match(repaired.stdout, /Indexed 12 files, \d+ chunks .*\(1 new or changed, 11 unchanged/, `${damage}: only the file whose chunks were lost is indexed again`);
+      const repaired = await codeintent(['index', project, '--db', db]);
+      assert.equal(repaired.code, 0, `${damage}: ${repaired.stderr}`);
+      assert.match(repaired.stderr, /^codeintent: repaired the index at .*\n$/, damage);
+      assertNoTrace(repaired.stderr);
+      assert.match(repaired.stdout, /Indexed 12 files, \d+ chunks .*\(1 new or changed, 11 unchanged/, `${damage}: only the file whose chunks were lost is indexed again`);
 
-    const found = await codeintent(['search', 'refund late shipment', '--root', project, '--db', db, '--json']);
-    assert.equal(found.code, 0, found.stderr);
-    assert.equal(found.stderr, '', `${damage}: nothing left to repair`);
-    const hits = JSON.parse(found.stdout) as { symbol: string }[];
-    assert.equal(hits[0]?.symbol, 'refundLateShipment', damage);
-    const all = await codeintent(['search', 'compute invoice total', '--root', project, '--db', db, '--json', '--top', '50']);
-    const symbols = new Set((JSON.parse(all.stdout) as { symbol: string }[]).map((h) => h.symbol));
-    for (let i = 0; i < 12; i++) assert.ok(symbols.has(`computeInvoiceTotal${i}`), `${damage}: computeInvoiceTotal${i} is still indexed`);
-    assert.match((await status(project, db)).stdout, /Contents: +12 files, 13 chunks/, damage);
-  }
+      const found = await codeintent(['search', 'refund late shipment', '--root', project, '--db', db, '--json']);
+      assert.equal(found.code, 0, found.stderr);
+      assert.equal(found.stderr, '', `${damage}: nothing left to repair`);
+      const hits = JSON.parse(found.stdout) as { symbol: string }[];
+      assert.equal(hits[0]?.symbol, 'refundLateShipment', damage);
+      const all = await codeintent(['search', 'compute invoice total', '--root', project, '--db', db, '--json', '--top', '50']);
+      const symbols = new Set((JSON.parse(all.stdout) as { symbol: string }[]).map((h) => h.symbol));
+      for (let i = 0; i < 12; i++) assert.ok(symbols.has(`computeInvoiceTotal${i}`), `${damage}: computeInvoiceTotal${i} is still indexed`);
+      assert.match((await status(project, db)).stdout, /Contents: +12 files, 13 chunks/, damage);
+    }
   });
 
   await t.test('search repairs it (it refreshes the index anyway) and answers correctly', async () => {
-  const project = path.join(scratch.dir, 'search-project');
-  await writeTree(project, SERVICES);
-  const db = path.join(scratch.dir, 'search-db');
-  assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
-  await appendFile(path.join(project, 'src/service3.ts'), 'export function refundLateShipment(order: string) {\n  return order;\n}\n');
-  assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
-  await overwriteMiddle(await newestChunkData(db));
-  const found = await codeintent(['search', 'refund late shipment', '--root', project, '--db', db, '--json']);
-  assert.equal(found.code, 0, found.stderr);
-  assert.match(found.stderr, /^codeintent: repaired the index at .*\n$/);
-  assert.equal((JSON.parse(found.stdout) as { symbol: string }[])[0]?.symbol, 'refundLateShipment');
+    const { project, db } = await indexedTwice('search');
+    await overwriteMiddle(await newestChunkData(db));
+    const found = await codeintent(['search', 'refund late shipment', '--root', project, '--db', db, '--json']);
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stderr, /^codeintent: repaired the index at .*\n$/);
+    assert.equal((JSON.parse(found.stdout) as { symbol: string }[])[0]?.symbol, 'refundLateShipment');
   });
 
   await t.test('a deleted chunks table: status reports it; index indexes again the files it held', async () => {
@@ -187,17 +190,17 @@ test('case 10: a damaged data file or manifest is reported (status deletes nothi
   });
 
   await t.test('garbage in meta.json: status reports it and deletes nothing', async () => {
-  const project = path.join(scratch.dir, 'meta-project');
-  await writeTree(project, SERVICES);
-  const db = path.join(scratch.dir, 'meta-db');
-  assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
-  await writeFile(path.join(db, 'meta.json'), '{ not json');
-  const before = await snapshot(db);
-  const reported = await status(project, db);
-  assert.equal(reported.code, 1);
-  assert.match(reported.stderr, /is damaged \(meta\.json is not valid JSON\); run `codeintent index` \(in VS Code: CodeIntent: Reindex Workspace\) to repair it/);
-  assert.deepEqual(await snapshot(db), before);
-});
+    const project = path.join(scratch.dir, 'meta-project');
+    await writeTree(project, SERVICES);
+    const db = path.join(scratch.dir, 'meta-db');
+    assert.equal((await codeintent(['index', project, '--db', db])).code, 0);
+    await writeFile(path.join(db, 'meta.json'), '{ not json');
+    const before = await snapshot(db);
+    const reported = await status(project, db);
+    assert.equal(reported.code, 1);
+    assert.match(reported.stderr, /is damaged \(meta\.json is not valid JSON\); run `codeintent index` \(in VS Code: CodeIntent: Reindex Workspace\) to repair it/);
+    assert.deepEqual(await snapshot(db), before);
+  });
 });
 
 test('case 11: a file too big to parse is indexed as line windows, one too big to index is skipped, the others are indexed, in under 500 MB', async () => {

@@ -1,54 +1,24 @@
 // Issue 11, "nothing leaked": what must never leave the machine (secrets sent to an LLM, credential
 // files in the index) or reach the terminal (escape sequences from files, file names or a model).
 // Each case runs the real `codeintent` command on real files with a real LanceDB index, against the
-// real OpenAI-protocol server on 127.0.0.1 (test/helpers/chat-server.ts), which records what was sent.
+// real OpenAI-protocol server on 127.0.0.1 (test/helpers/chat-suite.server.ts), which records what was sent.
 
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SECRET_MASK } from '../../src/core/llm/mask-secrets.js';
-import { firstUserMessage, loggingEdit, startChatServer, type ChatHandler, type ChatServer } from '../helpers/chat-server.js';
-import { runCodeintent, type Run } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/fs.js';
-import { makeRandomStaticModel } from '../helpers/model.js';
+import { firstUserMessage, loggingEdit, type ChatHandler } from '../helpers/chat-server.js';
+import type { Run } from '../helpers/cli.js';
+import { editSuite } from '../helpers/edit-suite.js';
 
-let scratch: { dir: string; cleanup: () => Promise<void> };
-let model: string;
-let server: ChatServer;
-let projects = 0;
-
-before(async () => {
-  scratch = await tempDir('codeintent-leaks-');
-  model = await makeRandomStaticModel(path.join(scratch.dir, 'model'));
-  server = await startChatServer(() => ({ status: 500 }));
-});
-after(async () => {
-  await server.close();
-  await scratch.cleanup();
-});
-
-/** A fresh project with these files, and the chat server scripted for it. */
-async function project(files: Record<string, string>, handler: ChatHandler = () => ({ status: 500 })): Promise<{ root: string; from: number }> {
-  const root = path.join(scratch.dir, `project-${++projects}`);
-  await writeTree(root, files);
-  server.setHandler(handler);
-  return { root, from: server.requests.length };
-}
-
-function codeintent(args: readonly string[]): Promise<Run> {
-  return runCodeintent(args, {
-    cwd: scratch.dir,
-    cacheDir: path.join(scratch.dir, 'cache'),
-    env: { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'test-key-0123456789', CODEINTENT_LLM_MODEL: 'test-model', CODEINTENT_LLM_TIMEOUT_MS: '5000' },
-  });
-}
-
-const edit = (root: string, args: readonly string[]): Promise<Run> => codeintent(['edit', ...args, '--root', root, '--embedding-model', model]);
-const search = (root: string, query: string, args: readonly string[] = []): Promise<Run> => codeintent(['search', query, '--root', root, '--model', model, ...args]);
+const suite = editSuite('codeintent-leaks-');
+const { project } = suite;
+const edit = (root: string, args: readonly string[]): Promise<Run> => suite.codeintent(['edit', ...args, '--root', root, '--embedding-model', suite.model]);
+const search = (root: string, query: string, args: readonly string[] = []): Promise<Run> => suite.codeintent(['search', query, '--root', root, '--model', suite.model, ...args]);
 /** Everything the server received since `from`, as sent. */
-const sentSince = (from: number): string => server.requests.slice(from).map((r) => r.text).join('\n');
+const sentSince = (from: number): string => suite.server.requests.slice(from).map((r) => r.text).join('\n');
 const explaining = (explanation: string): ChatHandler => () => ({ content: JSON.stringify({ edits: [], explanation }) });
 
 test('case 1: a multi-line PEM private key in a template string is masked in what edit sends, and the line numbers around it hold', async () => {
@@ -76,7 +46,7 @@ test('case 1: a multi-line PEM private key in a template string is masked in wha
   for (const line of body) assert.ok(!sent.includes(line), `a line of the private key was sent: ${line}`);
   assert.ok(sent.includes(`-----BEGIN PRIVATE KEY-----${SECRET_MASK}`), 'the armour stays, so the model sees a key is there');
   // Masking did not shift the numbers the model edits by: the line after the key keeps its own.
-  assert.match(firstUserMessage(server.requests[from]!), new RegExp(`^ *${signerLine}\\| {3}const signer = createSign`, 'm'), 'the code after the key keeps its line number');
+  assert.match(firstUserMessage(suite.server.requests[from]!), new RegExp(`^ *${signerLine}\\| {3}const signer = createSign`, 'm'), 'the code after the key keeps its line number');
   const written = await readFile(path.join(root, 'src/webhooks/sign.ts'), 'utf8');
   assert.ok(written.includes(pem), 'the key in the file is intact');
   assert.match(written, /^export function signWebhookPayload\(payload: string\): string \{\n {2}console\.info\('signWebhookPayload: start'\);\n {2}const key = `-----BEGIN PRIVATE KEY-----$/m);
@@ -139,7 +109,7 @@ test('case 2: credential files are never indexed, searched or sent; unquoted key
   const explained = await edit(configs.root, ['explain', '--query', 'notifier uploader settings retries', '--top', '2']);
   assert.equal(explained.code, 0, explained.stderr);
   const sent = sentSince(configs.from);
-  assert.equal(server.requests.length - configs.from, 2, 'both files were sent');
+  assert.equal(suite.server.requests.length - configs.from, 2, 'both files were sent');
   for (const secret of [PASSWORD, API_KEY, SECRET_KEY]) assert.ok(!sent.includes(secret), `sent unmasked: ${secret}`);
   for (const line of [`password: ${SECRET_MASK}`, `api_key: ${SECRET_MASK}`, `secret_key = ${SECRET_MASK}`, `db.password=${SECRET_MASK}`, 'bucket = releases', 'retries: 3']) {
     assert.ok(sent.includes(line), `expected in what was sent: ${line}`);
@@ -182,7 +152,7 @@ test('case 3: escape sequences in code, file names and the model’s answer are 
   assert.doesNotMatch(explainedJson.stdout, CONTROL);
   assert.equal((JSON.parse(explainedJson.stdout) as { proposals: { explanation: string }[] }).proposals[0]?.explanation, explanation);
 
-  server.setHandler((request) => ({ content: JSON.stringify(loggingEdit(request)) }));
+  suite.server.setHandler((request) => ({ content: JSON.stringify(loggingEdit(request)) }));
   const applied = await edit(root, ['add-logging', '--query', 'render status line', '--top', '1', '--apply']);
   assert.equal(applied.code, 0, applied.stderr);
   assert.doesNotMatch(applied.stderr, CONTROL);
