@@ -11,6 +11,7 @@ import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
 import { parseViewMessage, type HostMessage, type ViewAction, type ViewHit, type ViewLocation, type ViewMessage } from '../shared/view-protocol.js';
 import { matchedWords, previewOffsets } from '../shared/presentation.js';
+import { pathRole } from '../core/rank/paths.js';
 import { messageOf } from '../core/errors.js';
 
 /** Lines of a hit's code shown under it. */
@@ -146,7 +147,9 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
     const lines = text.split('\n');
     const preview = previewOffsets(hit, PREVIEW_LINES).map((j) => ({ line: startLine + j, text: lines[j] ?? '' }));
     const graded = confidence !== undefined ? { confidence, ...(close !== undefined ? { close } : {}) } : {};
-    return { root, path, startLine, endLine, symbol, container, kind, language, score, ...graded, folder: this.session.folderName(root), preview, matched: matchedWords(why) };
+    const role = pathRole(path);
+    const demoted = role.test ? 'test' : role.locale ? 'translations' : role.example ? 'example' : undefined;
+    return { root, path, startLine, endLine, symbol, container, kind, language, score, ...graded, folder: this.session.folderName(root), preview, matched: matchedWords(why), ...(demoted ? { role: demoted } : {}) };
   }
 
   private postStatus(): void {

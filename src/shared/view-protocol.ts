@@ -45,6 +45,8 @@ export interface ViewHit extends ViewLocation {
   preview: Array<{ line: number; text: string }>;
   /** Words to mark in the preview: the query's words and the identifier parts they met. */
   matched: string[];
+  /** What the file's path says it is, when the ranking demotes it (tests, translation data, examples). */
+  role?: 'test' | 'translations' | 'example';
 }
 
 /** Host → webview. */

@@ -35,6 +35,12 @@ let correction: string | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Indices into `state.hits` in the order the rows are shown (grouped by file). */
 let shown: number[] = [];
+/** A file shows this many results until its "n more" row is opened: one file cannot fill the screen. */
+const PER_FILE = 3;
+/** Files whose every result is shown (their "n more" was opened), by group key; reset by a new query. */
+const expanded = new Set<string>();
+/** The "n more in this file" rows, by the index of the first result they stand for, to their file's key. */
+const moreRows = new Map<number, string>();
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
@@ -101,11 +107,14 @@ function selectionAfterRefresh(hit: ViewHit | undefined, hits: readonly ViewHit[
 
 /** `beside`: a modifier was held (Ctrl/Cmd or Alt), as for Quick Open's "open to the side". */
 function open(index: number, beside: boolean): void {
+  const more = moreRows.get(index);
+  if (more !== undefined) return expand(more);
   const hit = state.hits[index];
   if (hit) send({ type: 'open', location: locationOf(hit), beside });
 }
 
 function act(index: number): void {
+  if (moreRows.has(index)) return;
   const hit = state.hits[index];
   if (hit) send({ type: 'act', location: locationOf(hit), query: state.query });
 }
@@ -351,22 +360,62 @@ function renderRow(hit: ViewHit, index: number): HTMLElement {
   return row;
 }
 
+/** Opens a file's "n more" row: all its results show, the selection stays on the first of them. */
+function expand(key: string): void {
+  expanded.add(key);
+  renderResults();
+}
+
+/** The row that stands for a file's results beyond PER_FILE; Enter or a click shows them. */
+function renderMore(index: number, count: number, path: string): HTMLElement {
+  const row = make('div', 'hit more', `${count} more in this file`);
+  row.id = `hit-${index}`;
+  row.setAttribute('role', 'option');
+  row.setAttribute('aria-label', `${count} more results in ${path}`);
+  row.addEventListener('click', () => {
+    state.active = index;
+    open(index, false);
+  });
+  return row;
+}
+
+const ROLE_TITLES: Record<NonNullable<ViewHit['role']>, string> = {
+  test: 'A test file: ranked below the code it tests',
+  translations: 'Translation data: ranked below code',
+  example: 'Examples or documentation: ranked below the code itself',
+};
+
 function renderResults(): void {
   results.replaceChildren();
   results.hidden = state.hits.length === 0;
   results.classList.toggle('stale', searching);
-  const groups = fileGroups(state.hits);
-  shown = groups.flatMap((group) => group.indices);
-  for (const { indices } of groups) {
+  shown = [];
+  moreRows.clear();
+  for (const { key, indices } of fileGroups(state.hits)) {
     const first = state.hits[indices[0]!]!;
+    // Collapsed unless opened, or the selection is among the results it would hide; one hidden result is just shown.
+    const whole = expanded.has(key) || indices.length <= PER_FILE + 1 || indices.indexOf(state.active) >= PER_FILE;
+    const visible = whole ? indices : indices.slice(0, PER_FILE);
     const group = make('div', 'group');
     group.setAttribute('role', 'group');
-    group.setAttribute('aria-label', first.path);
+    group.setAttribute('aria-label', first.role ? `${first.path}, ${first.role}` : first.path);
     const header = make('div', 'file');
     header.setAttribute('aria-hidden', 'true');
     header.append(icon('file'), make('span', 'path', first.path));
+    if (first.role) {
+      const tag = make('span', 'role', first.role);
+      tag.title = ROLE_TITLES[first.role];
+      header.append(tag);
+    }
     if (multiRoot) header.append(make('span', 'folder', first.folder));
-    group.append(header, ...indices.map((index) => renderRow(state.hits[index]!, index)));
+    group.append(header, ...visible.map((index) => renderRow(state.hits[index]!, index)));
+    shown.push(...visible);
+    if (!whole) {
+      const moreIndex = indices[PER_FILE]!;
+      moreRows.set(moreIndex, key);
+      shown.push(moreIndex);
+      group.append(renderMore(moreIndex, indices.length - PER_FILE, first.path));
+    }
     results.append(group);
   }
   renderActive();
@@ -428,6 +477,7 @@ function receive(data: HostMessage): void {
       if (data.seq === shownSeq && data.correction === correction && JSON.stringify(data.hits) === JSON.stringify(state.hits)) return;
       searching = false;
       state.active = data.seq === shownSeq ? selectionAfterRefresh(state.hits[state.active], data.hits) : data.hits.length > 0 ? 0 : -1;
+      if (data.seq !== shownSeq) expanded.clear();
       state.hits = data.hits;
       correction = data.correction;
       shownSeq = data.seq;

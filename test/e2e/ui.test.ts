@@ -257,6 +257,46 @@ test("the sidebar's keyboard follows the rows as shown; at least 8 results fit i
   );
 });
 
+/** One file with six ways to refund an order, and the tests of one of them. */
+const ONE_BUSY_FILE: Record<string, string> = {
+  'src/refunds.ts': ['Card', 'Wallet', 'Voucher', 'BankTransfer', 'GiftCard', 'StoreCredit']
+    .map((via) => `export function refundOrderTo${via}(orderId: string): string {\n  return \`refund order \${orderId} to ${via}\`;\n}\n`)
+    .join('\n'),
+  'src/refunds.test.ts': "import { refundOrderToCard } from './refunds';\n\nexport function testRefundOrderToCard(): boolean {\n  return refundOrderToCard('o1') === 'refund order o1 to Card';\n}\n",
+};
+
+test('one file shows at most 3 results until its "n more" row is opened; a test file is marked as one', { timeout: 180_000 }, async () => {
+  const folder = await copyOfFixture('busy-file-workspace');
+  for (const [file, text] of Object.entries(ONE_BUSY_FILE)) await writeFile(path.join(folder, file), text);
+  await withWorkbench(
+    THEMES[1],
+    'busy-file',
+    async (page) => {
+      const view = await openSidebar(page);
+      const query = view.locator('#query');
+      await query.waitFor({ timeout: 30_000 });
+      await query.fill('refund an order');
+      const group = view.locator('.group', { has: view.locator('.file .path', { hasText: /^src\/refunds\.ts$/ }) });
+      const more = group.locator('.hit.more', { hasText: '3 more in this file' });
+      await more.waitFor({ timeout: 90_000 });
+      assert.equal(await group.locator('.hit:not(.more)').count(), 3, 'three results of the file before its "more" row');
+      const tests = view.locator('.group', { has: view.locator('.file .path', { hasText: 'src/refunds.test.ts' }) });
+      await tests.locator('.file .role', { hasText: 'test' }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'busy-file-dark.png') });
+
+      // The "more" row is a row like the others: ↓ reaches it, Enter opens it, and the selection stays there.
+      const rows = await view.locator('.hit').evaluateAll((nodes) => nodes.map((node) => node.classList.contains('more')));
+      for (let i = 0; i < rows.indexOf(true); i++) await query.press('ArrowDown');
+      assert.equal(await view.locator('.hit.active').getAttribute('aria-label'), '3 more results in src/refunds.ts');
+      await query.press('Enter');
+      await more.waitFor({ state: 'detached', timeout: 10_000 });
+      assert.equal(await group.locator('.hit').count(), 6, 'all six results of the file');
+      assert.match((await view.locator('.hit.active').getAttribute('aria-label')) ?? '', /src\/refunds\.ts line/, 'the selection is on the first result it showed');
+    },
+    folder,
+  );
+});
+
 test('Clear Index asks first, then empties the sidebar\'s list; the status bar opens a menu; the walkthrough is listed', { timeout: 180_000 }, async () => {
   const folder = await copyOfFixture('clear-workspace');
   await withWorkbench(
