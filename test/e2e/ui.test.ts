@@ -19,6 +19,7 @@ import { demoReply, startChatServer, type ChatServer } from '../helpers/chat-ser
 const THEMES = [
   { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs' },
   { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark' },
+  { name: 'high-contrast', colorTheme: 'Default High Contrast', workbenchClass: 'hc-black' },
 ] as const;
 
 const QUERY = 'retry an operation, waiting longer after each failure';
