@@ -106,6 +106,11 @@ async function expectAnswerOpen(page: Page): Promise<void> {
   await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${ANSWER.line},`) }).waitFor({ timeout: 10_000 });
 }
 
+/** Returns once the first index of the window's folder is done: results no longer change under a test that walks them. */
+async function untilIndexed(page: Page): Promise<void> {
+  await page.locator('.statusbar-item', { hasText: /CodeIntent: ready \d+ chunks/ }).waitFor({ timeout: 90_000 });
+}
+
 /**
  * Returns once a file saved in `folder` reaches the index. The window's file watcher starts after
  * the window does, so a change made in its first seconds can go unseen: a probe file is written
@@ -219,6 +224,7 @@ test("the sidebar's keyboard follows the rows as shown; at least 8 results fit i
       const view = await openSidebar(page);
       const query = view.locator('#query');
       await query.waitFor({ timeout: 30_000 });
+      await untilIndexed(page);
       await query.fill('save the order for an id');
       await view.locator('.hit').nth(9).waitFor({ timeout: 90_000 });
       await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'sidebar-keyboard-light.png') });
@@ -276,6 +282,7 @@ test('one file shows at most 3 results until its "n more" row is opened; a test 
       const view = await openSidebar(page);
       const query = view.locator('#query');
       await query.waitFor({ timeout: 30_000 });
+      await untilIndexed(page);
       await query.fill('refund an order');
       const group = view.locator('.group', { has: view.locator('.file .path', { hasText: /^src\/refunds\.ts$/ }) });
       const more = group.locator('.hit.more', { hasText: '3 more in this file' });
