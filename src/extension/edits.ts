@@ -86,30 +86,49 @@ export async function propose(
 }
 
 /** Applies `root`'s proposals as one undoable edit; a file no longer as it was proposed against is skipped. */
-export async function applyProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<ApplyResult> {
+export function applyProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<ApplyResult> {
+  return replaceDocuments(root, proposals.map((p) => ({ path: p.path, from: p.originalText, to: p.newText })), 'changed since the proposal');
+}
+
+/**
+ * Puts back the text each proposal was made from, as one more undoable edit, in the documents
+ * still holding what was applied; a document edited since (or gone) is left alone, and named.
+ */
+function revertProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<ApplyResult> {
+  return replaceDocuments(root, proposals.map((p) => ({ path: p.path, from: p.newText, to: p.originalText })), 'edited since');
+}
+
+/**
+ * Replaces each document's whole text `from` with `to`, all in one undoable WorkspaceEdit; a
+ * document that is gone, cannot be opened or no longer holds `from` (`changed` says why) is skipped.
+ */
+async function replaceDocuments(root: vscode.Uri, changes: ReadonlyArray<{ path: string; from: string; to: string }>, changed: string): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], skipped: [] };
   const edit = new vscode.WorkspaceEdit();
-  for (const proposal of proposals) {
-    const uri = vscode.Uri.joinPath(root, proposal.path);
+  for (const change of changes) {
+    const uri = vscode.Uri.joinPath(root, change.path);
     let document: vscode.TextDocument;
     try {
       document = await vscode.workspace.openTextDocument(uri);
     } catch (error) {
       const gone = !(await vscode.workspace.fs.stat(uri).then(() => true, () => false));
-      result.skipped.push({ path: proposal.path, reason: gone ? 'no longer exists' : `cannot be opened: ${messageOf(error)}` });
+      result.skipped.push({ path: change.path, reason: gone ? 'no longer exists' : `cannot be opened: ${messageOf(error)}` });
       continue;
     }
-    if (document.getText() !== proposal.originalText) {
-      result.skipped.push({ path: proposal.path, reason: 'changed since the proposal' });
+    if (document.getText() !== change.from) {
+      result.skipped.push({ path: change.path, reason: changed });
       continue;
     }
-    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), proposal.newText);
-    result.applied.push(proposal.path);
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), change.to);
+    result.applied.push(change.path);
   }
-  if (result.applied.length > 0 && !(await vscode.workspace.applyEdit(edit))) {
-    throw new Error('VS Code refused the edit');
-  }
+  if (result.applied.length > 0 && !(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
   return result;
+}
+
+/** "src/a.ts (changed since the proposal), src/b.ts (no longer exists)". */
+function skippedText({ skipped }: ApplyResult): string {
+  return skipped.map((s) => `${s.path} (${s.reason})`).join(', ');
 }
 
 function lineCounts(diff: string): string {
@@ -152,7 +171,7 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
   if (!picked || picked.length === 0) return;
   const chosen = picked.map((item) => item.proposal);
   const result = await applyProposals(root, chosen);
-  const skipped = result.skipped.length > 0 ? ` Not applied: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.` : '';
+  const skipped = result.skipped.length > 0 ? ` Not applied: ${skippedText(result)}.` : '';
   if (result.applied.length === 0) {
     void vscode.window.showWarningMessage(`CodeIntent: nothing was applied.${skipped}`);
     return;
@@ -160,8 +179,8 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
   const choice = await vscode.window.showInformationMessage(`CodeIntent: applied to ${result.applied.join(', ')}; nothing is saved yet.${skipped}`, 'Undo');
   if (choice === 'Undo') {
     const undone = await revertProposals(root, chosen.filter((p) => result.applied.includes(p.path)));
-    const kept = undone.skipped.length > 0 ? ` Left as they are (edited since): ${undone.skipped.join(', ')}.` : '';
-    void vscode.window.showInformationMessage(`CodeIntent: undone in ${undone.reverted.join(', ') || 'no file'}.${kept}`);
+    const kept = undone.skipped.length > 0 ? ` Left as they are: ${skippedText(undone)}.` : '';
+    void vscode.window.showInformationMessage(`CodeIntent: undone in ${undone.applied.join(', ') || 'no file'}.${kept}`);
   }
 }
 
@@ -169,26 +188,6 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
 async function closeReviewTabs(proposed: ReadonlySet<string>): Promise<void> {
   const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputTextDiff && proposed.has(tab.input.modified.toString()));
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
-}
-
-/**
- * Puts back the text each proposal was made from, as one more undoable edit, in the documents
- * still holding what was applied; a document edited since is left alone (and named).
- */
-export async function revertProposals(root: vscode.Uri, proposals: readonly EditProposal[]): Promise<{ reverted: string[]; skipped: string[] }> {
-  const result = { reverted: [] as string[], skipped: [] as string[] };
-  const edit = new vscode.WorkspaceEdit();
-  for (const proposal of proposals) {
-    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, proposal.path));
-    if (document.getText() !== proposal.newText) {
-      result.skipped.push(proposal.path);
-      continue;
-    }
-    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), proposal.originalText);
-    result.reverted.push(proposal.path);
-  }
-  if (result.reverted.length > 0 && !(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
-  return result;
 }
 
 /** Asks for an action (or an instruction); undefined when the user backs out. */
