@@ -247,7 +247,7 @@ export class IndexStore {
     const db = await connect(options.dir);
     const names = new Set(await db.tableNames());
     const slug = modelSlug(options.embedderId);
-    if (!TABLES.every((table) => names.has(`${table}_${slug}`)) || (await inspectIndex(options.dir, lanceDirOf(options.dir), tableNamesOf(slug), 'quick')).length > 0) {
+    if (!TABLES.every((table) => names.has(`${table}_${slug}`)) || (await damageIn(options.dir, options.embedderId, 'quick')).length > 0) {
       db.close();
       return undefined;
     }
@@ -272,7 +272,7 @@ export class IndexStore {
     if (!meta) return undefined;
     const options: OpenStoreOptions = { dir, root, embedderId: meta.embedderId, dimension: meta.dimension, readOnly: true };
     const slug = modelSlug(meta.embedderId);
-    const damage = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'full');
+    const damage = await damageIn(dir, meta.embedderId, 'full');
     if (damage.length > 0) throw new IndexDamagedError(dir, damage.flatMap((d) => d.details));
     const db = await connect(dir);
     const names = new Set(await db.tableNames());
@@ -299,7 +299,7 @@ export class IndexStore {
         : { schemaVersion: SCHEMA_VERSION, root, embedderId, dimension, createdAt: now, updatedAt: now };
     const db = await connect(dir);
     const slug = modelSlug(embedderId);
-    const found = await inspectIndex(dir, lanceDirOf(dir), tableNamesOf(slug), 'quick');
+    const found = await damageIn(dir, embedderId, 'quick');
     // Some of the model's tables but not all: the rows of the others are lost (none: a new model).
     const names = new Set(await db.tableNames());
     const present = tableNamesOf(slug).filter((name) => names.has(name));
@@ -332,7 +332,7 @@ export class IndexStore {
    * with damage an earlier failed read found; the caller holds the index lock.
    */
   async repair(verify: Verify): Promise<void> {
-    const found = await inspectIndex(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), verify);
+    const found = await damageIn(this.dir, this.meta.embedderId, verify);
     const damage = [...found, ...this.found.filter((d) => !found.some((f) => f.table === d.table))];
     if (damage.length === 0) return;
     this.closeTables();
@@ -348,7 +348,7 @@ export class IndexStore {
    */
   private async afterRepair(damage: readonly TableDamage[]): Promise<void> {
     const redo = await this.forgetInconsistentFiles();
-    await recordChecksums(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), { afterRepair: true });
+    await this.recordChecksums({ afterRepair: true });
     // A file whose file row and chunks both went is not counted: the next run finds it new anyway.
     const again = redo === 0 ? 'what was lost will be indexed again' : `${redo} file${redo === 1 ? '' : 's'} will be indexed again`;
     this.options.onRebuild?.(`repaired the index at ${this.dir} (${damage.flatMap((d) => d.details).join('; ')}): ${again}`);
@@ -373,7 +373,7 @@ export class IndexStore {
     try {
       return await run();
     } catch (error) {
-      const damage = await inspectIndex(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), 'full');
+      const damage = await damageIn(this.dir, this.meta.embedderId, 'full');
       if (damage.length === 0) throw error;
       this.found = damage;
       throw new IndexDamagedError(this.dir, damage.flatMap((d) => d.details));
@@ -490,9 +490,13 @@ export class IndexStore {
 
   /** After a run that wrote: the new update time, and the checksums of the files the tables now need. */
   async markUpdated(): Promise<void> {
-    await recordChecksums(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)));
+    await this.recordChecksums();
     this.meta = { ...this.meta, updatedAt: new Date().toISOString() };
     await writeMeta(this.dir, this.meta);
+  }
+
+  private recordChecksums(options: { afterRepair?: boolean } = {}): Promise<void> {
+    return recordChecksums(this.dir, lanceDirOf(this.dir), tableNamesOf(modelSlug(this.meta.embedderId)), options);
   }
 
   close(): void {
@@ -526,6 +530,11 @@ async function openTableHandles(db: lancedb.Connection, { embedderId, dimension,
 
 function lanceDirOf(dir: string): string {
   return path.join(dir, 'lance');
+}
+
+/** Damage in the tables of `embedderId`'s model in the index at `dir` (see index-integrity.ts). */
+function damageIn(dir: string, embedderId: string, verify: Verify): Promise<TableDamage[]> {
+  return inspectIndex(dir, lanceDirOf(dir), tableNamesOf(modelSlug(embedderId)), verify);
 }
 
 function tableNamesOf(slug: string): string[] {
