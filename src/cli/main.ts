@@ -87,8 +87,7 @@ function waitNotice(bar: ProgressBar): () => void {
   };
 }
 
-/** `index` shows its summary; a search's refresh does not. */
-async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, explicit: boolean): Promise<void> {
+async function runIndex(workspace: Workspace, common: CommonOptions, signal: AbortSignal, showSummary: boolean): Promise<void> {
   const bar = progressBar(process.stderr, common.progress);
   try {
     const summary = await workspace.index({
@@ -97,7 +96,7 @@ async function runIndex(workspace: Workspace, common: CommonOptions, signal: Abo
       onWait: waitNotice(bar),
     });
     bar.clear();
-    if (explicit) write(summaryText(summary));
+    if (showSummary) write(summaryText(summary));
     else if (summary.indexed > 0 && process.stderr.isTTY) process.stderr.write(printable(summaryText(summary)));
   } finally {
     bar.clear();
