@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { messageOf } from '../core/errors.js';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
 import { reportError } from './log.js';
-import { confidenceLabel, hitName, KIND_ICONS, previewLine } from '../shared/presentation.js';
+import { hitItem } from './quickPick.js';
 import type { Hit, RequestProgress } from '../shared/worker-protocol.js';
 import type { Session } from './session.js';
 
@@ -235,14 +235,7 @@ async function chooseTargets(session: Session, query: string): Promise<Hit[] | u
     void vscode.window.showInformationMessage(`CodeIntent: nothing matches "${query}". Describe what the code does in other words, or check that the folder is indexed.`);
     return undefined;
   }
-  const multiRoot = session.folders().length > 1;
-  const items = hits.map((hit) => ({
-    label: `$(${KIND_ICONS[hit.kind]}) ${hitName(hit)}`,
-    description: `${multiRoot ? `${session.folderName(hit.root)}/` : ''}${hit.path}:${hit.startLine}${hit.confidence !== undefined ? `  ·  ${confidenceLabel(hit.confidence)}` : ''}`,
-    detail: previewLine(hit.text),
-    picked: hit.close === true,
-    hit,
-  }));
+  const items = hits.map((hit) => ({ ...hitItem(session, hit), picked: hit.close === true }));
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,
     title: 'CodeIntent: Find and Edit (2/3): which code?',

@@ -54,7 +54,7 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
       const hits = found.filter((hit) => !overlaps(hit, options.exclude));
       if (current.signal.aborted) return;
       const active = refresh ? pick.activeItems[0]?.hit : undefined;
-      const results = hits.map((hit) => ({ ...item(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) }));
+      const results = hits.map((hit) => ({ ...hitItem(session, hit), ...(options.act ? { buttons: [ACTION_BUTTON] } : {}) }));
       const unsure: HitItem[] = hits[0]?.close === false ? [{ label: NO_CLOSE_MATCH, kind: vscode.QuickPickItemKind.Separator }] : [];
       const fix: HitItem[] = correction ? [{ label: `$(lightbulb) Did you mean: ${correction.text}?`, detail: 'Search for this instead', alwaysShow: true, corrected: correction.text }] : [];
       pick.items = hits.length > 0 ? [...fix, ...unsure, ...results] : [...fix, emptyItem(session)];
@@ -130,7 +130,8 @@ export function searchQuickPick(session: Session, revealer: Revealer, options: S
   });
 }
 
-function item(session: Session, hit: Hit): HitItem {
+/** A result as a quick pick item (Search by Intent's, Find and Edit's choice of targets): name, place, confidence, best line. */
+export function hitItem(session: Session, hit: Hit): HitItem & { hit: Hit } {
   const folder = session.folders().length > 1 ? `${session.folderName(hit.root)}/` : '';
   const confidence = hit.confidence !== undefined ? `  ·  ${confidenceLabel(hit.confidence)}` : '';
   // The line that matched best says why; the label already names the definition.
