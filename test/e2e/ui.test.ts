@@ -14,6 +14,7 @@ import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from
 import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
 import { vsixPath } from '../../scripts/package.js';
 import { demoReply, startChatServer, type ChatServer } from '../helpers/chat-server.js';
+import { writeTree } from '../helpers/fs.js';
 
 /** Theme name → the class the workbench then carries. */
 const THEMES = [
@@ -71,10 +72,11 @@ async function withWorkbench(theme: (typeof THEMES)[number], name: string, work:
   }
 }
 
-/** A copy of the fixture workspace, for a test that changes its files or settings. */
-async function copyOfFixture(name: string): Promise<string> {
+/** A copy of the fixture workspace with `files` added, for a test that changes its files or settings. */
+async function copyOfFixture(name: string, files: Record<string, string> = {}): Promise<string> {
   const folder = path.join(dir, name);
   await cp(FIXTURE_WORKSPACE, folder, { recursive: true });
+  await writeTree(folder, files);
   return folder;
 }
 
@@ -84,9 +86,7 @@ async function copyOfFixture(name: string): Promise<string> {
  */
 async function withChatWorkspace(name: string, work: (folder: string, llm: ChatServer) => Promise<void>): Promise<void> {
   const llm = await startChatServer(demoReply);
-  const folder = await copyOfFixture(name);
-  await mkdir(path.join(folder, '.vscode'), { recursive: true });
-  await writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }));
+  const folder = await copyOfFixture(name, { '.vscode/settings.json': JSON.stringify({ 'codeintent.llm.baseUrl': llm.baseURL, 'codeintent.llm.model': 'test-model' }) });
   try {
     await work(folder, llm);
   } finally {
@@ -215,8 +215,7 @@ function activeRow(view: FrameLocator): Promise<number> {
 }
 
 test("the sidebar's keyboard follows the rows as shown; at least 8 results fit in an 850-px window; Ctrl+Enter opens to the side", { timeout: 180_000 }, async () => {
-  const folder = await copyOfFixture('many-files-workspace');
-  for (const [file, text] of Object.entries(MANY_FILES)) await writeFile(path.join(folder, file), text);
+  const folder = await copyOfFixture('many-files-workspace', MANY_FILES);
   await withWorkbench(
     THEMES[0],
     'sidebar-keyboard',
@@ -273,8 +272,7 @@ const ONE_BUSY_FILE: Record<string, string> = {
 };
 
 test('one file shows at most 3 results until its "n more" row is opened; a test file is marked as one', { timeout: 180_000 }, async () => {
-  const folder = await copyOfFixture('busy-file-workspace');
-  for (const [file, text] of Object.entries(ONE_BUSY_FILE)) await writeFile(path.join(folder, file), text);
+  const folder = await copyOfFixture('busy-file-workspace', ONE_BUSY_FILE);
   await withWorkbench(
     THEMES[1],
     'busy-file',
