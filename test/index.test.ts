@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { makeTinyBertModel } from '../scripts/make-tiny-model.js';
 import { IndexBusyError, lockIndex } from '../src/core/lock.js';
 import { IndexStore } from '../src/core/store.js';
-import { Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
+import { indexStatus, Workspace, type WorkspaceOptions } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { makeRandomStaticModel } from './helpers/model.js';
 import { BILLING_TS, UTIL_PY } from './helpers/sources.js';
@@ -243,6 +243,41 @@ describe('two writers on one index', () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe('reading the status while indexing', () => {
+  test('the status reads without failing while runs write, rename and delete files in the index folder', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`m${i}.ts`] = `export function step${i}() {\n  return ${i};\n}\n`;
+    const ws = await workspace(files);
+    const w = await ws.open();
+    let running = true;
+    const failures: string[] = [];
+    let reads = 0;
+    const reader = (async () => {
+      while (running) {
+        try {
+          await indexStatus(ws.options);
+          reads++;
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      }
+    })();
+    try {
+      // Each run adds fragments; every few runs the table is compacted and old files deleted.
+      for (let run = 0; run < 15; run++) {
+        await writeFile(path.join(ws.root, `m${run}.ts`), `export function step${run}() {\n  return ${run + 100};\n}\n`);
+        await w.index();
+      }
+    } finally {
+      running = false;
+      await reader;
+      await w.close();
+    }
+    assert.ok(reads > 0, 'the status was read');
+    assert.deepEqual(failures, []);
   });
 });
 

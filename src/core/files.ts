@@ -24,7 +24,13 @@ export async function folderBytes(dir: string): Promise<number> {
   }
   let total = 0;
   for (const entry of entries) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+    if (!entry.isFile()) continue;
+    try {
+      total += (await stat(path.join(entry.parentPath, entry.name))).size;
+    } catch (error) {
+      // A writer in the folder (an index run) renames and deletes its temporary files as it goes.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   return total;
 }
