@@ -15,9 +15,10 @@ const require = createRequire(import.meta.url);
  * - native addons (`*.node`): their `require('./x.node')` stays and finds the copy next to the bundle;
  * - LanceDB's per-platform packages, whose loader first tries `./lancedb.<triple>.node` (copied);
  * - the optional embedding backends that bring native or many-megabyte runtimes (ONNX Runtime,
- *   TensorFlow.js): the extension ships the default static model only.
+ *   TensorFlow.js): the extension ships the default static model only;
+ * - the TypeScript compiler, loaded only to check a proposed edit (scripts/package.ts ships it).
  */
-const EXTERNAL = ['vscode', '*.node', '@lancedb/lancedb-*', '@huggingface/transformers', '@energetic-ai/*'];
+const EXTERNAL = ['vscode', '*.node', '@lancedb/lancedb-*', '@huggingface/transformers', '@energetic-ai/*', 'typescript'];
 
 /**
  * Bundles each entry (`{ name: source }`) to `<outdir>/<name>.cjs`; `external` adds to EXTERNAL.

@@ -2,9 +2,10 @@
 //
 // dist/ holds the bundles (extension.cjs, worker.cjs, and webview.js for the sidebar) with what they
 // load from disk next to them: LanceDB's native addon, web-tree-sitter's runtime, the grammars and
-// the codicon font. The model, the adapters, the rankers and media/ ship from their own folders; .vscodeignore
-// lets nothing else in.
+// the codicon font, and the TypeScript compiler in dist/node_modules. The model, the adapters, the
+// rankers and media/ ship from their own folders; .vscodeignore lets nothing else in.
 
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -40,7 +41,21 @@ function runtimeFiles(): Record<string, string> {
     ...Object.fromEntries(Object.values(grammarFile).map((file) => [path.join('grammars', file), path.join(grammars, 'out', file)])),
     'codicons/codicon.css': path.join(codicons, 'codicon.css'),
     'codicons/codicon.ttf': path.join(codicons, 'codicon.ttf'),
+    ...typescriptFiles(),
   };
+}
+
+/**
+ * The TypeScript compiler, for the check of proposed edits: left out of the worker's bundle (9 MB of
+ * JavaScript would slow every start-up by ~0.3 s) and found by `require('typescript')` from dist/,
+ * with the lib.*.d.ts it reads from its own folder, and its licence.
+ */
+function typescriptFiles(): Record<string, string> {
+  const root = path.dirname(require.resolve('typescript/package.json'));
+  const libs = readdirSync(path.join(root, 'lib')).filter((name) => /^lib\..*\.d\.ts$/.test(name));
+  return Object.fromEntries(
+    ['package.json', 'LICENSE.txt', 'ThirdPartyNoticeText.txt', 'lib/typescript.js', ...libs.map((name) => `lib/${name}`)].map((file) => [`node_modules/typescript/${file}`, path.join(root, file)]),
+  );
 }
 
 /** Rebuilds dist/: the bundles and the files they load. */
@@ -48,9 +63,10 @@ async function buildDist(): Promise<void> {
   await rm(DIST, { recursive: true, force: true });
   await bundleForExtensionHost(Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, path.join(PACKAGE_ROOT, source)])), DIST);
   await bundleForWebview(path.join(PACKAGE_ROOT, WEBVIEW_ENTRY), path.join(DIST, 'webview.js'));
-  await mkdir(path.join(DIST, 'grammars'), { recursive: true });
-  await mkdir(path.join(DIST, 'codicons'), { recursive: true });
-  for (const [destination, source] of Object.entries(runtimeFiles())) await copyFile(source, path.join(DIST, destination));
+  for (const [destination, source] of Object.entries(runtimeFiles())) {
+    await mkdir(path.dirname(path.join(DIST, destination)), { recursive: true });
+    await copyFile(source, path.join(DIST, destination));
+  }
 }
 
 export async function vsixPath(): Promise<string> {

@@ -185,6 +185,37 @@ describe('codeintent edit', () => {
     assert.match(json.proposals[0]?.diff ?? '', /^\+ {2}logger\.info\('initStripe: start'\);$/m);
   });
 
+  test('an edit that uses an undefined name is caught by the TypeScript compiler, and the retry’s good edit is the one shown', async () => {
+    // Logs with `logger` but forgets the import: it parses, and does not compile.
+    const unimported = JSON.stringify({ edits: [{ startLine: 7, endLine: 6, replacement: "  logger.info('initStripe: start');" }], explanation: 'Logs the start.' });
+    let answers = 0;
+    const files = { ...FIXTURE, 'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, jsx: 'react-jsx', module: 'esnext', moduleResolution: 'bundler', noEmit: true } }) };
+    const { root, from } = await project((request) => (answers++ === 0 ? { content: unimported } : good(request)), files);
+    const run = await edit(root, ['add-logging', '--query', 'initialize stripe']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(suite.server.requests.length - from, 2, 'one retry');
+    const retry = messagesOf(suite.server.requests[from + 1]!).at(-1)?.content ?? '';
+    assert.match(retry, /the TypeScript compiler finds 1 new error in the edited file: line 7 \(logger\.info\('initStripe: start'\);\): Cannot find name 'logger'\. \(TS2304\)/);
+    assert.ok(!retry.includes(STRIPE_KEY), 'the retry sends no secret');
+    // The retry's edit (with the import) is the one shown, and the output says what it passed.
+    assert.match(run.stdout, /^\+import \{ logger \} from '\.\.\/logger';$/m);
+    assert.match(run.stdout, /^# checks passed: syntax \(tree-sitter\), types \(TypeScript \d+\.\d+\.\d+ with tsconfig\.json\)$/m);
+    assert.equal(await checkout(root), CHECKOUT);
+  });
+
+  test('type errors the retry does not fix are shown with the proposal; errors the file already had are not', async () => {
+    // The file already has a type error (a number passed as a string); the model twice adds another.
+    const files = { ...FIXTURE, 'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, jsx: 'react-jsx' } }), 'src/total.ts': 'export function orderTotal(cents: number): string {\n  const label: string = cents;\n  return label;\n}\n' };
+    const wrong = JSON.stringify({ edits: [{ startLine: 2, endLine: 1, replacement: '  recordAuditTrail(cents);' }], explanation: 'Audits the total.' });
+    const { root } = await project(() => ({ content: wrong }), files);
+    const run = await suite.codeintent(['edit', 'add-logging', '--query', 'order total in cents', '--root', root, '--top', '1', '--embedding-model', suite.model, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout) as { proposals: { path: string; attempts: number; checks: { kind: string; problems: string[] }[] }[] };
+    const proposal = json.proposals.find((p) => p.path === 'src/total.ts');
+    assert.equal(proposal?.attempts, 2);
+    assert.deepEqual(proposal?.checks.find((c) => c.kind === 'types')?.problems, ["line 2 (recordAuditTrail(cents);): Cannot find name 'recordAuditTrail'. (TS2304)"]);
+  });
+
   test('an answer that would write the mask over a secret is refused', async () => {
     const echoed = JSON.stringify({ edits: [{ startLine: 7, endLine: 7, replacement: `  const stripe = loadStripe(publishableKey || '${SECRET_MASK}'); // loaded` }] });
     const { root } = await project(() => ({ content: echoed }));

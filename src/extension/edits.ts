@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { messageOf } from '../core/errors.js';
 import type { EditOutcome, EditProposal } from '../core/edit/propose.js';
+import { checkPhrases } from '../shared/report.js';
 import { reportError } from './log.js';
 import { hitItem } from './quickPick.js';
 import type { Hit, RequestProgress } from '../shared/worker-protocol.js';
@@ -138,6 +139,13 @@ function lineCounts(diff: string): string {
   return `+${added} −${removed}`;
 }
 
+/** The review's line for one proposal: which checks it passed (or what they still find), then the model's explanation. */
+function reviewDetail(proposal: EditProposal): string {
+  const problems = proposal.checks.some((check) => check.problems.length > 0);
+  const checks = checkPhrases(proposal.checks).join(' · ');
+  return [checks && `${problems ? '$(warning)' : '$(pass)'} ${checks}`, proposal.explanation].filter(Boolean).join(' — ');
+}
+
 /** Opens each change in the diff editor, then lets the user tick what to apply. */
 async function review(session: Session, documents: ProposalDocuments, root: vscode.Uri, outcome: EditOutcome, title: string): Promise<void> {
   const usage = `${outcome.usage.promptTokens} prompt + ${outcome.usage.completionTokens} completion tokens (this window: ${sessionTokens.prompt} + ${sessionTokens.completion})`;
@@ -159,7 +167,8 @@ async function review(session: Session, documents: ProposalDocuments, root: vsco
     shown.add(proposed.toString());
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.joinPath(root, proposal.path), proposed, `${proposal.path} ↔ proposed (${title})`, { preview: false });
   }
-  const items = changes.map((proposal) => ({ label: proposal.path, description: lineCounts(proposal.diff), detail: proposal.explanation, picked: true, proposal }));
+  for (const proposal of changes) session.log.info(`quick action: ${proposal.path}: ${checkPhrases(proposal.checks).join('; ') || 'no syntax or type check for this language'}`);
+  const items = changes.map((proposal) => ({ label: proposal.path, description: lineCounts(proposal.diff), detail: reviewDetail(proposal), picked: true, proposal }));
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,
     title: `CodeIntent: apply the proposed changes? ${usage}`,

@@ -1,6 +1,6 @@
 // Text the CLI prints on stdout (results, summaries, status; nothing else goes there), and the extension reuses for its log and messages.
 
-import type { EditOutcome } from '../core/edit/propose.js';
+import type { EditCheck, EditOutcome } from '../core/edit/propose.js';
 import type { IndexSummary } from '../core/indexer.js';
 import type { TuneReport } from '../core/tune/index.js';
 import type { Correction } from '../core/rank/spelling.js';
@@ -157,22 +157,38 @@ function commented(text: string): string {
   return text.split(/\r\n|\r|\n/).map((line) => `# ${line}`).join('\n');
 }
 
+/**
+ * The checks an edit went through, in plain words: "checks passed: syntax (tree-sitter), types
+ * (TypeScript 5.9.3 with tsconfig.json)", then one phrase per check that still finds problems.
+ */
+export function checkPhrases(checks: readonly EditCheck[]): string[] {
+  const name = (check: EditCheck) => `${check.kind} (${check.by})`;
+  const passed = checks.filter((c) => c.problems.length === 0);
+  const phrases = passed.length > 0 ? [`checks passed: ${passed.map(name).join(', ')}`] : [];
+  for (const check of checks.filter((c) => c.problems.length > 0)) {
+    const n = check.problems.length;
+    phrases.push(`${name(check)}: ${n} new error${n === 1 ? '' : 's'} left after a retry: ${check.problems.join('; ')}`);
+  }
+  return phrases;
+}
+
 /** Each proposal as a unified diff, its explanation above it as `#` lines (which patch skips). */
 export function editText(outcome: EditOutcome): string {
   return outcome.proposals
     .map((p) => {
       const note = [commented(`${p.path}: ${p.explanation.trimEnd() || 'no explanation given'}`)];
-      if (p.diff !== '') note.push(`# logging with ${p.logger.name} (${p.logger.source})`);
+      // A problem quotes the model's code: commented line by line like the explanation.
+      if (p.diff !== '') note.push(`# logging with ${p.logger.name} (${p.logger.source})`, ...checkPhrases(p.checks).map(commented));
       if (p.masked > 0) note.push(`# ${p.masked} secret${p.masked === 1 ? '' : 's'} masked before sending`);
       return `${note.join('\n')}\n${p.diff}`;
     })
     .join('\n');
 }
 
-/** {proposals: [{path, ranges, diff, newText, explanation, logger, attempts}], failures: [{path, reason}], usage}. */
+/** {proposals: [{path, ranges, diff, newText, explanation, logger, attempts, checks}], failures: [{path, reason}], usage}. */
 export function editJson(outcome: EditOutcome): string {
   return JSON.stringify({
-    proposals: outcome.proposals.map(({ path, ranges, diff, newText, explanation, logger, attempts }) => ({ path, ranges, diff, newText, explanation, logger, attempts })),
+    proposals: outcome.proposals.map(({ path, ranges, diff, newText, explanation, logger, attempts, checks }) => ({ path, ranges, diff, newText, explanation, logger, attempts, checks })),
     failures: outcome.failures,
     usage: outcome.usage,
   });

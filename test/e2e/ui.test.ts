@@ -432,6 +432,8 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
         await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ timeout: 60_000 });
         const apply = page.locator('.quick-input-widget', { hasText: 'apply the proposed changes' });
         await apply.waitFor({ timeout: 30_000 });
+        // Which checks the edited file passed: tree-sitter's parse and the TypeScript compiler's.
+        await apply.locator('.monaco-list-row', { hasText: /checks passed: syntax \(tree-sitter\), types \(TypeScript \d+\.\d+\.\d+/ }).waitFor({ timeout: 10_000 });
         await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'quick-action-review-dark.png') });
         await page.keyboard.press('Enter');
         const applied = page.locator('.notifications-toasts .notification-toast', { hasText: 'applied to src/retry.ts' });

@@ -223,6 +223,7 @@ suite('the extension in a real VS Code', () => {
         explanation: '',
         logger: { name: 'console', importLine: '', source: '', example: '' },
         masked: 0,
+        checks: [],
         attempts: 1,
       });
       const uris = Array.from({ length: ProposalDocuments.MAX_KEPT + 6 }, (_, n) => documents.add(proposal(n)));

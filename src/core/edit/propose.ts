@@ -1,5 +1,6 @@
-// The edit flow: locate (search) → context per target → prompt → validate → one retry with the
-// problem → a proposal (a unified diff and the new text) or a reason it could not be done.
+// The edit flow: locate (search) → context per target → prompt → validate (format, placement,
+// syntax, then the TypeScript compiler for TS/JS) → one retry with the problem → a proposal (a
+// unified diff and the new text, with the checks it passed) or a reason it could not be done.
 // Nothing is written here: applying is the front end's, after the user has seen the diff.
 
 import { UserError } from '../errors.js';
@@ -11,6 +12,7 @@ import { locateTargets, targetsOfHits, type LineRange } from './locate.js';
 import type { SearchHit } from '../types.js';
 import { editMessages, instructionFor, retryMessages } from './prompt.js';
 import { unifiedDiff } from './unified-diff.js';
+import { addedTypeErrors, type TypeCheck, type TypeError } from './type-check.js';
 import { AnswerProblem, checkAnswer, type CheckedAnswer } from './validate-answer.js';
 
 export interface EditProposal {
@@ -27,6 +29,17 @@ export interface EditProposal {
   masked: number;
   /** Model answers it took (2 after a retry). */
   attempts: number;
+  /** The checks the edited file went through, beyond the answer's format and placement. */
+  checks: EditCheck[];
+}
+
+/** One check of the edited file; `problems` empty when it passed. */
+export interface EditCheck {
+  kind: 'syntax' | 'types';
+  /** "tree-sitter", "TypeScript 5.9.3 with tsconfig.json". */
+  by: string;
+  /** What is still wrong after the retry: "line 12 (logger.info('start');): Cannot find name 'logger'. (TS2304)". */
+  problems: string[];
 }
 
 export interface EditFailure {
@@ -77,29 +90,58 @@ async function ask(client: ChatClient, messages: readonly ChatMessage[], usage: 
   return result.content;
 }
 
-/** One target: an answer, checked; on a problem, one more answer with the problem explained. */
+/** An answer that passed the checks that refuse it, with what the type check found; or why it was refused. */
+type Attempt = { answer: string; checked: CheckedAnswer; types: TypeCheck | undefined } | { answer: string; problem: string };
+
+function typeErrorText(error: TypeError): string {
+  return `line ${error.line} (${error.source}): ${error.message} (TS${error.code})`;
+}
+
+/** The retry's problem when the TypeScript compiler finds new errors. */
+function typeProblem(types: TypeCheck | undefined): string | undefined {
+  if (!types || types.added.length === 0) return undefined;
+  const n = types.added.length;
+  return `the TypeScript compiler finds ${n} new error${n === 1 ? '' : 's'} in the edited file: ${types.added.map(typeErrorText).join('; ')}. Fix them: import what the code uses, or use only names the file already has`;
+}
+
+/**
+ * One target: an answer, checked; on a problem (a refused answer, or new type errors), one more
+ * answer with the problem explained. A retry that is refused leaves the first answer, with its
+ * type errors shown.
+ */
 async function editTarget(context: EditContext, options: ProposeOptions, usage: TokenUsage): Promise<EditProposal | EditFailure> {
   const { target } = context;
   const explain = instructionFor(options.instruction).action === 'explain';
   const messages = editMessages(context, options.instruction);
   const { onDelta: report } = options;
   const onDelta = report && ((text: string) => report(target.path, text));
-  let answer = await ask(options.client, messages, usage, options.signal, onDelta);
-  let checked: CheckedAnswer | undefined;
-  let attempts = 1;
-  try {
-    checked = await checkAnswer(answer, context, explain, options.workspace.parserAssets);
-  } catch (first) {
-    if (!(first instanceof AnswerProblem)) throw first;
-    answer = await ask(options.client, retryMessages(messages, answer, first.message), usage, options.signal, onDelta);
-    attempts = 2;
+  const attempt = async (prompt: readonly ChatMessage[]): Promise<Attempt> => {
+    const answer = await ask(options.client, prompt, usage, options.signal, onDelta);
     try {
-      checked = await checkAnswer(answer, context, explain, options.workspace.parserAssets);
-    } catch (second) {
-      if (!(second instanceof AnswerProblem)) throw second;
-      return { path: target.path, reason: `the model's answer could not be used, twice: ${first.message}; then ${second.message}` };
+      const checked = await checkAnswer(answer, context, explain, options.workspace.parserAssets);
+      const types = explain ? undefined : await addedTypeErrors(options.workspace.root, target.path, target.text, checked.newText);
+      return { answer, checked, types };
+    } catch (error) {
+      if (error instanceof AnswerProblem) return { answer, problem: error.message };
+      throw error;
     }
+  };
+  const first = await attempt(messages);
+  if ('checked' in first) {
+    const problem = typeProblem(first.types);
+    if (problem === undefined) return proposalOf(context, first, 1);
+    const second = await attempt(retryMessages(messages, first.answer, problem));
+    return proposalOf(context, 'checked' in second ? second : first, 2);
   }
+  const second = await attempt(retryMessages(messages, first.answer, first.problem));
+  if ('checked' in second) return proposalOf(context, second, 2);
+  return { path: target.path, reason: `the model's answer could not be used, twice: ${first.problem}; then ${second.problem}` };
+}
+
+function proposalOf({ target, logger, masked }: EditContext, { checked, types }: Extract<Attempt, { checked: CheckedAnswer }>, attempts: number): EditProposal {
+  const checks: EditCheck[] = [];
+  if (checked.syntaxChecked) checks.push({ kind: 'syntax', by: 'tree-sitter', problems: [] });
+  if (types) checks.push({ kind: 'types', by: types.checker, problems: types.added.map(typeErrorText) });
   return {
     path: target.path,
     ranges: target.ranges,
@@ -107,9 +149,10 @@ async function editTarget(context: EditContext, options: ProposeOptions, usage: 
     newText: checked.newText,
     diff: unifiedDiff(target.path, target.text, checked.newText),
     explanation: checked.explanation,
-    logger: context.logger,
-    masked: context.masked,
+    logger,
+    masked,
     attempts,
+    checks,
   };
 }
 

@@ -19,6 +19,8 @@ export interface CheckedAnswer {
   explanation: string;
   /** The file with the edits applied (the original when there are none). */
   newText: string;
+  /** Whether tree-sitter parsed the file before and after (false: no grammar for its language). */
+  syntaxChecked: boolean;
 }
 
 /** Why an answer cannot be used, worded for the model's retry and for the user. */
@@ -101,7 +103,7 @@ function applyLineEdits(text: string, edits: readonly LineEdit[]): string {
 export async function checkAnswer(answer: string, context: EditContext, explain: boolean, parserAssets: ParserAssets): Promise<CheckedAnswer> {
   const { edits, explanation } = parseEdits(parseJson(answer));
   const original = context.target.text;
-  if (explain) return { explanation, newText: original };
+  if (explain) return { explanation, newText: original, syntaxChecked: false };
   if (edits.length === 0) throw new AnswerProblem('it has no edits; make the change the instruction asks for');
   checkPlacement(edits, context, fileLines(original).length);
   checkSize(edits, context);
@@ -109,8 +111,9 @@ export async function checkAnswer(answer: string, context: EditContext, explain:
   if (newText === original) throw new AnswerProblem('its edits change nothing');
   const before = await syntaxProblems(context.target.path, original, parserAssets);
   const after = await syntaxProblems(context.target.path, newText, parserAssets);
-  if (before !== undefined && after !== undefined && after > before) {
+  const syntaxChecked = before !== undefined && after !== undefined;
+  if (syntaxChecked && after > before) {
     throw new AnswerProblem(`the edited file no longer parses: tree-sitter finds ${after - before} new syntax error${after - before === 1 ? '' : 's'}`);
   }
-  return { explanation, newText };
+  return { explanation, newText, syntaxChecked };
 }
