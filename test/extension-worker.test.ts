@@ -108,6 +108,16 @@ describe('the indexing worker, bundled', () => {
     await client.request('fileChanged', { paths: [added] });
     const { hits } = await client.request('search', { query: 'sum of the invoice lines', top: 3 });
     assert.equal(hits[0]?.symbol, 'computeInvoiceTotal');
+
+    // A reported change is checked alone, the tree is not crawled: a file no event named waits for a full run.
+    await writeFile(path.join(project, 'src', 'ledger.ts'), 'export function settleLedgerAccounts(): void {}\n');
+    await writeFile(added, 'export function computeInvoiceTotalWithTax(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0) * 1.2;\n}\n');
+    await client.request('fileChanged', { paths: [added] });
+    const symbols = async (query: string) => (await client.request('search', { query, top: 5 })).hits.map((hit) => hit.symbol);
+    assert.ok((await symbols('invoice total with tax')).includes('computeInvoiceTotalWithTax'));
+    assert.ok(!(await symbols('settle ledger accounts')).includes('settleLedgerAccounts'), 'not crawled');
+    await client.request('index', {});
+    assert.ok((await symbols('settle ledger accounts')).includes('settleLedgerAccounts'), 'a full run crawls');
   });
 
   test('tune reports its progress and verdict, and keeps no adapter when there is too little documented code', async () => {

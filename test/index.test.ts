@@ -61,6 +61,31 @@ describe('indexing a workspace', () => {
     }
   });
 
+  test('a run told which paths changed checks only those; an ignore file among them makes it crawl', async () => {
+    const ws = await workspace({ 'a.ts': 'export function alpha() {\n  return 1;\n}\n', 'lib/b.ts': 'export const b = 2;\n', 'lib/c.ts': 'export const c = 3;\n' });
+    const w = await ws.open();
+    try {
+      await w.index();
+      await writeFile(path.join(ws.root, 'a.ts'), 'export function settleInvoiceLedger() {\n  return 1;\n}\n');
+      await writeFile(path.join(ws.root, 'new.ts'), 'export function reconcilePayouts() {\n  return 2;\n}\n');
+      await writeFile(path.join(ws.root, '.env'), 'TOKEN=abc\n');
+      const one = await w.index({ changed: ['a.ts', '.env'] });
+      assert.deepEqual([one.indexed, one.unchanged, one.removed, one.files], [1, 0, 0, 3], 'a.ts re-indexed; new.ts not looked at; .env never taken');
+      assert.equal((await w.search('settle invoice ledger', { mode: 'lexical', top: 1 }))[0]?.path, 'a.ts');
+
+      await rm(path.join(ws.root, 'lib'), { recursive: true });
+      const gone = await w.index({ changed: ['lib'] });
+      assert.deepEqual([gone.removed, gone.files], [2, 1], 'a deleted folder takes its files with it');
+
+      await writeFile(path.join(ws.root, '.codeintentignore'), 'a.ts\n');
+      const crawled = await w.index({ changed: ['.codeintentignore'] });
+      assert.deepEqual([...(await w.store.fileRows()).keys()].sort(), ['.codeintentignore', 'new.ts'], 'the crawl saw the new rule and the file no event named');
+      assert.equal(crawled.removed, 1);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('a second run with no change reads nothing; a touched file costs no re-embedding', async () => {
     const ws = await workspace({ 'src/billing.ts': BILLING_TS, 'tools/util.py': UTIL_PY });
     const w = await ws.open();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crawl, pathFilter, type PathRuleOptions } from '../src/core/crawl/index.js';
-import { touchesIndex } from '../src/extension/fileFilter.js';
+import { changesForIndex } from '../src/extension/fileFilter.js';
 import type { FolderConfig } from '../src/shared/worker-protocol.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 
@@ -94,7 +94,7 @@ describe("the indexing worker's file filter", () => {
     crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, ...crawl },
     env: {},
   });
-  const touches = (paths: string[], crawl?: Partial<FolderConfig['crawl']>) => touchesIndex(config(crawl), paths.map((p) => path.join(root, p)));
+  const touches = async (paths: string[], crawl?: Partial<FolderConfig['crawl']>) => (await changesForIndex(config(crawl), paths.map((p) => path.join(root, p)))).length > 0;
 
   test('a change matters when the crawl would take the file', async () => {
     for (const file of ['src/a.ts', 'build/make.ts', 'src/keep.log']) assert.equal(await touches([file]), true, file);
@@ -103,7 +103,7 @@ describe("the indexing worker's file filter", () => {
     }
     assert.equal(await touches(['src/b.log', 'node_modules/m/index.js', 'src/deep/c.ts']), true, 'one that matters is enough');
     assert.equal(await touches(['.index/lance/x.lance']), false, "the index's own writes");
-    assert.equal(await touchesIndex(config(), [path.join(scratch.dir, 'elsewhere.ts')]), false, 'outside the folder');
+    assert.deepEqual(await changesForIndex(config(), [path.join(scratch.dir, 'elsewhere.ts')]), [], 'outside the folder');
     assert.equal(await touches(['dist/out.js'], { exclude: ['!dist/'] }), true, 'the exclude setting re-includes');
   });
 

@@ -90,6 +90,7 @@ async function runIndex(task: Extract<ChildTask, { kind: 'index' }>): Promise<In
   embedder.embed = timed(embedder.embed.bind(embedder), steps.recorder('embed'));
 
   const summary = await ws.index({
+    ...(task.changed ? { changed: task.changed } : {}),
     onProgress: (p) => {
       if (crawlStartedAt === undefined && p.phase === 'crawl') {
         crawlStartedAt = performance.now();

@@ -12,7 +12,8 @@ export interface WorkspaceTarget {
 }
 
 export type ChildTask =
-  | ({ kind: 'index' } & WorkspaceTarget)
+  /** `changed`: the paths a file watcher would report (IndexOptions.changed); absent: a full crawl. */
+  | ({ kind: 'index'; changed?: string[] } & WorkspaceTarget)
   /** What-if (profiling only): the same index run with the embedding cache left out of the pipeline. */
   | ({ kind: 'index-no-cache' } & WorkspaceTarget)
   | { kind: 'floor'; root: string }

@@ -4,9 +4,10 @@
 
 import pLimit, { type LimitFunction } from 'p-limit';
 import { classifyContent, crawl, DEFAULT_MAX_FILE_BYTES } from './crawl/index.js';
+import { crawlChanged } from './crawl/changed.js';
 import type { Chunker } from './chunk/index.js';
 import { documentText } from './embedding-text.js';
-import { planRefresh } from './refresh.js';
+import { planChanged, planRefresh } from './refresh.js';
 import type { ChunkRow, FileRow, IndexStore } from './store.js';
 import { lexicalText } from './tokens.js';
 import type { Chunk, CrawledFile, Embedder, Progress, SkipReason } from './types.js';
@@ -45,6 +46,11 @@ export interface IndexRunOptions {
   onProgress?: (progress: Progress) => void;
   /** Files passed over and fallbacks, one line each. */
   log?: (message: string) => void;
+  /**
+   * Only these root-relative paths changed (a file watcher's report): they are checked instead of
+   * crawling the tree, unless one of them needs the crawl (an ignore file, a folder, a link).
+   */
+  changed?: readonly string[];
 }
 
 export interface IndexSummary {
@@ -104,12 +110,15 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   };
 
   report({ phase: 'crawl', done: 0, total: 0 });
-  const files: CrawledFile[] = [];
   const maxFileBytes = Math.min(options.crawl?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES);
-  for await (const file of crawl({ root, ...options.crawl, maxFileBytes, indexDir: store.dir, ...(signal ? { signal } : {}), onSkip: skip })) files.push(file);
+  const crawlOptions = { root, ...options.crawl, maxFileBytes, indexDir: store.dir, onSkip: skip };
+  const changed = options.changed && (await crawlChanged(crawlOptions, options.changed));
+  if (options.changed && !changed) log?.('a changed path needs the whole tree crawled (an ignore file, a folder or a link)');
+  const files: CrawledFile[] = [];
+  if (!changed) for await (const file of crawl({ ...crawlOptions, ...(signal ? { signal } : {}) })) files.push(file);
 
   const indexed = await store.fileRows();
-  const plan = planRefresh(files, indexed);
+  const plan = changed ? planChanged(changed, indexed) : planRefresh(files, indexed);
   if (plan.remove.length > 0) await store.removeFiles(plan.remove);
 
   let chunker: Chunker | undefined;

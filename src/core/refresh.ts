@@ -1,6 +1,7 @@
 // What an index run has to do, decided from file stats alone: reading a file that did not change
 // would make a no-change re-index cost as much as a cold one.
 
+import type { ChangedPaths } from './crawl/changed.js';
 import type { FileRow } from './store.js';
 import type { CrawledFile } from './types.js';
 
@@ -12,16 +13,26 @@ export interface RefreshPlan {
   unchanged: number;
 }
 
+/** The plan after a full crawl: every indexed path the crawl did not yield goes. */
 export function planRefresh(crawled: readonly CrawledFile[], indexed: ReadonlyMap<string, FileRow>): RefreshPlan {
+  const seen = new Set(crawled.map((file) => file.path));
+  return { ...compareStats(crawled, indexed), remove: [...indexed.keys()].filter((p) => !seen.has(p)).sort() };
+}
+
+/** The plan for a few changed paths (crawlChanged): only what is gone goes, with everything under it. */
+export function planChanged({ files, gone }: ChangedPaths, indexed: ReadonlyMap<string, FileRow>): RefreshPlan {
+  const under = gone.map((p) => `${p}/`);
+  const remove = [...indexed.keys()].filter((p) => gone.includes(p) || under.some((prefix) => p.startsWith(prefix))).sort();
+  return { ...compareStats(files, indexed), remove };
+}
+
+function compareStats(files: readonly CrawledFile[], indexed: ReadonlyMap<string, FileRow>): Pick<RefreshPlan, 'compute' | 'unchanged'> {
   const compute: CrawledFile[] = [];
-  const seen = new Set<string>();
   let unchanged = 0;
-  for (const file of crawled) {
-    seen.add(file.path);
+  for (const file of files) {
     const row = indexed.get(file.path);
     if (row && row.size === file.size && row.mtimeMs === file.mtimeMs && row.ctimeMs === file.ctimeMs) unchanged++;
     else compute.push(file);
   }
-  const remove = [...indexed.keys()].filter((p) => !seen.has(p)).sort();
-  return { compute, remove, unchanged };
+  return { compute, unchanged };
 }

@@ -56,6 +56,8 @@ export interface IndexOptions {
   /** How long to wait for another process that holds the index (default 10 minutes). */
   waitMs?: number;
   onWait?: () => void;
+  /** Only these root-relative paths changed: see IndexRunOptions.changed. */
+  changed?: readonly string[];
 }
 
 export interface IndexStatus {
@@ -133,6 +135,7 @@ export class Workspace {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(this.options.log ? { log: this.options.log } : {}),
+        ...(options.changed ? { changed: options.changed } : {}),
       });
     } finally {
       await release();

@@ -7,14 +7,19 @@ import { pathFilter, type PathFilter } from '../core/crawl/index.js';
 import { toPosixRelative } from '../core/paths.js';
 import type { FolderConfig } from '../shared/worker-protocol.js';
 
-/** Whether any of these absolute paths is, or was, a file the folder's crawl takes or a folder it walks. */
-export async function touchesIndex({ root, indexDir, crawl }: FolderConfig, paths: readonly string[]): Promise<boolean> {
+/**
+ * Those of these absolute paths that are, or were, a file the folder's crawl takes or a folder it
+ * walks, relative to the folder (forward slashes): what the next index run has to look at.
+ */
+export async function changesForIndex({ root, indexDir, crawl }: FolderConfig, paths: readonly string[]): Promise<string[]> {
   const crawls = pathFilter(root, crawl);
+  const out: string[] = [];
   for (const file of paths) {
     if (!inside(root, file) || inside(indexDir, file)) continue; // not ours, or the index's own writes
-    if (await taken(crawls, file, toPosixRelative(root, file))) return true;
+    const relPath = toPosixRelative(root, file);
+    if (await taken(crawls, file, relPath)) out.push(relPath);
   }
-  return false;
+  return out;
 }
 
 /** The crawl's verdict on `file`, as a file or as a folder, whichever it is. */

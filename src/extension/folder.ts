@@ -14,7 +14,7 @@ import { readIndexMeta } from '../core/store.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
 import type { AnswerProgress, FolderConfig, FolderStatus, IndexState, LogLevel, ProposeParams, WorkerAssets } from '../shared/worker-protocol.js';
-import { touchesIndex } from './fileFilter.js';
+import { changesForIndex } from './fileFilter.js';
 import { Cancelled, RunQueue } from './indexQueue.js';
 
 /** What a folder tells the extension host. */
@@ -29,6 +29,11 @@ export class Folder implements SearchableFolder {
   /** After `clear`, file changes do not rebuild the index; only an explicit `index` does. */
   private cleared = false;
   private state: IndexState = { kind: 'none' };
+  /**
+   * What the next index run looks at: the paths changed since the last run began (root-relative),
+   * or 'all' for a full crawl (the first run, an explicit Reindex, and after a run that failed).
+   */
+  private pending: Set<string> | 'all' = 'all';
 
   constructor(
     readonly config: FolderConfig,
@@ -61,13 +66,17 @@ export class Folder implements SearchableFolder {
 
   index(): Promise<IndexSummary> {
     this.cleared = false;
+    this.pending = 'all';
     return this.runs.index((signal) => this.runIndex(signal));
   }
 
-  /** Re-indexes when a changed path can matter; settles when that run has. */
+  /** Re-indexes the changed paths that can matter; settles when that run has. */
   async changed(paths: readonly string[]): Promise<void> {
-    if (this.cleared || !(await touchesIndex(this.config, paths))) return;
-    if (!this.cleared) await this.index(); // a clear may have come while the filter read ignore files
+    if (this.cleared) return;
+    const relevant = await changesForIndex(this.config, paths);
+    if (relevant.length === 0 || this.cleared) return; // a clear may have come while the filter read ignore files
+    if (this.pending !== 'all') for (const relPath of relevant) this.pending.add(relPath);
+    await this.runs.index((signal) => this.runIndex(signal));
   }
 
   async tune(signal: AbortSignal, onProgress: (progress: TuneProgress) => void): Promise<TuneReport> {
@@ -155,11 +164,14 @@ export class Folder implements SearchableFolder {
   }
 
   private async runIndex(signal: AbortSignal): Promise<IndexSummary> {
+    const scope = this.pending;
+    this.pending = new Set();
     try {
       const workspace = await this.open();
       this.setState({ kind: 'indexing', phase: 'crawl', done: 0, total: 0 });
       const summary = await workspace.index({
         signal,
+        ...(scope === 'all' ? {} : { changed: [...scope] }),
         onProgress: (p) => this.setState({ kind: 'indexing', phase: p.phase, done: p.done, total: p.total }),
         onWait: () => this.log('info', 'another CodeIntent process is indexing this folder; waiting for it to finish'),
       });
@@ -167,6 +179,7 @@ export class Folder implements SearchableFolder {
       this.log('info', summaryText(summary).trimEnd());
       return summary;
     } catch (error) {
+      this.pending = 'all'; // what this run was to look at may be half done: the next one crawls
       if (signal.aborted) {
         // What the cancelled run committed stays searchable; the next run resumes from it.
         const counts = await this.workspace?.then((w) => w.store.counts()).catch(() => undefined);

@@ -11,6 +11,13 @@ import { isSecretPath } from './secrets.js';
 
 const GIT_IGNORE = '.gitignore';
 const OUR_IGNORE = '.codeintentignore';
+const GIT_EXCLUDE = '.git/info/exclude';
+
+/** Whether a root-relative path is one of the files the crawl reads its ignore rules from. */
+export function isIgnoreFile(relPath: string): boolean {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  return name === GIT_IGNORE || name === OUR_IGNORE || relPath === GIT_EXCLUDE;
+}
 
 export interface PathRuleOptions {
   /** Extra gitignore-style patterns relative to the root (settings, CLI). They override every ignore file; `!pattern` re-includes. */
@@ -30,13 +37,13 @@ export interface RootRules {
 }
 
 export async function rootRules(rootAbs: string, options: PathRuleOptions): Promise<RootRules> {
-  const gitExclude = await readOptional(path.join(rootAbs, '.git', 'info', 'exclude'));
+  const gitExclude = await readOptional(path.join(rootAbs, ...GIT_EXCLUDE.split('/')));
   const exclude = options.exclude ?? [];
   const include = options.include ?? [];
   return {
     rules: new RuleSet(
       compileDefaults(DEFAULT_EXCLUDES),
-      gitExclude === undefined ? [] : [new IgnoreFile('', '.git/info/exclude', gitExclude)],
+      gitExclude === undefined ? [] : [new IgnoreFile('', GIT_EXCLUDE, gitExclude)],
       [],
       exclude.length > 0 ? new IgnoreFile('', 'exclude option', exclude) : undefined,
     ),

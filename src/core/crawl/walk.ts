@@ -280,7 +280,7 @@ const uid = process.getuid?.();
 const groups = new Set<number>([...(process.getgroups?.() ?? []), ...(process.getgid ? [process.getgid()] : [])]);
 
 /** Read permission from the mode bits (POSIX; root and Windows can read anything the crawl can stat). */
-function canRead(stats: Stats): boolean {
+export function canRead(stats: Stats): boolean {
   if (uid === undefined || uid === 0) return true;
   if (stats.uid === uid) return (stats.mode & 0o400) !== 0;
   if (groups.has(stats.gid)) return (stats.mode & 0o040) !== 0;
