@@ -271,6 +271,46 @@ describe('two writers on one index', () => {
   });
 });
 
+describe('the vector index of a large table', () => {
+  test('past the threshold the vectors get an ANN index; rows added later are found before it is rebuilt', async () => {
+    const words = ['ledger', 'invoice', 'payout', 'refund', 'webhook', 'session', 'upload', 'thumbnail', 'cursor', 'quota', 'tenant', 'billing'];
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) {
+      const [a, b, c] = [words[i % 12], words[(i * 5 + 1) % 12], words[(i * 7 + 3) % 12]];
+      files[`src/m${i}.ts`] = `export function ${a}${b}${i}(x: number) {\n  return x + ${i};\n}\n\nexport function ${c}${a}Step${i}() {\n  return '${b} ${c}';\n}\n`;
+    }
+    const ws = await workspace(files, { vectorIndexMinRows: 500 });
+    const w = await ws.open();
+    try {
+      const first = await w.index();
+      const stats = await w.store.vectorIndexStats();
+      assert.equal(stats?.numIndexedRows, first.chunks, 'every chunk is in the index');
+      const [hit] = await w.search('ledger invoice 0', { mode: 'vector', top: 1 });
+      assert.equal(hit?.symbol, 'ledgerinvoice0');
+
+      await writeFile(path.join(ws.root, 'src/late.ts'), 'export function reconcileQuarterlyTaxReturns() {\n  return 1;\n}\n');
+      const second = await w.index();
+      assert.equal((await w.store.vectorIndexStats())?.numIndexedRows, first.chunks, 'one new file does not rebuild the index');
+      assert.equal(second.chunks, first.chunks + 1);
+      const [late] = await w.search('reconcile quarterly tax returns', { mode: 'vector', top: 1 });
+      assert.equal(late?.symbol, 'reconcileQuarterlyTaxReturns', 'a row the index does not cover yet is still searched');
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('below the threshold there is no ANN index: the exact scan', async () => {
+    const ws = await workspace({ 'a.ts': 'export function alpha() {\n  return 1;\n}\n' });
+    const w = await ws.open();
+    try {
+      await w.index();
+      assert.equal(await w.store.vectorIndexStats(), undefined);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('reading the status while indexing', () => {
   test('the status reads without failing while runs write, rename and delete files in the index folder', async () => {
     const files: Record<string, string> = {};

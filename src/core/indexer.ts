@@ -151,7 +151,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
     report({ phase: 'store', done, total: plan.compute.length, message: 'optimizing the index' });
     await store.optimize();
   }
-  if (contentChanged || plan.compute.length > 0) await store.markUpdated();
+  const vectorIndexBuilt = await store.ensureVectorIndex(() => report({ phase: 'store', done, total: plan.compute.length, message: 'building the vector index' }));
+  if (contentChanged || plan.compute.length > 0 || vectorIndexBuilt) await store.markUpdated();
   const counts = await store.counts();
   report({ phase: 'done', done, total: plan.compute.length });
   return {

@@ -48,6 +48,8 @@ export interface WorkspaceOptions {
   log?: (message: string) => void;
   /** What the user must be told: an unreadable or outdated index being rebuilt. */
   warn?: (message: string) => void;
+  /** Chunks past which the vectors get an ANN index (default VECTOR_INDEX_MIN_ROWS; tests set it low). */
+  vectorIndexMinRows?: number;
 }
 
 export interface IndexOptions {
@@ -107,6 +109,7 @@ export class Workspace {
       embedderId: base.id,
       dimension: base.dimension,
       ...(options.warn ? { onRebuild: options.warn } : {}),
+      ...(options.vectorIndexMinRows !== undefined ? { vectorIndexMinRows: options.vectorIndexMinRows } : {}),
     });
     // Document vectors are remembered in the index (one lookup and one write per indexing batch);
     // query vectors only in memory, so searching never writes to the index.
