@@ -8,9 +8,25 @@ import * as vscode from 'vscode';
 import { UserError } from '../core/errors.js';
 import { defaultIndexDir } from '../core/paths.js';
 import type { FolderConfig } from '../shared/worker-protocol.js';
+import { contributedScope, EXTENSION_ID, settingsEditorCommand } from './settings-scope.js';
 
 /** A setting that cannot work as set; the message names it and says what to do. */
-export class SettingsError extends UserError {}
+export class SettingsError extends UserError {
+  constructor(
+    /** The full id of the setting to change, e.g. `codeintent.llm.baseUrl`. */
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Opens the settings editor on the tab where `setting` can be set, showing it (all of ours without one). */
+export function openSettingsOf(setting?: string): Thenable<unknown> {
+  const scope = setting === undefined ? undefined : contributedScope(vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON, setting);
+  const { command, args } = settingsEditorCommand(setting, scope, vscode.env.remoteName !== undefined);
+  return vscode.commands.executeCommand(command, args);
+}
 
 export interface Settings {
   /** 'default', 'use-lite', 'openai' (the `llm` endpoint) or a model folder. */
@@ -101,7 +117,7 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
   const env: Record<string, string> = {};
   if (model === 'openai') {
     const { baseUrl, embeddingModel: name } = settings.llm;
-    if (!baseUrl || !name) throw new SettingsError('codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.embeddingModel (and the key with "CodeIntent: Set API Key" if the server wants one)');
+    if (!baseUrl || !name) throw new SettingsError(baseUrl ? 'codeintent.llm.embeddingModel' : 'codeintent.llm.baseUrl', 'codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.embeddingModel (and the key with "CodeIntent: Set API Key" if the server wants one)');
     model = `openai:${name}`;
     env['OPENAI_BASE_URL'] = baseUrl;
     if (apiKey) env['OPENAI_API_KEY'] = apiKey;

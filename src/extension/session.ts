@@ -51,6 +51,8 @@ export class Session implements vscode.Disposable {
   /** Work that tests (`idle()`) wait for: settings being applied, file changes, index runs. */
   private readonly pending = new Set<Promise<unknown>>();
   private readonly guidelinesConsent = new GuidelinesConsent();
+  /** The setting that stopped the last configuration (a SettingsError's): the one the sidebar's "Open Settings" shows. */
+  settingsProblem: string | undefined;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -120,7 +122,9 @@ export class Session implements vscode.Disposable {
     let configs: FolderConfig[];
     try {
       configs = this.folders().map((folder) => folderConfig(folder, apiKey));
+      this.settingsProblem = undefined;
     } catch (error) {
+      this.settingsProblem = error instanceof SettingsError ? error.setting : undefined;
       for (const folder of this.folders()) this.setState(folder.uri.fsPath, { kind: 'error', message: messageOf(error) });
       throw error;
     }
@@ -189,7 +193,7 @@ export class Session implements vscode.Disposable {
   ): Promise<EditOutcome> {
     const { baseUrl, model } = this.settings.llm;
     if (baseUrl === '' || model === '') {
-      throw new SettingsError('Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
+      throw new SettingsError(baseUrl === '' ? 'codeintent.llm.baseUrl' : 'codeintent.llm.model', 'Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
     }
     const useGuidelines = await this.guidelinesConsent.allows(root);
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);

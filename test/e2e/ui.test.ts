@@ -339,6 +339,30 @@ test('Clear Index asks first, then empties the sidebar\'s list; the status bar o
   );
 });
 
+test('a quick action without an endpoint says which setting is missing; Open Settings shows that setting on the tab where it takes effect (Remote: code-server is a remote window)', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[1], 'open-settings', async (page) => {
+    const view = await openSidebar(page);
+    await view.locator('#query').fill(QUERY);
+    const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
+    await hit.waitFor({ timeout: 90_000 });
+    await hit.hover();
+    await hit.locator('button.act').click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Quick actions need an OpenAI-compatible endpoint' });
+    await toast.getByRole('button', { name: 'Open Settings' }).click();
+    const editor = page.locator('.settings-editor');
+    await editor.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'open-settings-dark.png') });
+    // codeintent.llm.baseUrl is machine-overridable: in a remote window only the Remote tab's value applies.
+    await editor.locator('.settings-tabs-widget .action-label.checked', { hasText: /^Remote/ }).waitFor({ timeout: 10_000 });
+    assert.equal((await editor.locator('.settings-header .suggest-input-container .view-lines').textContent())?.replace(/\u00a0/g, ' '), 'codeintent.llm.baseUrl');
+    // The search also finds the settings whose descriptions mention it: the setting itself comes first.
+    const first = editor.locator('.settings-body .setting-item-contents .setting-item-label').first();
+    await first.waitFor({ timeout: 10_000 });
+    assert.equal(await first.textContent(), 'Base Url');
+  });
+});
+
 test('"CodeIntent: Search by Intent" offers "did you mean" for a slip; accepting it searches the corrected query', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'palette-why', async (page) => {
     await runFromPalette(page, 'CodeIntent: Search by Intent');
