@@ -32,6 +32,7 @@ export interface CrawlSettings {
   include?: readonly string[];
   maxFileBytes?: number;
   indexSecrets?: boolean;
+  indexTestsAndTranslations?: boolean;
 }
 
 export interface IndexRunOptions {

@@ -36,6 +36,8 @@ export interface Settings {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
+  /** false: tests and translation files are left out of the index. */
+  readonly indexTestsAndTranslations: boolean;
   /** '' = the user's cache folder. */
   readonly indexLocation: string;
   /** The endpoint; `model` is the chat model quick actions use, `embeddingModel` the one search uses when `model` is 'openai'. */
@@ -67,6 +69,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     include: globs('include'),
     exclude: globs('exclude'),
     maxFileSize: count('maxFileSize', 1_048_576, 1024, Number.MAX_SAFE_INTEGER),
+    indexTestsAndTranslations: config.get<unknown>('indexTestsAndTranslations') !== false,
     indexLocation: text('indexLocation', ''),
     llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', ''), embeddingModel: text('llm.embeddingModel', '') }),
     maxResults: count('maxResults', 30, 1, 200),
@@ -86,6 +89,7 @@ const EFFECTS: Readonly<Record<string, ChangeEffect>> = {
   include: 'reindex',
   exclude: 'reindex',
   maxFileSize: 'reindex',
+  indexTestsAndTranslations: 'reindex',
   indexLocation: 'reindex',
   adapter: 'reopen',
   maxResults: 'apply',
@@ -132,7 +136,7 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
     indexDir,
     model,
     adapter,
-    crawl: { include: [...settings.include], exclude: [...settings.exclude], maxFileBytes: settings.maxFileSize },
+    crawl: { include: [...settings.include], exclude: [...settings.exclude], maxFileBytes: settings.maxFileSize, indexTestsAndTranslations: settings.indexTestsAndTranslations },
     env,
   };
 }
