@@ -412,6 +412,50 @@ test('"CodeIntent: Search by Intent" follows the index: a function saved while i
   );
 });
 
+/** Documented functions in several files: what Tune learns from (each doc sentence a question). */
+const DOCUMENTED_FILES: Record<string, string> = Object.fromEntries(
+  ['order', 'invoice', 'parcel', 'account', 'coupon', 'refund', 'review', 'supplier'].map((noun) => [
+    `src/${noun}s.ts`,
+    [
+      ['load', `Reads the ${noun} with this id from the database.`],
+      ['archive', `Moves an old ${noun} to cold storage so it no longer shows in lists.`],
+      ['notifyAbout', `Emails the owner when the ${noun} changes.`],
+    ]
+      .map(([verb, doc]) => `/** ${doc} */\nexport function ${verb}${noun[0]!.toUpperCase()}${noun.slice(1)}(id: string): string {\n  return \`${verb} ${noun} \${id}\`;\n}\n`)
+      .join('\n'),
+  ]),
+);
+
+test('while Tune runs, the status bar says "tuning" (not the "indexing" of the index run it starts with), and says how far the index is once it is done (issue 13, item 9)', { timeout: 180_000 }, async () => {
+  const folder = await copyOfFixture('tune-workspace', DOCUMENTED_FILES);
+  await withWorkbench(
+    THEMES[0],
+    'tune-status',
+    async (page) => {
+      await untilIndexed(page);
+      // Every text the status bar item shows from here on, however briefly (in the page: this
+      // project's types have no DOM).
+      await page.evaluate(`(() => {
+        const seen = (window.codeintentStatusTexts = []);
+        const read = () => {
+          const text = [...document.querySelectorAll('.statusbar-item')].map((item) => (item.textContent ?? '').trim()).find((t) => t.includes('CodeIntent:'));
+          if (text !== undefined && seen.at(-1) !== text) seen.push(text);
+        };
+        new MutationObserver(read).observe(document.querySelector('.part.statusbar'), { subtree: true, childList: true, characterData: true, attributes: true });
+        read();
+      })()`);
+      await runFromPalette(page, 'CodeIntent: Tune Search to This Workspace');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /CodeIntent: Search is (now tuned|unchanged)/ }).waitFor({ timeout: 120_000 });
+      await page.locator('.statusbar-item', { hasText: /CodeIntent: ready \d+ chunks/ }).waitFor({ timeout: 10_000 });
+      const texts = await page.evaluate<string[]>('window.codeintentStatusTexts');
+      const from = texts.indexOf('CodeIntent: tuning');
+      assert.ok(from > 0, `never said "tuning": ${JSON.stringify(texts)}`);
+      assert.deepEqual(texts.slice(from + 1).filter((text) => !/^CodeIntent: ready \d+ chunks$/.test(text)), [], `after "tuning": ${JSON.stringify(texts)}`);
+    },
+    folder,
+  );
+});
+
 test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[0], 'status', async (page) => {
     // Right after start-up the index may still be catching up: ask again until it is up to date.
