@@ -261,6 +261,17 @@ describe('ignore files', () => {
     assert.deepEqual(paths, ['README.md', 'src/a.ts', 'src/b.py']);
     assert.deepEqual(sorted(skips.keys()), ['node_modules']);
   });
+
+  test('indexTestsAndTranslations false leaves out the files the ranking calls tests or translations, and only those', async () => {
+    const tests = ['src/cart.test.ts', 'src/__tests__/cart.ts', 'tests/test_cart.py', 'pkg/cart_test.go', 'src/test/java/CartTest.java', 'spec/fixtures/cart.json', 'src/Cart.stories.tsx'];
+    const translations = ['locales/de.json', 'src/i18n/fr.ts', 'po/es.po', 'Resources/Strings.resx', 'config/en-GB.yml'];
+    const code = ['src/cart.ts', 'src/testing-utils.ts', 'examples/demo.ts', 'docs/guide.md', 'README.md', 'src/languages.ts'];
+    const root = await tree(Object.fromEntries([...tests, ...translations, ...code].map((file) => [file, 'x'])));
+    assert.deepEqual((await collect({ root })).paths, sorted([...tests, ...translations, ...code]), 'indexed by default');
+    const { paths, skips } = await collect({ root, indexTestsAndTranslations: false });
+    assert.deepEqual(paths, sorted(code));
+    assert.deepEqual(sorted(skips.keys()), [], 'left out as asked: nothing to report');
+  });
 });
 
 describe('secrets and size', () => {

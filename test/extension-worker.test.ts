@@ -23,7 +23,7 @@ function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): Fold
     indexDir: path.join(scratch.dir, 'index'),
     model: 'default',
     adapter: 'default',
-    crawl: { include: [], exclude: [], maxFileBytes: 1_048_576 },
+    crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true },
     env: {},
     ...overrides,
   };
@@ -138,7 +138,7 @@ describe('the indexing worker, bundled', () => {
   });
 
   test('a settings change reopens the folder: an exclude takes effect on the next index', async () => {
-    await client.configure([folderConfig(project, { crawl: { include: [], exclude: ['scripts/'], maxFileBytes: 1_048_576 } })]);
+    await client.configure([folderConfig(project, { crawl: { include: [], exclude: ['scripts/'], maxFileBytes: 1_048_576, indexTestsAndTranslations: true } })]);
     await client.request('index', {});
     const { hits } = await client.request('search', { query: 'upload release files', top: 5, language: 'python' });
     assert.deepEqual(hits, []);

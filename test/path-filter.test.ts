@@ -21,6 +21,8 @@ const FILES: Record<string, string> = {
   'src/local-x.ts': 'x',
   'src/deep/c.ts': 'x',
   'src/deep/local-y.ts': 'x',
+  'src/a.test.ts': 'x',
+  'locales/de.json': 'x',
   'generated/g.ts': 'x',
   'private/p.ts': 'x',
   'build/make.ts': 'x',
@@ -65,6 +67,7 @@ describe('pathFilter', () => {
     'no options': {},
     'exclude and include options, negations too': { exclude: ['docs/*', '!docs/keep.md', 'src/deep/'], include: ['src/', '*.md', 'dist/', '*.js'] },
     indexSecrets: { indexSecrets: true },
+    'tests and translations left out': { indexTestsAndTranslations: false },
   };
   for (const [name, options] of Object.entries(cases)) {
     test(`agrees with the crawl on every file and folder: ${name}`, async () => {
@@ -80,7 +83,7 @@ describe('pathFilter', () => {
     const { files } = await crawled({});
     assert.deepEqual(
       [...files].sort(),
-      ['.codeintentignore', '.env.example', '.gitignore', 'Data.Sqlite/Connection.cs', 'build/make.ts', 'docs/guide.md', 'docs/keep.md', 'src/.gitignore', 'src/a.ts', 'src/deep/c.ts', 'src/keep.log'],
+      ['.codeintentignore', '.env.example', '.gitignore', 'Data.Sqlite/Connection.cs', 'build/make.ts', 'docs/guide.md', 'docs/keep.md', 'locales/de.json', 'src/.gitignore', 'src/a.test.ts', 'src/a.ts', 'src/deep/c.ts', 'src/keep.log'],
     );
   });
 });
@@ -91,7 +94,7 @@ describe("the indexing worker's file filter", () => {
     indexDir: path.join(root, '.index'),
     model: 'default',
     adapter: 'default',
-    crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, ...crawl },
+    crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true, ...crawl },
     env: {},
   });
   const touches = async (paths: string[], crawl?: Partial<FolderConfig['crawl']>) => (await changesForIndex(config(crawl), paths.map((p) => path.join(root, p)))).length > 0;

@@ -33,6 +33,7 @@ export interface CrawlSettings {
   include?: readonly string[];
   maxFileBytes?: number;
   indexSecrets?: boolean;
+  indexTestsAndTranslations?: boolean;
 }
 
 export interface IndexRunOptions {

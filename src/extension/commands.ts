@@ -3,12 +3,12 @@
 
 import * as vscode from 'vscode';
 import { tuneSummary, tuneText } from '../shared/report.js';
-import { adapterName, modelName, sizeLabel } from '../shared/presentation.js';
+import { adapterName, modelName, sizeLabel, tuneProgressText } from '../shared/presentation.js';
 import { toPosixRelative } from '../core/paths.js';
-import type { TunePhase, TuneReport } from '../core/tune/index.js';
+import type { TuneReport } from '../core/tune/index.js';
 import { editHit, findAndEdit, type ProposalDocuments } from './edits.js';
 import { reportError } from './log.js';
-import type { FolderStatus, Hit, IndexState, RequestProgress } from '../shared/worker-protocol.js';
+import type { FolderStatus, Hit, IndexState } from '../shared/worker-protocol.js';
 import { searchQuickPick } from './quickPick.js';
 import type { Revealer } from './reveal.js';
 import { API_KEY_SECRET, type Session } from './session.js';
@@ -111,14 +111,6 @@ function stateText(state: IndexState): string {
   }
 }
 
-const TUNE_PHASES: Readonly<Record<TunePhase, string>> = {
-  index: 'updating the index',
-  chunk: 'reading documented code',
-  embed: 'embedding',
-  train: 'training',
-  evaluate: 'evaluating on held-out files',
-};
-
 async function tune(session: Session): Promise<TuneReport | undefined> {
   if (noFolder(session)) return undefined;
   const folders = session.folders();
@@ -130,10 +122,7 @@ async function tune(session: Session): Promise<TuneReport | undefined> {
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const onProgress = (report: RequestProgress) => {
-          if (report.phase !== 'answer') progress.report({ message: `${TUNE_PHASES[report.phase]}${report.total > 0 ? ` ${report.done}/${report.total}` : ''}` });
-        };
-        return session.track(session.request('tune', { root: folder.uri.fsPath }, { signal: controller.signal, onProgress }));
+        return session.tune(folder, { signal: controller.signal, onProgress: (report) => progress.report({ message: tuneProgressText(report) }) });
       },
     );
     session.log.info(`tune ${folder.uri.fsPath}\n${tuneText(report)}`);

@@ -8,9 +8,25 @@ import * as vscode from 'vscode';
 import { UserError } from '../core/errors.js';
 import { defaultIndexDir } from '../core/paths.js';
 import type { FolderConfig } from '../shared/worker-protocol.js';
+import { contributedScope, EXTENSION_ID, settingsEditorCommand } from './settings-scope.js';
 
 /** A setting that cannot work as set; the message names it and says what to do. */
-export class SettingsError extends UserError {}
+export class SettingsError extends UserError {
+  constructor(
+    /** The full id of the setting to change, e.g. `codeintent.llm.baseUrl`. */
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Opens the settings editor on the tab where `setting` can be set, showing it (all of ours without one). */
+export function openSettingsOf(setting?: string): Thenable<unknown> {
+  const scope = setting === undefined ? undefined : contributedScope(vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON, setting);
+  const { command, args } = settingsEditorCommand(setting, scope, vscode.env.remoteName !== undefined);
+  return vscode.commands.executeCommand(command, args);
+}
 
 export interface Settings {
   /** 'default', 'use-lite', 'openai' (the `llm` endpoint) or a model folder. */
@@ -20,6 +36,8 @@ export interface Settings {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
+  /** false: tests and translation files are left out of the index. */
+  readonly indexTestsAndTranslations: boolean;
   /** '' = the user's cache folder. */
   readonly indexLocation: string;
   /** The endpoint; `model` is the chat model quick actions use, `embeddingModel` the one search uses when `model` is 'openai'. */
@@ -51,6 +69,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     include: globs('include'),
     exclude: globs('exclude'),
     maxFileSize: count('maxFileSize', 1_048_576, 1024, Number.MAX_SAFE_INTEGER),
+    indexTestsAndTranslations: config.get<unknown>('indexTestsAndTranslations') !== false,
     indexLocation: text('indexLocation', ''),
     llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', ''), embeddingModel: text('llm.embeddingModel', '') }),
     maxResults: count('maxResults', 30, 1, 200),
@@ -70,6 +89,7 @@ const EFFECTS: Readonly<Record<string, ChangeEffect>> = {
   include: 'reindex',
   exclude: 'reindex',
   maxFileSize: 'reindex',
+  indexTestsAndTranslations: 'reindex',
   indexLocation: 'reindex',
   adapter: 'reopen',
   maxResults: 'apply',
@@ -101,7 +121,7 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
   const env: Record<string, string> = {};
   if (model === 'openai') {
     const { baseUrl, embeddingModel: name } = settings.llm;
-    if (!baseUrl || !name) throw new SettingsError('codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.embeddingModel (and the key with "CodeIntent: Set API Key" if the server wants one)');
+    if (!baseUrl || !name) throw new SettingsError(baseUrl ? 'codeintent.llm.embeddingModel' : 'codeintent.llm.baseUrl', 'codeintent.model is "openai": set codeintent.llm.baseUrl and codeintent.llm.embeddingModel (and the key with "CodeIntent: Set API Key" if the server wants one)');
     model = `openai:${name}`;
     env['OPENAI_BASE_URL'] = baseUrl;
     if (apiKey) env['OPENAI_API_KEY'] = apiKey;
@@ -116,7 +136,7 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
     indexDir,
     model,
     adapter,
-    crawl: { include: [...settings.include], exclude: [...settings.exclude], maxFileBytes: settings.maxFileSize },
+    crawl: { include: [...settings.include], exclude: [...settings.exclude], maxFileBytes: settings.maxFileSize, indexTestsAndTranslations: settings.indexTestsAndTranslations },
     env,
   };
 }

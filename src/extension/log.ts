@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { messageOf, UserError } from '../core/errors.js';
-import { SettingsError } from './config.js';
+import { openSettingsOf, SettingsError } from './config.js';
 import { RequestError } from './indexClient.js';
 import type { LogLevel } from '../shared/worker-protocol.js';
 
@@ -31,7 +31,7 @@ export function reportError(log: Log, what: string, error: unknown): void {
   const stack = error instanceof RequestError ? error.workerStack : error instanceof Error && !user ? error.stack : undefined;
   log.error(`${what} failed: ${stack ?? message}`);
   const buttons: Record<string, () => unknown> = {
-    ...(error instanceof SettingsError ? { 'Open Settings': () => vscode.commands.executeCommand('workbench.action.openSettings', 'codeintent') } : {}),
+    ...(error instanceof SettingsError ? { 'Open Settings': () => openSettingsOf(error.setting) } : {}),
     'Show Log': () => log.show(true),
   };
   void vscode.window.showErrorMessage(user ? `CodeIntent: ${message}` : `CodeIntent: ${what} failed: ${message}`, ...Object.keys(buttons)).then((choice) => choice && buttons[choice]?.());

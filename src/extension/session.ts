@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageId, SearchHit } from '../core/types.js';
 import type { EditOutcome } from '../core/edit/propose.js';
+import type { TuneProgress, TuneReport } from '../core/tune/index.js';
 import type { FolderSearchResult } from '../core/search.js';
 import { folderConfig, readSettings, SettingsError, type Settings } from './config.js';
 import { GuidelinesConsent } from './guidelines-consent.js';
@@ -24,6 +25,12 @@ const REFRESH_WHILE_INDEXING_MS = 2_000;
 export interface StateChange {
   root: string;
   state: IndexState;
+}
+
+/** A tune that runs: the status bar shows it instead of the index run it starts with. */
+export interface Tuning {
+  folder: string;
+  progress: TuneProgress;
 }
 
 export interface SearchOptions {
@@ -48,9 +55,15 @@ export class Session implements vscode.Disposable {
    */
   readonly onDidChangeIndexContent = this.contentEmitter.event;
   private lastContentChange = 0;
+  /** The tunes that run (or wait for their turn), by folder root. */
+  private readonly tunes = new Map<string, Tuning>();
+  private readonly tuningEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTuning = this.tuningEmitter.event;
   /** Work that tests (`idle()`) wait for: settings being applied, file changes, index runs. */
   private readonly pending = new Set<Promise<unknown>>();
   private readonly guidelinesConsent = new GuidelinesConsent();
+  /** The setting that stopped the last configuration (a SettingsError's): the one the sidebar's "Open Settings" shows. */
+  settingsProblem: string | undefined;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -120,7 +133,9 @@ export class Session implements vscode.Disposable {
     let configs: FolderConfig[];
     try {
       configs = this.folders().map((folder) => folderConfig(folder, apiKey));
+      this.settingsProblem = undefined;
     } catch (error) {
+      this.settingsProblem = error instanceof SettingsError ? error.setting : undefined;
       for (const folder of this.folders()) this.setState(folder.uri.fsPath, { kind: 'error', message: messageOf(error) });
       throw error;
     }
@@ -189,12 +204,43 @@ export class Session implements vscode.Disposable {
   ): Promise<EditOutcome> {
     const { baseUrl, model } = this.settings.llm;
     if (baseUrl === '' || model === '') {
-      throw new SettingsError('Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
+      throw new SettingsError(baseUrl === '' ? 'codeintent.llm.baseUrl' : 'codeintent.llm.model', 'Quick actions need an OpenAI-compatible endpoint: set codeintent.llm.baseUrl and codeintent.llm.model (and run "CodeIntent: Set API Key" if it wants one). Search works without one.');
     }
     const useGuidelines = await this.guidelinesConsent.allows(root);
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
     const llm = { baseURL: baseUrl, model, ...(apiKey ? { apiKey } : {}) };
     return this.request('propose', { root, query, instruction, top: EDIT_TARGETS, llm, useGuidelines, ...(hits ? { hits } : {}) }, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+  }
+
+  /** The latest tune that runs, if one does. */
+  tuning(): Tuning | undefined {
+    return [...this.tunes.values()].at(-1);
+  }
+
+  /** Tunes `folder`'s search; `tuning()` says so until it ends, also when it fails or is cancelled. */
+  tune(folder: vscode.WorkspaceFolder, { signal, onProgress }: { signal: AbortSignal; onProgress: (progress: TuneProgress) => void }): Promise<TuneReport> {
+    const root = folder.uri.fsPath;
+    const report = (progress: TuneProgress) => {
+      this.tunes.set(root, { folder: folder.name, progress });
+      this.tuningEmitter.fire();
+    };
+    const run = async () => {
+      report({ phase: 'index', done: 0, total: 0 });
+      try {
+        return await this.request('tune', { root }, {
+          signal,
+          onProgress: (progress) => {
+            if (progress.phase === 'answer') return;
+            report(progress);
+            onProgress(progress);
+          },
+        });
+      } finally {
+        this.tunes.delete(root);
+        this.tuningEmitter.fire();
+      }
+    };
+    return this.track(run());
   }
 
   track<T>(promise: Promise<T>): Promise<T> {
@@ -213,6 +259,7 @@ export class Session implements vscode.Disposable {
     this.client.dispose();
     this.stateEmitter.dispose();
     this.contentEmitter.dispose();
+    this.tuningEmitter.dispose();
   }
 
   private scope(filter: string): Pick<SearchParams, 'roots' | 'pathPrefix'> {

@@ -6,6 +6,7 @@ import { editHit, type ProposalDocuments } from './edits.js';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isCancellation, reportError } from './log.js';
+import { openSettingsOf } from './config.js';
 import type { Hit } from '../shared/worker-protocol.js';
 import type { Revealer } from './reveal.js';
 import type { Session } from './session.js';
@@ -45,7 +46,7 @@ export class SearchView implements vscode.WebviewViewProvider, vscode.Disposable
       showLog: () => session.log.show(true),
       showStatus: () => vscode.commands.executeCommand('codeintent.showIndexStatus'),
       openFolder: () => vscode.commands.executeCommand('workbench.action.files.openFolder'),
-      openSettings: () => vscode.commands.executeCommand('workbench.action.openSettings', 'codeintent'),
+      openSettings: () => openSettingsOf(session.settingsProblem),
     };
   }
 

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import { readSettings } from './config.js';
+import { tuneProgressText } from '../shared/presentation.js';
 import type { Session } from './session.js';
 
 export function createStatusBar(session: Session): vscode.Disposable {
@@ -11,10 +12,18 @@ export function createStatusBar(session: Session): vscode.Disposable {
   const count = new Intl.NumberFormat();
 
   const update = () => {
+    const tuning = session.tuning();
+    item.backgroundColor = undefined;
+    if (tuning) {
+      // A tune starts with an index run: its "indexing 100%" would stay up while the tune trains.
+      item.text = '$(sync~spin) CodeIntent: tuning';
+      item.tooltip = `Tuning search to ${tuning.folder}: ${tuneProgressText(tuning.progress)}. Click for the menu.`;
+      item.show();
+      return;
+    }
     const now = session.overall();
     // Read here, not from the session: this listener may run before the session has re-read them.
     const paused = readSettings().autoIndex ? '' : ' (paused)';
-    item.backgroundColor = undefined;
     switch (now.kind) {
       case 'noFolder':
         item.hide();
@@ -44,6 +53,7 @@ export function createStatusBar(session: Session): vscode.Disposable {
   return vscode.Disposable.from(
     item,
     session.onDidChangeState(update),
+    session.onDidChangeTuning(update),
     vscode.workspace.onDidChangeWorkspaceFolders(update),
     vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('codeintent.autoIndex') && update()),
   );

@@ -2,6 +2,7 @@
 // No `vscode` here: the sidebar's script (src/webview/) bundles it too.
 
 import type { ChunkKind, Evidence, LanguageId } from '../core/types.js';
+import type { TunePhase, TuneProgress } from '../core/tune/index.js';
 import type { IndexState } from './worker-protocol.js';
 
 /** The codicon of each chunk kind (`$(name)` in the quick pick, `codicon-name` in the sidebar). */
@@ -132,6 +133,19 @@ export type Overall =
   /** `complete` is false when a run was cancelled or a folder is not indexed yet. */
   | { kind: 'ready'; files: number; chunks: number; complete: boolean }
   | { kind: 'error'; message: string };
+
+const TUNE_PHASES: Readonly<Record<TunePhase, string>> = {
+  index: 'updating the index',
+  chunk: 'reading documented code',
+  embed: 'embedding',
+  train: 'training',
+  evaluate: 'evaluating on held-out files',
+};
+
+/** Where a tune is: "embedding 120/480". */
+export function tuneProgressText({ phase, done, total }: TuneProgress): string {
+  return `${TUNE_PHASES[phase]}${total > 0 ? ` ${done}/${total}` : ''}`;
+}
 
 export function overall(states: readonly IndexState[]): Overall {
   if (states.length === 0) return { kind: 'noFolder' };

@@ -26,7 +26,7 @@ export interface FolderConfig {
   model: string;
   /** 'default', 'none' or an adapter folder. */
   adapter: string;
-  crawl: { include: string[]; exclude: string[]; maxFileBytes: number };
+  crawl: { include: string[]; exclude: string[]; maxFileBytes: number; indexTestsAndTranslations: boolean };
   /** OPENAI_BASE_URL and OPENAI_API_KEY for an 'openai:' model; never logged. */
   env: Record<string, string>;
 }

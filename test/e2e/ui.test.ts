@@ -339,6 +339,30 @@ test('Clear Index asks first, then empties the sidebar\'s list; the status bar o
   );
 });
 
+test('a quick action without an endpoint says which setting is missing; Open Settings shows that setting on the tab where it takes effect (Remote: code-server is a remote window)', { timeout: 180_000 }, async () => {
+  await withWorkbench(THEMES[1], 'open-settings', async (page) => {
+    const view = await openSidebar(page);
+    await view.locator('#query').fill(QUERY);
+    const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
+    await hit.waitFor({ timeout: 90_000 });
+    await hit.hover();
+    await hit.locator('button.act').click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Quick actions need an OpenAI-compatible endpoint' });
+    await toast.getByRole('button', { name: 'Open Settings' }).click();
+    const editor = page.locator('.settings-editor');
+    await editor.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'open-settings-dark.png') });
+    // codeintent.llm.baseUrl is machine-overridable: in a remote window only the Remote tab's value applies.
+    await editor.locator('.settings-tabs-widget .action-label.checked', { hasText: /^Remote/ }).waitFor({ timeout: 10_000 });
+    assert.equal((await editor.locator('.settings-header .suggest-input-container .view-lines').textContent())?.replace(/\u00a0/g, ' '), 'codeintent.llm.baseUrl');
+    // The search also finds the settings whose descriptions mention it: the setting itself comes first.
+    const first = editor.locator('.settings-body .setting-item-contents .setting-item-label').first();
+    await first.waitFor({ timeout: 10_000 });
+    assert.equal(await first.textContent(), 'Base Url');
+  });
+});
+
 test('"CodeIntent: Search by Intent" offers "did you mean" for a slip; accepting it searches the corrected query', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'palette-why', async (page) => {
     await runFromPalette(page, 'CodeIntent: Search by Intent');
@@ -383,6 +407,50 @@ test('"CodeIntent: Search by Intent" follows the index: a function saved while i
       assert.ok(!(await first.textContent())?.includes(TEMPERATURE.symbol));
       await writeFile(path.join(folder, TEMPERATURE.file), TEMPERATURE.text);
       await first.filter({ hasText: TEMPERATURE.symbol }).waitFor({ timeout: 60_000 });
+    },
+    folder,
+  );
+});
+
+/** Documented functions in several files: what Tune learns from (each doc sentence a question). */
+const DOCUMENTED_FILES: Record<string, string> = Object.fromEntries(
+  ['order', 'invoice', 'parcel', 'account', 'coupon', 'refund', 'review', 'supplier'].map((noun) => [
+    `src/${noun}s.ts`,
+    [
+      ['load', `Reads the ${noun} with this id from the database.`],
+      ['archive', `Moves an old ${noun} to cold storage so it no longer shows in lists.`],
+      ['notifyAbout', `Emails the owner when the ${noun} changes.`],
+    ]
+      .map(([verb, doc]) => `/** ${doc} */\nexport function ${verb}${noun[0]!.toUpperCase()}${noun.slice(1)}(id: string): string {\n  return \`${verb} ${noun} \${id}\`;\n}\n`)
+      .join('\n'),
+  ]),
+);
+
+test('while Tune runs, the status bar says "tuning" (not the "indexing" of the index run it starts with), and says how far the index is once it is done (issue 13, item 9)', { timeout: 180_000 }, async () => {
+  const folder = await copyOfFixture('tune-workspace', DOCUMENTED_FILES);
+  await withWorkbench(
+    THEMES[0],
+    'tune-status',
+    async (page) => {
+      await untilIndexed(page);
+      // Every text the status bar item shows from here on, however briefly (in the page: this
+      // project's types have no DOM).
+      await page.evaluate(`(() => {
+        const seen = (window.codeintentStatusTexts = []);
+        const read = () => {
+          const text = [...document.querySelectorAll('.statusbar-item')].map((item) => (item.textContent ?? '').trim()).find((t) => t.includes('CodeIntent:'));
+          if (text !== undefined && seen.at(-1) !== text) seen.push(text);
+        };
+        new MutationObserver(read).observe(document.querySelector('.part.statusbar'), { subtree: true, childList: true, characterData: true, attributes: true });
+        read();
+      })()`);
+      await runFromPalette(page, 'CodeIntent: Tune Search to This Workspace');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /CodeIntent: Search is (now tuned|unchanged)/ }).waitFor({ timeout: 120_000 });
+      await page.locator('.statusbar-item', { hasText: /CodeIntent: ready \d+ chunks/ }).waitFor({ timeout: 10_000 });
+      const texts = await page.evaluate<string[]>('window.codeintentStatusTexts');
+      const from = texts.indexOf('CodeIntent: tuning');
+      assert.ok(from > 0, `never said "tuning": ${JSON.stringify(texts)}`);
+      assert.deepEqual(texts.slice(from + 1).filter((text) => !/^CodeIntent: ready \d+ chunks$/.test(text)), [], `after "tuning": ${JSON.stringify(texts)}`);
     },
     folder,
   );

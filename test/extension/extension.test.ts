@@ -164,6 +164,30 @@ suite('the extension in a real VS Code', () => {
     assert.ok((await topPaths(api, query)).includes('scripts/slugify.py'));
   });
 
+  test('codeintent.indexTestsAndTranslations off takes the tests out of the index, without a reload (issue 13, item 8)', async () => {
+    const file = path.join(workspaceFolder().uri.fsPath, 'src', 'cart.test.ts');
+    const query = 'a cart total adds up the price of every line';
+    const settings = vscode.workspace.getConfiguration('codeintent', workspaceFolder().uri);
+    await writeFile(file, "import { cartTotal } from './cart';\n\nexport function testCartTotalAddsEveryLine(): boolean {\n  return cartTotal([{ sku: 'a', unitPriceCents: 200, quantity: 3 }]) === 600;\n}\n");
+    try {
+      await eventually(api, async () => (await topPaths(api, query, 5)).includes('src/cart.test.ts'));
+      await settings.update('indexTestsAndTranslations', false, vscode.ConfigurationTarget.Workspace);
+      try {
+        await api.idle();
+        const paths = await topPaths(api, query, 5);
+        assert.ok(!paths.includes('src/cart.test.ts'), `still indexed: ${paths.join(', ')}`);
+        assert.ok(paths.includes('src/cart.ts'), 'the code it tests is still found');
+      } finally {
+        await settings.update('indexTestsAndTranslations', undefined, vscode.ConfigurationTarget.Workspace);
+        await api.idle();
+      }
+      assert.ok((await topPaths(api, query, 5)).includes('src/cart.test.ts'), 'back once the setting is on again');
+    } finally {
+      await rm(file, { force: true });
+    }
+    await eventually(api, async () => !(await topPaths(api, query, 5)).includes('src/cart.test.ts'));
+  });
+
   test('a quick action proposes a logging edit; applying is one undoable edit, and nothing is saved', async () => {
     const server = await startChatServer();
     const settings = vscode.workspace.getConfiguration('codeintent', workspaceFolder().uri);

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CodeIntentApi } from '../../src/extension/main.js';
-
-const EXTENSION_ID = 'codeintent.codeintent';
+import { EXTENSION_ID } from '../../src/extension/settings-scope.js';
 
 export function ourExtension(): vscode.Extension<CodeIntentApi> {
   const extension = vscode.extensions.getExtension<CodeIntentApi>(EXTENSION_ID);

@@ -32,7 +32,7 @@ export interface CrawlOptions extends PathRuleOptions {
 
 export const DEFAULT_MAX_FILE_BYTES = 1_048_576;
 
-const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'signal', 'onSkip']);
+const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'indexTestsAndTranslations', 'signal', 'onSkip']);
 
 /**
  * Walks the workspace and yields the files worth indexing, sorted by path (UTF-16 code unit order
@@ -41,8 +41,9 @@ const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'inc
  *
  * Excluded: `DEFAULT_EXCLUDES`; `.gitignore` at every level and `.git/info/exclude`; `.codeintentignore`
  * at every level; the `exclude` option (precedence in that order, see `RuleSet`). Secrets (`isSecretPath`)
- * unless `indexSecrets`; the `indexDir` folder. Anything but regular files and folders (FIFOs,
- * sockets, devices) is skipped as 'ignored'. Symlinks are followed while their target stays inside
+ * unless `indexSecrets`; tests and translation files when `indexTestsAndTranslations` is false
+ * (silently, as `include` leaves files out); the `indexDir` folder. Anything but regular files and
+ * folders (FIFOs, sockets, devices) is skipped as 'ignored'. Symlinks are followed while their target stays inside
  * the root (a link is judged by its own path); a link to an enclosing directory is reported as
  * 'symlink-loop' and not followed. Each real file (device and inode) and folder is yielded once,
  * under its own path when the walk reaches it there, else under the first link to it; every other
@@ -80,7 +81,7 @@ function checkOptions(options: CrawlOptions): void {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`Invalid option in crawl(): \`${key}\``);
   }
-  const { root, indexDir, maxFileBytes, exclude, include, indexSecrets, signal, onSkip } = options;
+  const { root, indexDir, maxFileBytes, exclude, include, indexSecrets, indexTestsAndTranslations, signal, onSkip } = options;
   if (typeof root !== 'string' || root === '') throw new TypeError('Expected `root` to be a non-empty string');
   if (indexDir !== undefined && typeof indexDir !== 'string') throw new TypeError('Expected `indexDir` to be a string');
   if (maxFileBytes !== undefined && !(Number.isSafeInteger(maxFileBytes) && maxFileBytes >= 0)) {
@@ -91,7 +92,9 @@ function checkOptions(options: CrawlOptions): void {
       throw new TypeError(`Expected \`${name}\` to be an array of strings`);
     }
   }
-  if (indexSecrets !== undefined && typeof indexSecrets !== 'boolean') throw new TypeError('Expected `indexSecrets` to be a boolean');
+  for (const [name, value] of [['indexSecrets', indexSecrets], ['indexTestsAndTranslations', indexTestsAndTranslations]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean`);
+  }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected `signal` to be an AbortSignal');
   if (onSkip !== undefined && typeof onSkip !== 'function') throw new TypeError('Expected `onSkip` to be a function');
 }

@@ -8,6 +8,7 @@ import ignore from 'ignore';
 import { compileDefaults, DEFAULT_EXCLUDES } from './defaults.js';
 import { IGNORE_CASE, IgnoreFile, RuleSet } from './ignore-rules.js';
 import { isSecretPath } from './secrets.js';
+import { pathRole } from '../rank/paths.js';
 
 const GIT_IGNORE = '.gitignore';
 const OUR_IGNORE = '.codeintentignore';
@@ -26,6 +27,11 @@ export interface PathRuleOptions {
   include?: readonly string[];
   /** Index files that look like they hold credentials (`.env`, keys, …). Default false. */
   indexSecrets?: boolean;
+  /**
+   * Index tests (specs, mocks, fixtures, …) and translation files (locales, message catalogues), as
+   * the ranking tells them by their paths (`pathRole`). Default true.
+   */
+  indexTestsAndTranslations?: boolean;
 }
 
 /** The rules at a workspace's root, before the ignore files of its folders are read. */
@@ -34,6 +40,7 @@ export interface RootRules {
   /** When set, only files it matches are indexed (others are passed over silently). */
   include: ignore.Ignore | undefined;
   indexSecrets: boolean;
+  indexTestsAndTranslations: boolean;
 }
 
 export async function rootRules(rootAbs: string, options: PathRuleOptions): Promise<RootRules> {
@@ -49,6 +56,7 @@ export async function rootRules(rootAbs: string, options: PathRuleOptions): Prom
     ),
     include: include.length > 0 ? ignore({ ignorecase: IGNORE_CASE, allowRelativePaths: true }).add(include) : undefined,
     indexSecrets: options.indexSecrets ?? false,
+    indexTestsAndTranslations: options.indexTestsAndTranslations ?? true,
   };
 }
 
@@ -73,11 +81,16 @@ export async function rulesInFolder(rules: RuleSet, dirAbs: string, dirRel: stri
 }
 
 /**
- * Why the crawl passes over a file that no ignore rule excludes: 'not-included' (silently) or
- * 'secret'; undefined when it indexes it (size and content permitting).
+ * Why the crawl passes over a file that no ignore rule excludes: 'not-included' (silently: `include`
+ * or the tests and translations left out, as asked) or 'secret'; undefined when it indexes it (size
+ * and content permitting).
  */
-export function fileSkip(relPath: string, { include, indexSecrets }: Omit<RootRules, 'rules'>): 'not-included' | 'secret' | undefined {
+export function fileSkip(relPath: string, { include, indexSecrets, indexTestsAndTranslations }: Omit<RootRules, 'rules'>): 'not-included' | 'secret' | undefined {
   if (include !== undefined && !include.ignores(relPath)) return 'not-included';
+  if (!indexTestsAndTranslations) {
+    const role = pathRole(relPath);
+    if (role.test || role.locale) return 'not-included';
+  }
   if (!indexSecrets && isSecretPath(relPath)) return 'secret';
   return undefined;
 }
