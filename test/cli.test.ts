@@ -123,8 +123,11 @@ describe('codeintent index and status', () => {
     const db = path.join(scratch.dir, 'db-interrupt');
     const interrupted = await codeintent(['index', big, '--db', db, ...withModel()], {
       onStart: (child) => {
+        // One Ctrl-C: under load two polls can be in flight at once, and a second SIGINT is the user insisting.
+        let sent = false;
         const poll = setInterval(async () => {
-          if ((await committedBatches(db)) > 0) {
+          if (!sent && (await committedBatches(db)) > 0 && !sent) {
+            sent = true;
             clearInterval(poll);
             child.kill('SIGINT');
           }
