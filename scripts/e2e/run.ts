@@ -16,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
 import { bundleForExtensionHost } from '../bundle.js';
-import { packageExtension } from '../package.js';
+import { packageExtension, vsixPath } from '../package.js';
+import { hostPlatform } from '../platforms.js';
 import { codeServerDirs } from './code-server.js';
 import { ensureTools } from './install.js';
 import { EXTENSION_TESTS_DIR, FIXTURE_WORKSPACE, RESTRICTED_FIXTURE, UI_TESTS_DIR } from './layout.js';
@@ -103,7 +104,10 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`no step ${unknown.join(', ')}: the steps are ${STEPS.join(', ')} (none named: all)`);
   const wanted = (name: string) => steps.length === 0 || steps.includes(name);
   await step('tools', ensureTools);
-  const vsix = await step('package', packageExtension);
+  // This machine's VSIX only: it is the one the UI tests install (npm run package builds them all).
+  const platform = hostPlatform();
+  await step('package', () => packageExtension([platform]));
+  const vsix = await vsixPath(platform);
   console.log(`${path.basename(vsix)}: ${((await stat(vsix)).size / 1024 / 1024).toFixed(1)} MB`);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'codeintent-e2e-'));
   const testsPath = await bundleExtensionTests();

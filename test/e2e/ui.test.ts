@@ -13,6 +13,7 @@ import { folderUrl, launchChromium, openWorkbench, runFromPalette } from '../../
 import { installVsix, startCodeServer, writeUserSettings, type CodeServer } from '../../scripts/e2e/code-server.js';
 import { FIXTURE_WORKSPACE, SCREENSHOTS_DIR } from '../../scripts/e2e/layout.js';
 import { vsixPath } from '../../scripts/package.js';
+import { hostPlatform } from '../../scripts/platforms.js';
 import { demoReply, startChatServer, type ChatServer } from '../helpers/chat-server.js';
 import { writeTree } from '../helpers/fs.js';
 
@@ -41,7 +42,7 @@ let browser: Browser | undefined;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'codeintent-ui-'));
-  await installVsix(await vsixPath(), dir);
+  await installVsix(await vsixPath(hostPlatform()), dir);
   server = await startCodeServer({ dir, smokeTestDriver: false, env: { CODEINTENT_CACHE_DIR: path.join(dir, 'cache') } });
   browser = await launchChromium(path.join(dir, 'browser'));
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
