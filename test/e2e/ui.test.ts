@@ -101,6 +101,17 @@ async function openSidebar(page: Page): Promise<FrameLocator> {
   return page.frameLocator('iframe.webview').frameLocator('#active-frame');
 }
 
+/** In the sidebar: search QUERY, then the ✨ button on ANSWER's row, then "Add Logging" in the quick pick. */
+async function addLoggingToTheAnswer(page: Page): Promise<void> {
+  const view = await openSidebar(page);
+  await view.locator('#query').fill(QUERY);
+  const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
+  await hit.waitFor({ timeout: 90_000 });
+  await hit.hover();
+  await hit.locator('button.act').click();
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+}
+
 /** The editor shows the answer's file with the cursor on its line. */
 async function expectAnswerOpen(page: Page): Promise<void> {
   await page.locator('.tabs-container .tab.active', { hasText: ANSWER.file }).waitFor({ timeout: 30_000 });
@@ -342,13 +353,7 @@ test('Clear Index asks first, then empties the sidebar\'s list; the status bar o
 
 test('a quick action without an endpoint says which setting is missing; Open Settings shows that setting on the tab where it takes effect (Remote: code-server is a remote window)', { timeout: 180_000 }, async () => {
   await withWorkbench(THEMES[1], 'open-settings', async (page) => {
-    const view = await openSidebar(page);
-    await view.locator('#query').fill(QUERY);
-    const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
-    await hit.waitFor({ timeout: 90_000 });
-    await hit.hover();
-    await hit.locator('button.act').click();
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+    await addLoggingToTheAnswer(page);
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Quick actions need an OpenAI-compatible endpoint' });
     await toast.getByRole('button', { name: 'Open Settings' }).click();
     const editor = page.locator('.settings-editor');
@@ -489,14 +494,7 @@ test('a quick action from the sidebar: propose, review the diff, apply, undo', {
       THEMES[1],
       'quick-action',
       async (page) => {
-        const view = await openSidebar(page);
-        await view.locator('#query').fill(QUERY);
-        const hit = view.locator('.hit').filter({ has: view.locator('.name', { hasText: ANSWER.symbol }) }).first();
-        await hit.waitFor({ timeout: 90_000 });
-        await hit.hover();
-        await hit.locator('button.act').click();
-        // Which action: the quick pick.
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Add Logging' }).first().click();
+        await addLoggingToTheAnswer(page);
         // The change opens in the diff editor, then the list of changes to apply.
         await page.locator('.tabs-container .tab', { hasText: '↔ proposed' }).first().waitFor({ timeout: 60_000 });
         const apply = page.locator('.quick-input-widget', { hasText: 'apply the proposed changes' });
