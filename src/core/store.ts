@@ -516,13 +516,12 @@ export class IndexStore {
 
   /** The ANN index on the vectors, if the table has one. */
   async vectorIndexStats(): Promise<lancedb.IndexStatistics | undefined> {
-    const index = (await this.chunks.listIndices()).find((i) => i.columns.includes('vector'));
+    const index = await indexOn(this.chunks, 'vector');
     return index && (await this.chunks.indexStats(index.name));
   }
 
   private async ensureIndex(table: lancedb.Table, column: string, config: lancedb.Index): Promise<void> {
-    const indexed = (await table.listIndices()).some((index) => index.columns.includes(column));
-    if (!indexed && (await table.countRows()) > 0) await table.createIndex(column, { config });
+    if (!(await indexOn(table, column)) && (await table.countRows()) > 0) await table.createIndex(column, { config });
   }
 
   /** After a run that wrote: the new update time, and the checksums of the files the tables now need. */
@@ -572,6 +571,11 @@ async function openTableHandles(db: lancedb.Connection, { embedderId, dimension,
  */
 function vectorIndexConfig(): lancedb.Index {
   return lancedb.Index.hnswSq({ numPartitions: 1, distanceType: 'cosine' });
+}
+
+/** The table's index on `column`, if it has one. */
+async function indexOn(table: lancedb.Table, column: string): Promise<lancedb.IndexConfig | undefined> {
+  return (await table.listIndices()).find((index) => index.columns.includes(column));
 }
 
 function lanceDirOf(dir: string): string {
