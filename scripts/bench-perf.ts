@@ -4,26 +4,23 @@
 // run in a fresh child process, and writes docs/performance.md and .cache/bench-results/perf.json.
 // Method, figures and goals: docs/performance.md.
 
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SearchMode } from '../src/core/types.js';
 import { messageOf } from '../src/core/errors.js';
 import { folderBytes } from '../src/core/files.js';
 import { corpusSpec, ensureCorpus, listFiles, type Corpus } from './perf/corpus.js';
+import { checkBuilt, CLI, machine, restorePendingEdit as restoreEdit, runChild as runChildIn, runCliIndex, spawnTimed, withAppendedText, type Machine, type Timed } from './perf/harness.js';
 import { summarizeProfile, type ProfileSummary } from './perf/profile.js';
 import type { ChildTask, FloorResult, IndexResult, QueryResult, StepTime } from './perf/protocol.js';
 import { PERF_QUERIES } from './perf/queries.js';
 import { median, quantile, spread, type Spread } from './perf/stats.js';
 import { PACKAGE_ROOT } from '../src/core/models.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'perf', 'child.js');
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codeintent.js');
 const CLI_MODULE_URL = pathToFileURL(path.join(PACKAGE_ROOT, 'out', 'src', 'cli', 'main.js')).href;
 const CACHE = path.join(PACKAGE_ROOT, '.cache', 'perf');
 const RESULTS = path.join(PACKAGE_ROOT, '.cache', 'bench-results');
@@ -105,74 +102,18 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-interface Timed<T> {
-  result: T;
-  wallMs: number;
-}
-
 function log(line: string): void {
   process.stderr.write(`bench-perf: ${line}\n`);
 }
 
-async function spawnTimed(args: readonly string[], what: string): Promise<{ wallMs: number; stdout: string }> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = performance.now() - start;
-      if (code === 0) resolve({ wallMs, stdout });
-      else reject(new Error(`${what} exited ${code}:\n${stderr.trim().split('\n').slice(-20).join('\n')}`));
-    });
-  });
-}
+const runChild = <T>(task: ChildTask, profileDir?: string, profileName?: string): Promise<Timed<T>> =>
+  runChildIn<T>(task, path.join(CACHE, 'tmp'), profileDir && profileName ? { dir: profileDir, name: profileName } : undefined);
 
-let childCount = 0;
-
-async function runChild<T>(task: ChildTask, profileDir?: string, profileName?: string): Promise<Timed<T>> {
-  const resultFile = path.join(CACHE, 'tmp', `result-${process.pid}-${childCount++}.json`);
-  await mkdir(path.dirname(resultFile), { recursive: true });
-  const profileArgs = profileDir && profileName ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${profileName}.cpuprofile`] : [];
-  const { wallMs } = await spawnTimed([...profileArgs, CHILD, JSON.stringify(task), resultFile], `the ${task.kind} child`);
-  const result = JSON.parse(await readFile(resultFile, 'utf8')) as T;
-  await rm(resultFile, { force: true });
-  return { result, wallMs };
-}
-
-/** `codeintent index ROOT --db DIR`, as a user runs it: wall time of the whole command. */
-async function runCliIndex(root: string, indexDir: string, model: string): Promise<number> {
-  const { wallMs } = await spawnTimed([CLI, 'index', root, '--db', indexDir, '--model', model, '--no-progress'], 'codeintent index');
-  return wallMs;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The one-file edit (undone afterwards, even after a crash: the next start restores it)
-
 const PENDING_EDIT = path.join(CACHE, 'pending-edit.json');
+const restorePendingEdit = () => restoreEdit(PENDING_EDIT);
 
-interface PendingEdit {
-  file: string;
-  original: string;
-  mtimeMs: number;
-}
-
-async function restorePendingEdit(): Promise<void> {
-  if (!existsSync(PENDING_EDIT)) return;
-  const edit = JSON.parse(await readFile(PENDING_EDIT, 'utf8')) as PendingEdit;
-  await writeFile(edit.file, edit.original);
-  await utimes(edit.file, new Date(edit.mtimeMs), new Date(edit.mtimeMs));
-  await rm(PENDING_EDIT, { force: true });
-}
-
-async function withAppendedFunction<T>(file: string, run: number, body: () => Promise<T>): Promise<T> {
-  const original = await readFile(file, 'utf8');
-  const { mtimeMs } = await stat(file);
-  const edit: PendingEdit = { file, original, mtimeMs };
-  await writeFile(PENDING_EDIT, JSON.stringify(edit));
+function withAppendedFunction<T>(file: string, run: number, body: () => Promise<T>): Promise<T> {
   const appended = `
 
 /** Sum of the squares of \`values\` (appended by bench-perf, run ${run}). */
@@ -184,12 +125,7 @@ export function benchPerfSumOfSquares${run}(values: readonly number[]): number {
     return total;
 }
 `;
-  await writeFile(file, original + appended);
-  try {
-    return await body();
-  } finally {
-    await restorePendingEdit();
-  }
+  return withAppendedText(file, appended, PENDING_EDIT, body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,50 +219,6 @@ interface Report {
   /** Profiling pass only: a cold index of the same corpus with the embedding cache left out (one run). */
   whatIfNoCache?: { seconds: number; steps: Record<string, number>; chunks: number };
   runs: RunFigures[];
-}
-
-interface Machine {
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  node: string;
-  os: string;
-  lancedb: string;
-  commit: string;
-}
-
-function machine(): Machine {
-  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    if (line) cpuModel = line.split(':').slice(1).join(':').trim();
-  } catch {
-    // not Linux: os.cpus() it is
-  }
-  let lancedb = 'unknown';
-  try {
-    lancedb = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', '@lancedb', 'lancedb', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    // left unknown
-  }
-  let commit = 'unknown';
-  try {
-    const head = readFileSync(path.join(PACKAGE_ROOT, '.git', 'HEAD'), 'utf8').trim();
-    commit = head.startsWith('ref: ') ? readFileSync(path.join(PACKAGE_ROOT, '.git', head.slice(5)), 'utf8').trim().slice(0, 12) : head.slice(0, 12);
-  } catch {
-    // left unknown
-  }
-  return {
-    cpus: os.availableParallelism(),
-    cpuModel,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    os: `${os.type()} ${os.release()}`,
-    lancedb,
-    commit,
-  };
 }
 
 const MiB = 2 ** 20;
@@ -738,7 +630,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!options) return;
-  if (!existsSync(CHILD)) throw new Error(`${CHILD} is missing: build first (npx tsc -p tsconfig.json)`);
+  checkBuilt();
   if (options.model === 'default' && !existsSync(path.join(PACKAGE_ROOT, 'models', 'code-static-v2', 'model.json'))) {
     throw new Error('models/code-static-v2/model.json is missing: train the default model first, or pass --model use-lite or a model folder');
   }

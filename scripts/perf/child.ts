@@ -16,7 +16,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { createChunker } from '../../src/core/chunk/index.js';
-import { crawl } from '../../src/core/crawl/index.js';
+import { classifyContent, crawl } from '../../src/core/crawl/index.js';
 import { createEmbedder, withBatching } from '../../src/core/embed/index.js';
 import { updateIndex } from '../../src/core/indexer.js';
 import { resolveModel } from '../../src/core/models.js';
@@ -162,7 +162,16 @@ async function runFloor(task: Extract<ChildTask, { kind: 'floor' }>): Promise<Fl
   for await (const file of crawl({ root: task.root })) reads.push(limit(async () => (await readFile(file.absPath)).length));
   const bytes = sum(await Promise.all(reads));
   const crawlReadMs = performance.now() - start;
-  return { kind: 'floor', files, bytes, crawlMs, crawlReadMs, maxRssBytes: rss() };
+  if (!task.parse) return { kind: 'floor', files, bytes, crawlMs, crawlReadMs, maxRssBytes: rss() };
+
+  start = performance.now();
+  const chunker = await createChunker();
+  for await (const file of crawl({ root: task.root })) {
+    const data = await readFile(file.absPath);
+    if (classifyContent(file.path, data) === 'text') await chunker.chunk(file.path, data.toString('utf8'));
+  }
+  const crawlReadParseMs = performance.now() - start;
+  return { kind: 'floor', files, bytes, crawlMs, crawlReadMs, crawlReadParseMs, maxRssBytes: rss() };
 }
 
 async function runQueries(task: Extract<ChildTask, { kind: 'query' }>): Promise<QueryResult> {

@@ -173,7 +173,8 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function run(program: string, args: readonly string[], cwd: string): Promise<void> {
+/** `program args` in `cwd`; rejects with its stderr when it exits non-zero. */
+export async function run(program: string, args: readonly string[], cwd: string): Promise<void> {
   const result = await runProgram(program, args, { cwd });
   if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
 }

@@ -16,7 +16,8 @@ export type ChildTask =
   | ({ kind: 'index'; changed?: string[] } & WorkspaceTarget)
   /** What-if (profiling only): the same index run with the embedding cache left out of the pipeline. */
   | ({ kind: 'index-no-cache' } & WorkspaceTarget)
-  | { kind: 'floor'; root: string }
+  /** `parse`: also chunk every text file with tree-sitter on this one thread (the floor of a cold index's own work). */
+  | { kind: 'floor'; root: string; parse?: boolean }
   | ({ kind: 'query'; queries: string[]; warmup: number; modes: SearchMode[]; top: number } & WorkspaceTarget);
 
 /** Milliseconds and calls of one instrumented step. */
@@ -51,6 +52,8 @@ export interface FloorResult {
   crawlMs: number;
   /** Crawl, then read every file (8 reads at a time, like the indexer): the floor of a cold index. */
   crawlReadMs: number;
+  /** With `parse`: crawl, read and chunk every text file, one file at a time on one thread. */
+  crawlReadParseMs?: number;
   maxRssBytes: number;
 }
 

@@ -117,3 +117,32 @@ export const PERF_QUERIES: readonly string[] = [
   'check if a path is inside the workspace',
   'generate a unique id',
 ];
+
+// Intents for timing queries on the Linux kernel (scripts/bench-scale.ts), written before any search
+// of it: what someone new to the kernel would ask. Latency only; nothing is judged for relevance.
+export const KERNEL_QUERIES: readonly string[] = [
+  'allocate memory for a network packet buffer',
+  'copy data from user space into the kernel',
+  'schedule work to run later on a workqueue',
+  'take a spinlock and disable interrupts',
+  'register a character device',
+  'parse kernel command line options at boot',
+  'read a block from disk into the page cache',
+  'send a signal to a process',
+  'retry a usb transfer after a timeout',
+  'checksum an ip header',
+  'free pages back to the buddy allocator',
+  'mount a filesystem from a block device',
+  'handle a page fault for an anonymous mapping',
+  'wake up tasks waiting on a queue',
+  'look up a file name in the directory cache',
+  'set up dma mapping for a device buffer',
+  'rate limit log messages printed to the console',
+  'compute a crc32 checksum',
+  'read the current time from the real time clock',
+  'reset the network interface when the transmit queue hangs',
+  'load firmware for a wifi card',
+  'encrypt data with aes',
+  'walk the list of running processes',
+  'convert a string to an unsigned integer',
+];
