@@ -4,11 +4,12 @@
 // A slice (one subsystem folder) is copied out of it for quicker runs.
 
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from './corpus.js';
 
 export const KERNEL_PACKAGE = 'linux-source-6.1';
+const DEBIAN_IGNORE_RULES = '#\n# Debian packaging: ignore everything at the top level';
 
 export interface KernelTree {
   /** The tree to index: the whole kernel, or the slice. */
@@ -18,7 +19,8 @@ export interface KernelTree {
 }
 
 /** The kernel tree under `cacheDir` (fetched and unpacked when missing), or its `slice` folder alone. */
-export async function ensureKernel(cacheDir: string, log: (line: string) => void, slice?: string): Promise<KernelTree> {
+export async function ensureKernel(cache: string, log: (line: string) => void, slice?: string): Promise<KernelTree> {
+  const cacheDir = path.resolve(cache);
   const tree = path.join(cacheDir, KERNEL_PACKAGE);
   const debs = path.join(cacheDir, 'debs');
   if (!existsSync(tree)) {
@@ -35,6 +37,7 @@ export async function ensureKernel(cacheDir: string, log: (line: string) => void
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
     await run('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/src/${KERNEL_PACKAGE}.tar.xz | tar -xJ -C "$2"`, 'sh', path.join(debs, deb), staging], debs);
+    await dropDebianIgnoreRules(path.join(staging, KERNEL_PACKAGE));
     await rename(path.join(staging, KERNEL_PACKAGE), tree);
     await rm(staging, { recursive: true, force: true });
   }
@@ -49,6 +52,19 @@ export async function ensureKernel(cacheDir: string, log: (line: string) => void
     await rename(`${root}.staging`, root);
   }
   return { root, description: `${description}, ${slice}/ alone` };
+}
+
+/**
+ * Debian's packaging appends "ignore everything at the top level but debian/" to the kernel's
+ * .gitignore (their repository holds only the packaging); a crawl that honours it indexes nothing.
+ * Upstream's .gitignore is what a kernel developer has, so the tree gets it back.
+ */
+async function dropDebianIgnoreRules(tree: string): Promise<void> {
+  const file = path.join(tree, '.gitignore');
+  const text = await readFile(file, 'utf8');
+  const at = text.indexOf(DEBIAN_IGNORE_RULES);
+  if (at < 0) throw new Error(`${file} no longer has Debian's packaging rules (${JSON.stringify(DEBIAN_IGNORE_RULES)}): check what it ignores`);
+  await writeFile(file, text.slice(0, at));
 }
 
 async function findDeb(dir: string): Promise<string | undefined> {
