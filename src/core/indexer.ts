@@ -2,6 +2,7 @@
 // Each batch commits on its own, so a cancelled or crashed run keeps what it finished and the next
 // run resumes from there.
 
+import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { classifyContent, crawl, DEFAULT_MAX_FILE_BYTES } from './crawl/index.js';
 import { crawlChanged } from './crawl/changed.js';
@@ -25,6 +26,8 @@ const FILES_PER_BATCH = 200;
 const BYTES_PER_BATCH = 8 * 1024 * 1024;
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const READ_CONCURRENCY = 8;
+/** In the index folder: what the last full crawl saw, so that a start-up check need not walk the tree. */
+const CRAWL_SNAPSHOT = 'crawl-snapshot.json';
 /** Tokens of a chunk kept for full-text search. */
 const MAX_TERMS = 2000;
 
@@ -116,7 +119,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   const changed = options.changed && (await crawlChanged(crawlOptions, options.changed));
   if (options.changed && !changed) log?.('a changed path needs the whole tree crawled (an ignore file, a folder or a link)');
   const files: CrawledFile[] = [];
-  if (!changed) for await (const file of crawl({ ...crawlOptions, ...(signal ? { signal } : {}) })) files.push(file);
+  const snapshotFile = path.join(store.dir, CRAWL_SNAPSHOT);
+  if (!changed) for await (const file of crawl({ ...crawlOptions, snapshotFile, ...(signal ? { signal } : {}) })) files.push(file);
 
   const indexed = await store.fileRows();
   const plan = changed ? planChanged(changed, indexed) : planRefresh(files, indexed);

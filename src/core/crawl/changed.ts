@@ -1,5 +1,5 @@
 // The crawl of a few changed paths (what a file watcher reports), without walking the tree: each
-// path is judged by the same rules the walk applies (pathFilter, then size and readability), so an
+// path is judged by the same rules the walk applies (pathVerdict, then size and readability), so an
 // edit of one file in a 90k-file workspace costs a few stats, not a crawl. What only a walk can
 // judge — an ignore file (it changes what every path under it means), a folder, a symbolic link, a
 // file with other hard links — answers `undefined`: the caller crawls the whole tree instead.
@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { CrawledFile, SkipReason } from '../types.js';
-import { isIgnoreFile, pathFilter, type PathRuleOptions } from './path-rules.js';
+import { isIgnoreFile, pathVerdict, type PathRuleOptions } from './path-rules.js';
 import { canRead } from './walk.js';
 
 export interface ChangedPaths {
@@ -29,7 +29,7 @@ export async function crawlChanged(options: ChangedCrawlOptions, relPaths: reado
   const rootAbs = path.resolve(options.root);
   const rootReal = await fsp.realpath(rootAbs);
   const indexDirReal = options.indexDir === undefined ? undefined : await fsp.realpath(options.indexDir).catch(() => undefined);
-  const takes = pathFilter(rootAbs, options);
+  const verdict = pathVerdict(rootAbs, options);
   const out: ChangedPaths = { files: [], gone: [] };
   for (const rel of [...new Set(relPaths)].sort()) {
     if (isIgnoreFile(rel)) return undefined;
@@ -49,7 +49,10 @@ export async function crawlChanged(options: ChangedCrawlOptions, relPaths: reado
     const folderReal = await fsp.realpath(path.dirname(abs)).catch(() => undefined);
     if (folderReal !== path.join(rootReal, ...rel.split('/').slice(0, -1))) return undefined;
     if (indexDirReal !== undefined && (folderReal + path.sep).startsWith(indexDirReal + path.sep)) continue;
-    if (!stats.isFile() || !(await takes(rel, false)) || !canRead(stats)) {
+    const passedOver = stats.isFile() ? await verdict(rel, false) : undefined;
+    if (!stats.isFile() || passedOver !== undefined || !canRead(stats)) {
+      // Reported as the walk reports it (a folder left out is reported once, by the walk that meets it).
+      if (passedOver && passedOver.reason !== 'not-included') options.onSkip?.(rel, passedOver.reason, passedOver.detail);
       out.gone.push(rel);
       continue;
     }

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { CrawledFile, SkipReason } from '../types.js';
 import { rootRules, type PathRuleOptions } from './path-rules.js';
+import { crawlFromSnapshot, readSnapshot, snapshotKey, SnapshotRecorder, writeSnapshot } from './snapshot.js';
 import { walk } from './walk.js';
 
 export { classifyContent } from './classify.js';
@@ -28,11 +29,16 @@ export interface CrawlOptions extends PathRuleOptions {
    * entries, symlink loops. Files left out by `include` are not reported.
    */
   onSkip?: (path: string, reason: SkipReason, detail?: string) => void;
+  /**
+   * A file (in the index folder) where a walk leaves a snapshot of what it saw, so that the next
+   * crawl with the same settings stats folders instead of walking them (./snapshot.ts).
+   */
+  snapshotFile?: string;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1_048_576;
 
-const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'indexTestsAndTranslations', 'signal', 'onSkip']);
+const OPTION_KEYS = new Set(['root', 'indexDir', 'maxFileBytes', 'exclude', 'include', 'indexSecrets', 'indexTestsAndTranslations', 'signal', 'onSkip', 'snapshotFile']);
 
 /**
  * Walks the workspace and yields the files worth indexing, sorted by path (UTF-16 code unit order
@@ -64,16 +70,26 @@ async function* run(options: CrawlOptions): AsyncGenerator<CrawledFile, void, un
   const rootStats = await fsp.stat(rootAbs);
   if (!rootStats.isDirectory()) throw new Error(`crawl root is not a directory: ${rootAbs}`);
   const rootReal = await fsp.realpath(rootAbs);
-  yield* walk({
-    rootAbs,
-    rootReal,
-    // Not there yet (a first run that has not created it): nothing to leave out.
-    indexDirReal: options.indexDir === undefined ? undefined : await fsp.realpath(options.indexDir).catch(() => undefined),
-    ...(await rootRules(rootAbs, options)),
-    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    signal,
-    onSkip: options.onSkip,
-  });
+  // Not there yet (a first run that has not created it): nothing to leave out.
+  const indexDirReal = options.indexDir === undefined ? undefined : await fsp.realpath(options.indexDir).catch(() => undefined);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const { snapshotFile } = options;
+  const key = snapshotFile === undefined ? '' : snapshotKey({ ...options, rootReal, indexDirReal, maxFileBytes });
+  if (snapshotFile !== undefined) {
+    const snapshot = await readSnapshot(snapshotFile, key);
+    const files = snapshot && (await crawlFromSnapshot(snapshot, { ...options, rootAbs, maxFileBytes }));
+    if (files) {
+      for (const file of files) {
+        signal?.throwIfAborted();
+        yield file;
+      }
+      return;
+    }
+  }
+  const recorder = snapshotFile === undefined ? undefined : new SnapshotRecorder(key, rootAbs);
+  yield* walk({ rootAbs, rootReal, indexDirReal, ...(await rootRules(rootAbs, options)), maxFileBytes, signal, onSkip: options.onSkip, recorder });
+  // Only a walk that went to the end describes the tree.
+  if (recorder && snapshotFile !== undefined) await writeSnapshot(snapshotFile, recorder.snapshot());
 }
 
 function checkOptions(options: CrawlOptions): void {
@@ -81,9 +97,11 @@ function checkOptions(options: CrawlOptions): void {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`Invalid option in crawl(): \`${key}\``);
   }
-  const { root, indexDir, maxFileBytes, exclude, include, indexSecrets, indexTestsAndTranslations, signal, onSkip } = options;
+  const { root, indexDir, maxFileBytes, exclude, include, indexSecrets, indexTestsAndTranslations, signal, onSkip, snapshotFile } = options;
   if (typeof root !== 'string' || root === '') throw new TypeError('Expected `root` to be a non-empty string');
-  if (indexDir !== undefined && typeof indexDir !== 'string') throw new TypeError('Expected `indexDir` to be a string');
+  for (const [name, value] of [['indexDir', indexDir], ['snapshotFile', snapshotFile]] as const) {
+    if (value !== undefined && typeof value !== 'string') throw new TypeError(`Expected \`${name}\` to be a string`);
+  }
   if (maxFileBytes !== undefined && !(Number.isSafeInteger(maxFileBytes) && maxFileBytes >= 0)) {
     throw new TypeError('Expected `maxFileBytes` to be an integer from 0 and up');
   }

@@ -13,6 +13,7 @@ import { pathRole } from '../rank/paths.js';
 const GIT_IGNORE = '.gitignore';
 const OUR_IGNORE = '.codeintentignore';
 const GIT_EXCLUDE = '.git/info/exclude';
+export const SECRET_DETAIL = 'may hold credentials (set indexSecrets to index it)';
 
 /** Whether a root-relative path is one of the files the crawl reads its ignore rules from. */
 export function isIgnoreFile(relPath: string): boolean {
@@ -98,6 +99,14 @@ export function fileSkip(relPath: string, { include, indexSecrets, indexTestsAnd
 /** Whether the crawl would index the file at a root-relative path, or with `isDir` walk into the folder. */
 export type PathFilter = (relPath: string, isDir: boolean) => Promise<boolean>;
 
+/** Why the crawl passes over a path, as the walk reports it (nothing for `include`'s silent leaving out); undefined: taken. */
+export type PathVerdict = (relPath: string, isDir: boolean) => Promise<{ reason: 'ignored' | 'secret' | 'not-included'; detail: string } | undefined>;
+
+export function pathFilter(root: string, options: PathRuleOptions = {}): PathFilter {
+  const verdict = pathVerdict(root, options);
+  return async (relPath, isDir) => (await verdict(relPath, isDir)) === undefined;
+}
+
 /**
  * The crawl's verdict on single paths under `root`, without walking: the ignore rules of every
  * folder on the way down (default excludes, `.git/info/exclude`, `.gitignore` and
@@ -106,7 +115,7 @@ export type PathFilter = (relPath: string, isDir: boolean) => Promise<boolean>;
  * there the crawl has the last word. Ignore files are read once per folder per filter, so a new
  * filter sees edited ones.
  */
-export function pathFilter(root: string, options: PathRuleOptions = {}): PathFilter {
+export function pathVerdict(root: string, options: PathRuleOptions = {}): PathVerdict {
   const rootAbs = path.resolve(root);
   const atRoot = rootRules(rootAbs, options);
   const folders = new Map<string, Promise<RuleSet>>();
@@ -125,10 +134,12 @@ export function pathFilter(root: string, options: PathRuleOptions = {}): PathFil
     for (let i = 0; i < names.length; i++) {
       const rel = names.slice(0, i + 1).join('/');
       const last = i === names.length - 1;
-      if (rules.excludedBy(rel, names[i] ?? '', last ? isDir : true) !== undefined) return false;
+      const excludedBy = rules.excludedBy(rel, names[i] ?? '', last ? isDir : true);
+      if (excludedBy !== undefined) return { reason: 'ignored', detail: excludedBy };
       if (!last) rules = await rulesIn(rel, rules);
     }
-    return isDir || fileSkip(relPath, start) === undefined;
+    const skip = isDir ? undefined : fileSkip(relPath, start);
+    return skip === undefined ? undefined : { reason: skip, detail: skip === 'secret' ? SECRET_DETAIL : '' };
   };
 }
 

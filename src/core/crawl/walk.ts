@@ -10,7 +10,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { CrawledFile, SkipReason } from '../types.js';
 import type { RuleSet } from './ignore-rules.js';
-import { fileSkip, rulesInFolder, type RootRules } from './path-rules.js';
+import { fileSkip, rulesInFolder, SECRET_DETAIL, type RootRules } from './path-rules.js';
 import { messageOf } from '../errors.js';
 import { specialFileKind } from '../files.js';
 import { raceAbort } from '../util/abort.js';
@@ -23,6 +23,22 @@ export interface WalkConfig extends RootRules {
   maxFileBytes: number;
   signal: AbortSignal | undefined;
   onSkip: ((path: string, reason: SkipReason, detail?: string) => void) | undefined;
+  /** Told what the walk saw, for a start-up check that skips unchanged folders (see ./snapshot.ts). */
+  recorder?: WalkRecorder | undefined;
+}
+
+/** What a walk reports, in walk order, besides the files it yields. */
+export interface WalkRecorder {
+  /** A folder the walk read: its stat taken before its listing, and the names it listed. */
+  folder(rel: string, abs: string, stats: FolderStats, names: readonly string[]): void;
+  file(path: string): void;
+  /** `link`: the verdict depends on a symbolic link's target, which can change without the folder changing. */
+  skipped(path: string, isDir: boolean, reason: SkipReason, detail: string, link: boolean): void;
+}
+
+export interface FolderStats {
+  mtimeMs: number;
+  ctimeMs: number;
 }
 
 /** Directories read at once (readdir is asynchronous; see `#entry` for stats). */
@@ -45,6 +61,9 @@ interface DirNode {
   readonly chain: Chain;
   readonly rules: RuleSet;
   listing?: Promise<Entry[]>;
+  /** Set by the listing, for the recorder. */
+  stats?: FolderStats;
+  names?: string[];
 }
 
 /**
@@ -55,10 +74,10 @@ interface DirNode {
 type Entry =
   | { readonly kind: 'file'; readonly key: string; readonly id: string; readonly link: boolean; readonly file: CrawledFile }
   | { readonly kind: 'dir'; readonly key: string; readonly id: string; readonly link: boolean; readonly dir: DirNode }
-  | { readonly kind: 'skip'; readonly key: string; readonly path: string; readonly reason: SkipReason; readonly detail: string };
+  | { readonly kind: 'skip'; readonly key: string; readonly path: string; readonly isDir: boolean; readonly reason: SkipReason; readonly detail: string; readonly link: boolean };
 
 export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, void, undefined> {
-  const { signal, onSkip } = config;
+  const { signal, onSkip, recorder } = config;
   const walker = new Walker(config);
   const root: DirNode = {
     rel: '',
@@ -72,8 +91,13 @@ export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, voi
   const walked = new Map<string, string>([[`dir:${config.rootReal}`, '']]);
   const links: Entry[] = [];
   let nextLink = 0;
+  const enter = async (node: DirNode) => {
+    const entries = await walker.enter(node);
+    if (recorder && node.stats && node.names) recorder.folder(node.rel, node.abs, node.stats, node.names);
+    stack.push({ entries, index: 0 });
+  };
   try {
-    stack.push({ entries: await walker.enter(root), index: 0 });
+    await enter(root);
     for (;;) {
       const top = stack.at(-1);
       let entry: Entry | undefined;
@@ -94,20 +118,26 @@ export async function* walk(config: WalkConfig): AsyncGenerator<CrawledFile, voi
       }
       signal?.throwIfAborted();
       if (entry.kind === 'skip') {
+        recorder?.skipped(entry.path, entry.isDir, entry.reason, entry.detail, entry.link);
         onSkip?.(entry.path, entry.reason, entry.detail);
         continue;
       }
       const first = walked.get(`${entry.kind}:${entry.id}`);
       if (first !== undefined) {
-        onSkip?.(entry.kind === 'dir' ? entry.dir.rel : entry.file.path, 'duplicate', `the same ${entry.kind === 'dir' ? 'folder' : 'file'} as ${first || 'the workspace'}`);
+        const duplicate = entry.kind === 'dir' ? entry.dir.rel : entry.file.path;
+        const detail = `the same ${entry.kind === 'dir' ? 'folder' : 'file'} as ${first || 'the workspace'}`;
+        // Which path is the duplicate depends on the other path, which can change without this folder changing.
+        recorder?.skipped(duplicate, entry.kind === 'dir', 'duplicate', detail, true);
+        onSkip?.(duplicate, 'duplicate', detail);
         continue;
       }
       if (entry.kind === 'file') {
         walked.set(`file:${entry.id}`, entry.file.path);
+        recorder?.file(entry.file.path);
         yield entry.file;
       } else {
         walked.set(`dir:${entry.id}`, entry.dir.rel);
-        stack.push({ entries: await walker.enter(entry.dir), index: 0 });
+        await enter(entry.dir);
       }
     }
   } finally {
@@ -159,7 +189,10 @@ class Walker {
     if (this.#stopped()) return [];
     let dirents: Dirent[];
     try {
+      // Stat before listing: a change made while the listing is read gives the folder a later time.
+      if (this.#config.recorder) node.stats = statSync(node.abs);
       dirents = await fsp.readdir(node.abs, { withFileTypes: true });
+      if (this.#config.recorder) node.names = dirents.map((d) => d.name);
     } catch (error) {
       if (node.rel === '') throw error; // an unreadable root is the caller's problem, not a skip
       return [skip(node.rel, true, 'unreadable', describeError(error))];
@@ -211,7 +244,7 @@ class Walker {
         isFile = stats.isFile();
       } catch (error) {
         const loop = errorCode(error) === 'ELOOP';
-        return skip(rel, false, loop ? 'symlink-loop' : 'unreadable', loop ? 'symlink resolves to itself' : `broken symlink (${describeError(error)})`);
+        return skip(rel, false, loop ? 'symlink-loop' : 'unreadable', loop ? 'symlink resolves to itself' : `broken symlink (${describeError(error)})`, true);
       }
     }
     if (!isDir && !isFile) return skip(rel, false, 'ignored', `${specialFileKind(target?.stats ?? dirent) ?? 'not a regular file'}, not a regular file or folder`);
@@ -219,13 +252,13 @@ class Walker {
     const excludedBy = rules.excludedBy(rel, name, isDir);
     if (excludedBy !== undefined) return skip(rel, isDir, 'ignored', excludedBy);
     if (target !== undefined && !isInside(this.#config.rootReal, target.real)) {
-      return skip(rel, isDir, 'ignored', `symlink to outside the workspace: ${target.real}`);
+      return skip(rel, isDir, 'ignored', `symlink to outside the workspace: ${target.real}`, true);
     }
 
     if (isDir) {
       const real = target?.real ?? childPath(node.real, name);
       if (target !== undefined && chainHas(node.chain, real)) {
-        return skip(rel, true, 'symlink-loop', `symlink to an enclosing directory: ${real}`);
+        return skip(rel, true, 'symlink-loop', `symlink to an enclosing directory: ${real}`, true);
       }
       if (real === this.#config.indexDirReal) return skip(rel, true, 'ignored', 'the index folder (--db)');
       return { kind: 'dir', key: `${name}/`, id: real, link: target !== undefined, dir: { rel, abs, real, chain: { real, parent: node.chain }, rules } };
@@ -233,7 +266,7 @@ class Walker {
 
     const passedOver = fileSkip(rel, this.#config);
     if (passedOver === 'not-included') return undefined;
-    if (passedOver === 'secret') return skip(rel, false, 'secret', 'may hold credentials (set indexSecrets to index it)');
+    if (passedOver === 'secret') return skip(rel, false, 'secret', SECRET_DETAIL);
     const { maxFileBytes } = this.#config;
     let stats = target?.stats;
     if (stats === undefined) {
@@ -256,10 +289,10 @@ class Walker {
   }
 }
 
-function skip(rel: string, isDir: boolean, reason: SkipReason, detail: string): Entry {
+function skip(rel: string, isDir: boolean, reason: SkipReason, detail: string, link = false): Entry {
   const slash = rel.lastIndexOf('/');
   const name = slash === -1 ? rel : rel.slice(slash + 1);
-  return { kind: 'skip', key: isDir ? `${name}/` : name, path: rel, reason, detail };
+  return { kind: 'skip', key: isDir ? `${name}/` : name, path: rel, isDir, reason, detail, link };
 }
 
 /** `path.join` for a normalized absolute directory and a plain name, without re-normalizing. */
