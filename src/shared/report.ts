@@ -103,7 +103,7 @@ export function tuneSummary(r: TuneReport, folder: string): string {
   const figures = r.before && r.after
     ? ` On ${r.pairs.heldOut} questions from your own documentation that tuning did not see, the right function now comes first ${percent(r.after.r1)} of the time, ${comparison(r.before.r1, r.after.r1)}.`
     : '';
-  return r.improved ? `Search is now tuned to ${folder} (${r.choice}).${figures}` : `Search is unchanged: ${r.verdict}.${figures}`;
+  return r.improved ? `Search is now tuned to ${folder}.${figures}` : `Search is unchanged: ${r.verdict}.${figures}`;
 }
 
 function percent(share: number): string {

@@ -62,6 +62,8 @@ export interface TuneOptions {
   validShare?: number;
   /** Most training pairs (a seeded sample beyond; default 20 000). */
   maxTrainPairs?: number;
+  /** Most training queries the second stage is fitted on (each is searched: a seeded sample beyond; default 1000). */
+  maxRankerQueries?: number;
   /** Fewer training pairs than this, or fewer held-out queries than `minHeldOut`: nothing is tuned (defaults 40 and 10). */
   minTrainPairs?: number;
   minHeldOut?: number;
@@ -211,6 +213,7 @@ interface TuneSettings {
   heldOutShare: number;
   validShare: number;
   maxTrainPairs: number;
+  maxRankerQueries: number;
   minTrainPairs: number;
   minHeldOut: number;
   minGain: number;
@@ -222,6 +225,7 @@ function tuneSettings(options: TuneOptions): TuneSettings {
   const heldOutShare = checkShare('heldOutShare', options.heldOutShare ?? 0.2);
   const validShare = checkShare('validShare', options.validShare ?? 0.15);
   const maxTrainPairs = checkCount('maxTrainPairs', options.maxTrainPairs ?? 20_000);
+  const maxRankerQueries = checkCount('maxRankerQueries', options.maxRankerQueries ?? 1000);
   const minTrainPairs = checkCount('minTrainPairs', options.minTrainPairs ?? 40);
   const minHeldOut = checkCount('minHeldOut', options.minHeldOut ?? 10);
   const minGain = options.minGain ?? 0.01;
@@ -230,7 +234,7 @@ function tuneSettings(options: TuneOptions): TuneSettings {
   if (!(minZ >= 0)) throw new TypeError(`tuneWorkspace: \`minZ\` must be a non-negative number, not ${String(minZ)}`);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new TypeError(`tuneWorkspace: \`seed\` must be an integer, not ${String(seed)}`);
-  return { heldOutShare, validShare, maxTrainPairs, minTrainPairs, minHeldOut, minGain, minZ, seed };
+  return { heldOutShare, validShare, maxTrainPairs, maxRankerQueries, minTrainPairs, minHeldOut, minGain, minZ, seed };
 }
 
 type ReportProgress = (phase: TunePhase, done: number, total: number) => void;
@@ -470,17 +474,18 @@ interface Candidate {
 /** What tune searches with: the split's indexes and the workspace's embedder. */
 interface SplitSearch {
   stores: { train: IndexStore; valid: IndexStore; heldOut: IndexStore };
-  queries: { train: SplitQuery[]; valid: SplitQuery[]; heldOut: SplitQuery[] };
+  /** trainStage: the training queries the second stage learns from (a seeded sample of at most maxRankerQueries). */
+  queries: { trainStage: SplitQuery[]; valid: SplitQuery[]; heldOut: SplitQuery[] };
   embedder: Embedder;
   stage: SecondStage | undefined;
   progress: (queries: number) => void;
   signal?: AbortSignal;
 }
 
-function searchPart(s: SplitSearch, part: 'train' | 'valid' | 'heldOut', adapter: Adapter): Promise<SearchedQuery[]> {
+function searchPart(s: SplitSearch, part: 'trainStage' | 'valid' | 'heldOut', adapter: Adapter): Promise<SearchedQuery[]> {
   let last = 0;
   return searchQueries(
-    { store: s.stores[part], embedder: s.embedder, adapter, stage: s.stage },
+    { store: s.stores[part === 'trainStage' ? 'train' : part], embedder: s.embedder, adapter, stage: s.stage },
     s.queries[part],
     (done) => {
       s.progress(done - last);
@@ -506,7 +511,7 @@ async function tryCandidates(
   const candidates: Candidate[] = [{ name: 'baseline', adapter: baselineAdapter, mrr: mrrOf(validBase, shipped) }];
   const tuneStage = async (adapter: Adapter, valid: SearchedQuery[], name: TuneChoice): Promise<void> => {
     if (!shipped) return;
-    const train = await searchPart(s, 'train', adapter);
+    const train = await searchPart(s, 'trainStage', adapter);
     const tuned = tuneRanker(shipped.file, train, valid, options.rankerTrain, options.signal);
     report.rankerTraining ??= tuned.report;
     if (tuned.report.bestStep > 0) candidates.push({ name, adapter, ranker: tuned.file, training: tuned.report, mrr: tuned.report.validAfter.mrr });
@@ -516,8 +521,10 @@ async function tryCandidates(
   if (tunedAdapter) {
     const validTuned = await searchPart(s, 'valid', tunedAdapter);
     lists.set(tunedAdapter, validTuned);
-    candidates.push({ name: 'adapter', adapter: tunedAdapter, mrr: mrrOf(validTuned, shipped) });
-    await tuneStage(tunedAdapter, validTuned, 'adapter + second stage');
+    const adapterAlone = mrrOf(validTuned, shipped);
+    candidates.push({ name: 'adapter', adapter: tunedAdapter, mrr: adapterAlone });
+    // Both together only when the adapter alone moved search: its candidates are the second stage's data.
+    if (adapterAlone > candidates[0]!.mrr) await tuneStage(tunedAdapter, validTuned, 'adapter + second stage');
   }
   return { candidates, lists };
 }
@@ -605,9 +612,18 @@ export async function tuneWorkspace(workspace: Workspace, options: TuneOptions =
   try {
     const add = (part: SplitPart, vectors: Float32Array[]) => indexes.add(workspace.root, modelId, d, part.chunks, vectors);
     const stores = { train: await add(split.train, embedded.vectors.train), valid: await add(split.valid, embedded.vectors.valid), heldOut: await add(split.heldOut, embedded.vectors.heldOut) };
-    const queries = { train: splitQueries(split.train), valid: splitQueries(split.valid), heldOut: splitQueries(split.heldOut) };
+    const trainQueries = splitQueries(split.train);
+    const trainStage =
+      trainQueries.length > settings.maxRankerQueries
+        ? samplePool(
+            trainQueries.map((_, i) => i),
+            settings.maxRankerQueries,
+            settings.seed,
+          ).flatMap((i) => trainQueries[i] ?? [])
+        : trainQueries;
+    const queries = { trainStage, valid: splitQueries(split.valid), heldOut: splitQueries(split.heldOut) };
     const adapterRuns = trained.report.bestEpoch > 0 ? 2 : 1;
-    const total = adapterRuns * (queries.valid.length + (stage ? queries.train.length : 0) + queries.heldOut.length);
+    const total = adapterRuns * (queries.valid.length + (stage ? queries.trainStage.length : 0) + queries.heldOut.length);
     let done = 0;
     const s: SplitSearch = { stores, queries, embedder: workspace.embedder, stage, progress: (n) => progress('search', (done += n), total), ...(signal ? { signal } : {}) };
     const baselineAdapter = shipped?.adapter ?? IDENTITY_ADAPTER;

@@ -24,6 +24,12 @@ export interface RankingList {
 }
 
 export interface RankerTuneOptions {
+  /**
+   * Each training list keeps its answers and its `keep` best candidates by the shipped score: the
+   * others' softmax weights are next to nothing and the penalty keeps the scores near the shipped
+   * ones, so they would only cost time.
+   */
+  keep: number;
   /** Most Adam steps. */
   steps: number;
   learningRate: number;
@@ -33,7 +39,7 @@ export interface RankerTuneOptions {
   patience: number;
 }
 
-export const DEFAULT_RANKER_TUNE_OPTIONS: RankerTuneOptions = { steps: 300, learningRate: 0.01, l2: 0.01, checkEvery: 10, patience: 5 };
+export const DEFAULT_RANKER_TUNE_OPTIONS: RankerTuneOptions = { keep: 64, steps: 300, learningRate: 0.01, l2: 0.01, checkEvery: 10, patience: 5 };
 
 export interface RankerTuneReport {
   options: RankerTuneOptions;
@@ -86,14 +92,23 @@ interface Standardised {
   answers: Uint8Array;
 }
 
-function standardise(lists: readonly RankingList[], w: RankerWeights): Standardised[] {
+/** The lists that hold an answer, each cut to its answers and `keep` best candidates by `w`, standardised as `w` standardises. */
+function standardise(lists: readonly RankingList[], w: RankerFile, keep: number): Standardised[] {
+  const F = FEATURE_COUNT;
+  const ranker = createRanker(w, 'shipped');
   return lists
     .filter((list) => list.answers.includes(1))
     .map(({ values, answers }) => {
-      const count = answers.length;
-      const z = new Float32Array(count * FEATURE_COUNT);
-      for (let k = 0; k < count; k++) for (let j = 0; j < FEATURE_COUNT; j++) z[k * FEATURE_COUNT + j] = (values[k * FEATURE_COUNT + j]! - w.mean[j]!) / w.spread[j]!;
-      return { z, count, answers };
+      const scores = ranker.score(values, answers.length);
+      const kept = answers
+        .map((_, k) => k)
+        .sort((a, b) => scores[b]! - scores[a]!)
+        .filter((k, i) => i < keep || answers[k] === 1);
+      const z = new Float32Array(kept.length * F);
+      kept.forEach((k, r) => {
+        for (let j = 0; j < F; j++) z[r * F + j] = (values[k * F + j]! - w.mean[j]!) / w.spread[j]!;
+      });
+      return { z, count: kept.length, answers: Uint8Array.from(kept, (k) => answers[k]!) };
     });
 }
 
@@ -106,9 +121,10 @@ function listwiseGradient(lists: readonly Standardised[], theta: Float64Array, H
   const V = C + H;
   g.fill(0);
   let loss = 0;
+  const longest = lists.reduce((n, l) => Math.max(n, l.count), 0);
+  const s = new Float64Array(longest);
+  const acts = new Float64Array(longest * H);
   for (const { z, count, answers } of lists) {
-    const s = new Float64Array(count);
-    const acts = new Float64Array(count * H);
     let max = -Infinity;
     for (let k = 0; k < count; k++) {
       const base = k * F;
@@ -166,7 +182,7 @@ export function tuneRanker(shipped: RankerFile, train: readonly RankingList[], v
   const H = shipped.out.length;
   const theta0 = pack(shipped);
   const theta = Float64Array.from(theta0);
-  const ready = standardise(train, shipped);
+  const ready = standardise(train, shipped, o.keep);
   const fileOf = (t: Float64Array): RankerFile => ({ ...shipped, ...unpack(t, shipped) });
   const validMetrics = (t: Float64Array): RetrievalMetrics => listMetrics(valid, createRanker(fileOf(t), 'tune')).metrics;
   const validBefore = validMetrics(theta0);
