@@ -171,9 +171,9 @@ describe('the index and tuning in plain words', () => {
 
   test('tuning says how often the right function now comes first, not an MRR', () => {
     // Only the fields the summary reads.
-    const report = (over: object) => ({ adapter: null, verdict: 'no gain', pairs: { heldOut: 120 }, before: { r1: 0.35 }, after: { r1: 0.41 }, ...over }) as unknown as TuneReport;
+    const report = (over: object) => ({ improved: false, adapter: null, ranker: null, verdict: 'no gain', pairs: { heldOut: 120 }, before: { r1: 0.35 }, after: { r1: 0.41 }, ...over }) as unknown as TuneReport;
     assert.equal(
-      tuneSummary(report({ adapter: '/c/adapters/tuned' }), 'shop'),
+      tuneSummary(report({ improved: true, ranker: '/c/rankers/tuned' }), 'shop'),
       'Search is now tuned to shop. On 120 questions from your own documentation that tuning did not see, the right function now comes first 41% of the time, up from 35%.',
     );
     assert.match(tuneSummary(report({ after: { r1: 0.351 } }), 'shop'), /^Search is unchanged: no gain\. .* first 35% of the time, as before \(35%\)\.$/);

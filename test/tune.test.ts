@@ -90,16 +90,17 @@ describe('codeintent tune', () => {
     assert.match(run.stdout, /^Workspace: .*project\n/);
     assert.match(run.stdout, /^Data: +25 of 26 files have usable doc comments; split by file:$/m);
     assert.match(run.stdout, /training \d+ pairs \(\d+ files\), early stopping \d+ \(\d+ files\), held out \d+ \(\d+ files\)/);
-    assert.match(run.stdout, /^Held out: +each query against the \d+ chunks of the held-out files/m);
+    assert.match(run.stdout, /^Held out: +each query searched as search runs it, in an index of the \d+ chunks of the held-out files/m);
     const metric = (name: string): number[] => {
       const m = new RegExp(`^  ${name}.*?([\\d.]+) +([\\d.]+) +([\\d.]+)$`, 'm').exec(run.stdout);
       assert.ok(m, `a "${name}" row in\n${run.stdout}`);
       return m.slice(1).map(Number);
     };
-    const [beforeMrr = 0] = metric('before \\(no adapter\\)');
-    const [afterMrr = 0] = metric('after \\(tuned\\)');
+    const [beforeMrr = 0] = metric('before \\(untuned\\)');
+    const [afterMrr = 0] = metric('after \\(adapter\\)');
     assert.match(run.stdout, /^  factor ×[\d.]+ on MRR \(z -?[\d.]+\)$/m);
-    assert.match(run.stdout, /^Training: +\d+ epochs, kept epoch \d+/m);
+    assert.match(run.stdout, /^Adapter: +\d+ epochs, kept epoch \d+/m);
+    assert.match(run.stdout, /^2nd stage: none for this model, nothing to fit$/m);
     assert.match(run.stdout, /^Time: +[\d.]+ s \(index/m);
 
     const adapterDir = path.join(db, 'adapters', 'tuned');
@@ -121,7 +122,7 @@ describe('codeintent tune', () => {
     const run = await codeintent(['tune', project, '--db', path.join(scratch.dir, 'db-json'), '--model', model, '--json']);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as Record<string, unknown>;
-    for (const key of ['root', 'indexDir', 'modelId', 'dimension', 'files', 'pairs', 'candidates', 'baseline', 'before', 'after', 'factor', 'z', 'improved', 'adapter', 'verdict', 'training', 'seconds']) {
+    for (const key of ['root', 'indexDir', 'modelId', 'dimension', 'files', 'pairs', 'candidates', 'baseline', 'rankerBaseline', 'validation', 'choice', 'before', 'after', 'factor', 'z', 'improved', 'adapter', 'ranker', 'removed', 'verdict', 'training', 'rankerTraining', 'seconds']) {
       assert.ok(key in report, `${key} in the JSON report`);
     }
     assert.equal(report['baseline'], 'identity');
@@ -142,5 +143,83 @@ describe('codeintent tune', () => {
     const run = await codeintent(['tune', project, '--mode', 'vector']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--mode belongs to search, not tune/);
+  });
+});
+
+// The second stage, fitted with the default model and its shipped ranker. A samples repository: the
+// documented functions live in examples/, and undocumented one-line drafts in src/ share their words.
+// The shipped ranker rightly demotes example code in general, so here it puts the drafts first;
+// what the workspace's own documentation shows is that its examples are the answers.
+const ACTIONS = ['send', 'archive', 'validate', 'export', 'import', 'delete', 'render', 'schedule', 'encrypt', 'count'];
+const THINGS = ['invoice', 'customer', 'shipment', 'report', 'meeting', 'password', 'vehicle', 'employee', 'warehouse', 'message'];
+
+function samplesRepository({ drafts }: { drafts: number }): Record<string, string> {
+  const functions = ACTIONS.flatMap((action, a) =>
+    THINGS.map((thing, t) => ({
+      name: `${action}${capitalised(thing)}`,
+      code: [
+        `/** ${capitalised(action)}s the ${thing} record through the shared storage layer. */`,
+        `export async function ${action}${capitalised(thing)}(${thing}Id: string, store: Store): Promise<Result> {`,
+        `  const record = await store.read(${thing}Id);`,
+        `  if (!record) throw new Error('no ${thing} ' + ${thing}Id);`,
+        `  const checked = store.check(record, ${a * 10 + t});`,
+        `  for (const step of store.steps('${action}')) {`,
+        '    await step(checked);',
+        '  }',
+        `  store.audit('${action}', ${thing}Id);`,
+        `  return store.write(${thing}Id, checked);`,
+        '}',
+      ].join('\n'),
+    })),
+  );
+  const files: Record<string, string> = { 'src/types.ts': 'export interface Store { read(id: string): Promise<unknown> }\nexport type Result = string | undefined;\nexport const drafts = {} as Record<string, (id: string, n: number) => string>;\n' };
+  for (let f = 0; f < 25; f++) {
+    const body = [0, 1, 2, 3].map((k) => functions[(k * 25 + f) % functions.length]?.code ?? '');
+    files[`examples/module${String(f).padStart(2, '0')}.ts`] = `import type { Result, Store } from '../src/types';\n\n${body.join('\n\n')}\n`;
+  }
+  for (let k = 0; k < drafts; k++) {
+    files[`src/drafts/part${k}.ts`] = `import { drafts } from '../types';\n\n${functions.map((f) => `export function ${f.name}Draft${k}(id: string) {\n  return drafts.${f.name}(id, ${k});\n}`).join('\n\n')}\n`;
+  }
+  return files;
+}
+
+/** Where the example that answers `query` ranks among the first 30 hits (Infinity: not among them). */
+async function exampleRank(root: string, db: string, query: string, extra: readonly string[] = []): Promise<number> {
+  const run = await codeintent(['search', query, '--root', root, '--db', db, '--top', '30', '--json', ...extra]);
+  assert.equal(run.code, 0, run.stderr);
+  const at = (JSON.parse(run.stdout) as { path: string }[]).findIndex((hit) => hit.path.startsWith('examples/'));
+  return at < 0 ? Infinity : at + 1;
+}
+
+describe('codeintent tune: the second stage', () => {
+  test('fits the second stage when held-out files rank better with it; search then ranks with it, and --adapter none turns it off', async () => {
+    const root = path.join(scratch.dir, 'samples');
+    await writeTree(root, samplesRepository({ drafts: 20 }));
+    const db = path.join(scratch.dir, 'db-samples');
+    const run = await codeintent(['tune', root, '--db', db]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^2nd stage: fine-tuned from .*ranker\.json on \d+ queries, \d+ steps, kept step [1-9]\d*/m);
+    assert.match(run.stdout, /^  after \(second stage\) /m);
+    const saved = /^Saved: +second stage (.+) \(second stage: held-out MRR ([\d.]+) → ([\d.]+), ×([\d.]+), z ([\d.]+)\)/m.exec(run.stdout);
+    assert.ok(saved, run.stdout);
+    assert.equal(saved[1], path.join(db, 'rankers', 'tuned'));
+    assert.ok(Number(saved[3]) > Number(saved[2]) && Number(saved[5]) >= 1.64, saved[0]);
+    assert.deepEqual((await readdir(path.join(db, 'rankers', 'tuned'))).sort(), ['README.md', 'ranker.json']);
+
+    const query = 'send the invoice';
+    const tuned = await exampleRank(root, db, query);
+    const untuned = await exampleRank(root, db, query, ['--adapter', 'none']);
+    assert.ok(tuned < untuned, `the example that sends the invoice ranks ${tuned} tuned, ${untuned} untuned`);
+  });
+
+  test('keeps nothing when the shipped second stage already ranks each held-out answer first', async () => {
+    const root = path.join(scratch.dir, 'samples-alone');
+    await writeTree(root, samplesRepository({ drafts: 0 }));
+    const db = path.join(scratch.dir, 'db-samples-alone');
+    const run = await codeintent(['tune', root, '--db', db]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^  before \(untuned\) +1\.000 /m);
+    assert.match(run.stdout, /^Not saved: neither the adapter nor the second stage beat the baseline on the early-stopping files; nothing tuned is kept$/m);
+    await assert.rejects(readdir(path.join(db, 'rankers', 'tuned')), /ENOENT/);
   });
 });

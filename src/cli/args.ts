@@ -17,17 +17,20 @@ Usage:
   codeintent edit "INSTRUCTION" --query "QUERY"
                                      ask an LLM for a minimal edit of the code QUERY finds; prints
                                      unified diffs, writes them only with --apply (see docs/llm.md)
-  codeintent tune [PATH]             train a query adapter on PATH's own documented code; kept
-                                     only if it ranks held-out files' code better (then used by
-                                     search through --adapter default)
+  codeintent tune [PATH]             fit a query adapter and the second stage's weights to PATH's
+                                     own documented code; kept only if held-out files rank better
+                                     through search (then used by default; --adapter none turns
+                                     both off)
 
 Search options:
   --root PATH          the workspace to search (default: .)
   --top N              number of results, 1 to ${MAX_TOP} (default: 10)
   --mode MODE          hybrid (default), vector or lexical
-  --adapter A          default, none, or an adapter folder
-  --ranker R           the second stage (hybrid mode): default (the ranker shipped for the model, if
-                       any), none (fused first stage only), or a ranker folder
+  --adapter A          default (the workspace's tuned one, else the one shipped for the model), none
+                       (also leaves out the tuned second stage), or an adapter folder
+  --ranker R           the second stage (hybrid mode): default (the workspace's tuned one, else the
+                       one shipped for the model, if any), none (fused first stage only), or a
+                       ranker folder
   --json               JSON output: an array of {path, startLine, endLine, symbol, kind, language, score}
                        and, when the second stage ran, confidence, close and why; with --queries, one
                        array per line

@@ -108,6 +108,7 @@ const TUNE_PHASES: Record<TuneProgress['phase'], string> = {
   chunk: 'reading documented code',
   embed: 'embedding',
   train: 'training',
+  search: 'searching and fitting the second stage',
   evaluate: 'evaluating',
 };
 

@@ -274,7 +274,7 @@ async function prepareFiles(read: readonly (ReadFile | undefined)[], run: RunCon
 }
 
 /** A chunk as stored: its hash, its terms for full-text search, and (until embedded) no vector. */
-function chunkRow(chunk: Chunk): ChunkRow {
+export function chunkRow(chunk: Chunk): ChunkRow {
   return {
     ...chunk,
     hash: sha256Hex(chunk.text),

@@ -14,7 +14,7 @@ import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
 import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
-import { resolveRanker, type Ranker } from './rank/model.js';
+import { resolveRanker, tunedRankersDir, type Ranker } from './rank/model.js';
 import { IndexStore, type IndexMeta } from './store.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
@@ -185,12 +185,22 @@ export class Workspace {
     return { store: this.store, embedder: this.embedder, adapter, ...(ranker ? { ranker } : {}) };
   }
 
-  /** The second stage's ranker: as chosen, else the one shipped for this model, else none. */
+  /** The rankers shipped with the package (one per model), searched after the workspace's tuned one. */
+  get shippedRankersDir(): string {
+    return path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'rankers');
+  }
+
+  /**
+   * The second stage's ranker: as chosen, else the workspace's tuned one, else the one shipped for
+   * this model, else none. `--adapter none` leaves out what tune fitted, the tuned ranker too: it
+   * was fitted to the candidates that the tuned adapter's query vectors find.
+   */
   secondStageRanker(): Promise<Ranker | undefined> {
+    const tuned = (this.options.adapter ?? 'default') === 'default' ? [tunedRankersDir(this.indexDir)] : [];
     return (this.ranker ??= resolveRanker({
       choice: this.options.ranker ?? 'default',
       modelId: this.store.info.embedderId,
-      searchDirs: [path.join(this.options.assets?.packageRoot ?? PACKAGE_ROOT, 'rankers')],
+      searchDirs: [...tuned, this.shippedRankersDir],
     }));
   }
 

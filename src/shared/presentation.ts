@@ -138,7 +138,8 @@ const TUNE_PHASES: Readonly<Record<TunePhase, string>> = {
   index: 'updating the index',
   chunk: 'reading documented code',
   embed: 'embedding',
-  train: 'training',
+  train: 'training the adapter',
+  search: 'searching and fitting the second stage',
   evaluate: 'evaluating on held-out files',
 };
 

@@ -103,7 +103,7 @@ export function tuneSummary(r: TuneReport, folder: string): string {
   const figures = r.before && r.after
     ? ` On ${r.pairs.heldOut} questions from your own documentation that tuning did not see, the right function now comes first ${percent(r.after.r1)} of the time, ${comparison(r.before.r1, r.after.r1)}.`
     : '';
-  return r.adapter ? `Search is now tuned to ${folder}.${figures}` : `Search is unchanged: ${r.verdict}.${figures}`;
+  return r.improved ? `Search is now tuned to ${folder}.${figures}` : `Search is unchanged: ${r.verdict}.${figures}`;
 }
 
 function percent(share: number): string {
@@ -116,7 +116,7 @@ function comparison(before: number, after: number): string {
 }
 
 function metricsLine(name: string, m: RetrievalMetrics): string {
-  return `  ${name.padEnd(22)} ${m.mrr.toFixed(3).padStart(6)}  ${m.r1.toFixed(3).padStart(6)}  ${m.r10.toFixed(3).padStart(6)}`;
+  return `  ${name.padEnd(28)} ${m.mrr.toFixed(3).padStart(6)}  ${m.r1.toFixed(3).padStart(6)}  ${m.r10.toFixed(3).padStart(6)}`;
 }
 
 export function tuneText(r: TuneReport): string {
@@ -126,14 +126,18 @@ export function tuneText(r: TuneReport): string {
     `Data:      ${r.files.documented} of ${r.files.indexed} files have usable doc comments; split by file:`,
     `           training ${r.pairs.train} pairs (${r.files.train} files), early stopping ${r.pairs.valid} (${r.files.valid} files), held out ${r.pairs.heldOut} (${r.files.heldOut} files)`,
   ];
+  const t = r.training;
+  if (t) lines.push(`Adapter:   ${t.epochs} epochs, kept epoch ${t.bestEpoch} (cosine MRR on early stopping ${t.validBefore.mrr.toFixed(3)} → ${t.validAfter.mrr.toFixed(3)}), ${t.seconds.toFixed(1)} s`);
+  const k = r.rankerTraining;
+  if (k) lines.push(`2nd stage: fine-tuned from ${r.rankerBaseline} on ${k.queries} queries, ${k.steps} steps, kept step ${k.bestStep} (MRR on early stopping ${k.validBefore.mrr.toFixed(3)} → ${k.validAfter.mrr.toFixed(3)}), ${k.seconds.toFixed(1)} s`);
+  else if (t) lines.push(`2nd stage: ${r.rankerBaseline === 'none' ? 'none for this model, nothing to fit' : 'not fitted'}`);
+  if (r.validation.length > 0) lines.push(`Compared:  on the early-stopping files, MRR through search: ${r.validation.map((v) => `${v.name} ${v.mrr.toFixed(3)}`).join(', ')}`);
   if (r.before && r.after) {
-    const baseline = r.baseline === 'identity' ? 'no adapter' : 'shipped adapter';
     lines.push(
-      `Held out:  each query against the ${r.candidates} chunks of the held-out files (cosine; docs removed from the code)`,
-      `  ${''.padEnd(22)} ${'MRR'.padStart(6)}  ${'R@1'.padStart(6)}  ${'R@10'.padStart(6)}`,
-      ...(r.identity ? [metricsLine('no adapter', r.identity)] : []),
-      metricsLine(`before (${baseline})`, r.before),
-      metricsLine('after (tuned)', r.after),
+      `Held out:  each query searched as search runs it, in an index of the ${r.candidates} chunks of the held-out files (docs removed from the code)`,
+      `  ${''.padEnd(28)} ${'MRR'.padStart(6)}  ${'R@1'.padStart(6)}  ${'R@10'.padStart(6)}`,
+      metricsLine('before (untuned)', r.before),
+      metricsLine(`after (${r.choice ?? 'untuned'})`, r.after),
       `  factor ${r.factor === null ? '–' : `×${r.factor.toFixed(2)}`} on MRR${r.z === null ? '' : ` (z ${r.z.toFixed(1)})`}`,
     );
     const languages = Object.entries(r.byLanguage);
@@ -141,11 +145,14 @@ export function tuneText(r: TuneReport): string {
       for (const [language, m] of languages) lines.push(`  ${language.padEnd(12)} n=${String(m.before.n).padEnd(5)} MRR ${m.before.mrr.toFixed(3)} → ${m.after.mrr.toFixed(3)}`);
     }
   }
-  if (r.training) lines.push(`Training:  ${r.training.epochs} epochs, kept epoch ${r.training.bestEpoch}, ${r.training.seconds.toFixed(1)} s`);
-  if (r.adapter) lines.push(`Saved:     ${r.adapter} (${r.verdict}); search uses it by default, --adapter none turns it off`);
-  else lines.push(`Not saved: ${r.verdict}; no tuned adapter is kept${r.removed ? ` (removed the earlier one at ${r.removed})` : ''}`);
+  const saved = [r.adapter && `adapter ${r.adapter}`, r.ranker && `second stage ${r.ranker}`].filter(Boolean);
+  if (saved.length > 0) lines.push(`Saved:     ${saved.join(', ')} (${r.verdict}); search uses them by default, --adapter none turns them off`);
+  else lines.push(`Not saved: ${r.verdict}; nothing tuned is kept${r.removed.length > 0 ? ` (removed the earlier ${r.removed.join(', ')})` : ''}`);
   const s = r.seconds;
-  lines.push(`Time:      ${s.total.toFixed(1)} s (index ${s.index.toFixed(1)}, read ${s.chunk.toFixed(1)}, embed ${s.embed.toFixed(1)}, train ${s.train.toFixed(1)}, evaluate ${s.evaluate.toFixed(1)})`);
+  lines.push(
+    `Time:      ${s.total.toFixed(1)} s (index ${s.index.toFixed(1)}, read ${s.chunk.toFixed(1)}, embed ${s.embed.toFixed(1)}, adapter ${s.train.toFixed(1)}, ` +
+      `search and 2nd stage ${s.search.toFixed(1)}, held-out ${s.evaluate.toFixed(1)})`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

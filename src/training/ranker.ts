@@ -3,21 +3,10 @@
 // with Adam on standardised features; then a calibration σ(scale·score + shift) fitted by logistic
 // regression to whether a shown hit is a right answer; and the ranker folder that holds the result.
 
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../core/files.js';
 import { FEATURE_COUNT } from '../core/rank/features.js';
-import { createRanker, RANKER_FILE, type RankerFile, type RankerWeights } from '../core/rank/model.js';
+import type { RankerWeights } from '../core/rank/model.js';
 
-const RANKER_CARD_FILE = 'README.md';
-
-/** Writes a ranker folder: its card (README.md), then ranker.json, each whole or not at all. */
-export async function writeRanker(dir: string, file: RankerFile, card: string): Promise<void> {
-  createRanker(file, dir); // refuses a file this version cannot use
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, RANKER_CARD_FILE), card.endsWith('\n') ? card : `${card}\n`);
-  await writeFileAtomic(path.join(dir, RANKER_FILE), `${JSON.stringify(file, null, 2)}\n`);
-}
+export { writeRanker } from '../core/rank/model.js';
 
 /** One query's candidates: their feature rows and which are answers. */
 export interface TrainingList {

@@ -2,14 +2,15 @@
 // a score into a confidence. Trained by src/training/ranker.ts; shipped in rankers/<name>/ranker.json,
 // and fitted to one embedding model (its features read that model's vectors and tokens).
 
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
-import { firstSubfolder } from '../files.js';
+import { firstSubfolder, writeFileAtomic } from '../files.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.js';
 
 export const RANKER_FORMAT = 'codeintent-ranker';
 export const RANKER_FILE = 'ranker.json';
+const RANKER_CARD_FILE = 'README.md';
 
 /**
  * The learned score of a candidate's feature row x, standardised as z = (x − mean) / spread:
@@ -160,4 +161,23 @@ export async function resolveRanker({ choice, modelId, searchDirs }: { choice: s
     return ranker;
   }
   return findRanker(modelId, searchDirs);
+}
+
+/** Writes a ranker folder: its card (README.md), then ranker.json, each whole or not at all. */
+export async function writeRanker(dir: string, file: RankerFile, card: string): Promise<void> {
+  createRanker(file, dir); // refuses a file this version cannot use
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, RANKER_CARD_FILE), card.endsWith('\n') ? card : `${card}\n`);
+  await writeFileAtomic(path.join(dir, RANKER_FILE), `${JSON.stringify(file, null, 2)}\n`);
+}
+
+/** Deletes a ranker folder (ranker.json first, so it stops counting at once). */
+export async function removeRanker(dir: string): Promise<void> {
+  await rm(path.join(dir, RANKER_FILE), { force: true });
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Where `codeintent tune` keeps a workspace's own second stage: beside its index (and its tuned adapter). */
+export function tunedRankersDir(indexDir: string): string {
+  return path.join(indexDir, 'rankers');
 }
