@@ -67,11 +67,11 @@ export class IndexPool {
   private readonly idle: Slot[] = [];
   private readonly queue: Job[] = [];
   private unusable: Error | undefined;
+  private started = false;
   private closed = false;
 
-  constructor(private readonly options: IndexPoolOptions) {
-    for (let i = 0; i < options.size; i++) this.spawn();
-  }
+  /** The workers start with the first batch: a run whose files all turn out unchanged starts none. */
+  constructor(private readonly options: IndexPoolOptions) {}
 
   get size(): number {
     return this.options.size;
@@ -93,7 +93,9 @@ export class IndexPool {
   /** Stops the workers (a batch still running is abandoned). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the index pool was closed'));
+    const closed = new Error('the index pool was closed');
+    for (const job of this.queue.splice(0)) job.reject(closed);
+    for (const slot of this.slots) slot.job?.reject(closed);
     await Promise.all([...this.slots].map((slot) => slot.worker.terminate()));
   }
 
@@ -114,6 +116,10 @@ export class IndexPool {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(job);
+      if (!this.started) {
+        this.started = true;
+        for (let i = 0; i < this.options.size; i++) this.spawn();
+      }
       this.dispatch();
     });
   }

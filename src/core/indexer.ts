@@ -241,11 +241,12 @@ function startPool(options: IndexRunOptions, batches: number): IndexPool | undef
 
 /**
  * Reads a batch's files and sorts them; those whose content changed are chunked and embedded.
- * `beforeEmbed` is called once when there is something to embed.
+ * `beforeEmbed` is called once when there is something to chunk and embed.
  */
 async function computeBatch(batch: readonly CrawledFile[], run: RunContext, beforeEmbed: () => void): Promise<ComputedBatch> {
   const read = await readFiles(batch, run);
   const { touched, changed, dropped } = sortFiles(read, run);
+  if (changed.length > 0) beforeEmbed();
   const chunked = await chunkBatch(changed.map((c) => c.source), run);
   const prepared: ComputedBatch['prepared'] = [];
   changed.forEach(({ row }, i) => {
@@ -255,10 +256,7 @@ async function computeBatch(batch: readonly CrawledFile[], run: RunContext, befo
   });
   const rows = prepared.flatMap((p) => p.chunks);
   const unembedded = rows.filter((row) => row.vector.length === 0);
-  if (unembedded.length > 0) {
-    beforeEmbed();
-    await embedRows(unembedded, run.embedder, run.signal);
-  }
+  if (unembedded.length > 0) await embedRows(unembedded, run.embedder, run.signal);
   return { touched, prepared, dropped };
 }
 
