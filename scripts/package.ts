@@ -2,7 +2,7 @@
 // codeintent-<target>-<version>.vsix (linux-x64, linux-arm64, darwin-arm64, win32-x64), each checked
 // by vsix-check.ts. `npm run package -- --target linux-x64` (repeatable) builds only those.
 //
-// dist/ holds the bundles (extension.cjs, worker.cjs, and webview.js for the sidebar) with what they
+// dist/ holds the bundles (extension.cjs, worker.cjs, index-worker.cjs, and webview.js for the sidebar) with what they
 // load from disk next to them: web-tree-sitter's runtime, the grammars, the codicon font, the
 // TypeScript compiler in dist/node_modules and the platform's LanceDB native addon (lancedb-addon.ts),
 // the only part that differs between VSIXs. The model, the adapters, the rankers and media/ ship from
@@ -31,6 +31,8 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
 const ENTRIES: Record<string, string> = {
   extension: 'src/extension/main.ts',
   worker: 'src/extension/worker.ts',
+  // Started by the worker's index runs (src/core/index-pool.ts), found through WorkerAssets.indexWorker.
+  'index-worker': 'src/core/index-worker.ts',
 };
 /** The sidebar's script (runs in the webview, a browser). */
 const WEBVIEW_ENTRY = 'src/webview/main.ts';

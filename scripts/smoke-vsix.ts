@@ -47,14 +47,14 @@ async function smoke(vsix: string): Promise<void> {
     }
     client.current = new IndexClient({
       workerPath: path.join(extension, 'dist', 'worker.cjs'),
-      assets: { packageRoot: extension, grammarDir: path.join(extension, 'dist', 'grammars'), treeSitterWasm: path.join(extension, 'dist', 'web-tree-sitter.wasm') },
+      assets: { packageRoot: extension, grammarDir: path.join(extension, 'dist', 'grammars'), treeSitterWasm: path.join(extension, 'dist', 'web-tree-sitter.wasm'), indexWorker: path.join(extension, 'dist', 'index-worker.cjs') },
       onState: () => {},
       onLog: (level, message) => {
         if (level === 'error') console.error(message);
       },
     });
     await client.current.configure([
-      { root: project, indexDir: path.join(dir, 'index'), model: 'default', adapter: 'default', crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true }, env: {} },
+      { root: project, indexDir: path.join(dir, 'index'), model: 'default', adapter: 'default', crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true }, indexingThreads: 0, env: {} },
     ]);
     const [result] = await client.current.request('index', {});
     assert.equal(result?.summary.files, 2, 'both files indexed');

@@ -111,7 +111,7 @@ describe('architecture: imports run one way', () => {
 
   test('the bundles the extension ships hold nothing of training, the CLI or (for the sidebar) the extension', async () => {
     const host = await bundleForExtensionHost(
-      { extension: path.join(SRC, 'extension', 'main.ts'), worker: path.join(SRC, 'extension', 'worker.ts') },
+      { extension: path.join(SRC, 'extension', 'main.ts'), worker: path.join(SRC, 'extension', 'worker.ts'), 'index-worker': path.join(SRC, 'core', 'index-worker.ts') },
       outdir,
     );
     const webview = await bundleForWebview(path.join(SRC, 'webview', 'main.ts'), path.join(outdir, 'webview.js'));

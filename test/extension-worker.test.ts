@@ -16,6 +16,7 @@ let scratch: { dir: string; cleanup: () => Promise<void> };
 let client: IndexClient;
 let project: string;
 const states: { root: string; state: IndexState }[] = [];
+const logs: string[] = [];
 
 function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): FolderConfig {
   return {
@@ -24,6 +25,7 @@ function folderConfig(root: string, overrides: Partial<FolderConfig> = {}): Fold
     model: 'default',
     adapter: 'default',
     crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true },
+    indexingThreads: 0,
     env: {},
     ...overrides,
   };
@@ -33,7 +35,7 @@ before(async () => {
   scratch = await tempDir('codeintent-worker-');
   // Inside the repository, so the externals resolve from its node_modules as they do from dist/.
   const outdir = path.join(PACKAGE_ROOT, 'out', 'bundle-test', String(process.pid));
-  await bundleForExtensionHost({ worker: path.join(PACKAGE_ROOT, 'src', 'extension', 'worker.ts') }, outdir);
+  await bundleForExtensionHost({ worker: path.join(PACKAGE_ROOT, 'src', 'extension', 'worker.ts'), 'index-worker': path.join(PACKAGE_ROOT, 'src', 'core', 'index-worker.ts') }, outdir);
   const outfile = path.join(outdir, 'worker.cjs');
   project = path.join(scratch.dir, 'project');
   await writeTree(project, {
@@ -56,9 +58,10 @@ before(async () => {
       packageRoot: PACKAGE_ROOT,
       grammarDir: path.join(PACKAGE_ROOT, 'node_modules', '@repomix', 'tree-sitter-wasms', 'out'),
       treeSitterWasm: path.join(PACKAGE_ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
+      indexWorker: path.join(outdir, 'index-worker.cjs'),
     },
     onState: (root, state) => states.push({ root, state }),
-    onLog: () => {},
+    onLog: (_level, message) => logs.push(message),
   });
   await client.configure([folderConfig(project)]);
 });
@@ -164,6 +167,20 @@ describe('the indexing worker, bundled', () => {
     assert.deepEqual(status?.state, { kind: 'none' });
     await client.request('fileChanged', { paths: [path.join(project, 'src', 'billing.ts')] });
     assert.equal((await client.request('status', {}))[0]?.index, undefined);
+  });
+
+  test('a large folder is chunked and embedded by the bundled index workers, as many as the setting allows', async () => {
+    const large = path.join(scratch.dir, 'large');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 650; i++) files[`pkg/file${String(i).padStart(3, '0')}.ts`] = `export function handler${i}(input: number) {\n  return input * ${i};\n}\n`;
+    await writeTree(large, files);
+    await client.configure([folderConfig(large, { indexDir: path.join(scratch.dir, 'index-large'), indexingThreads: 3 })]);
+    logs.length = 0;
+    const [result] = await client.request('index', {});
+    assert.deepEqual([result?.summary.files, result?.summary.chunks, result?.summary.failed], [650, 650, []]);
+    assert.ok(logs.includes(`${large}: chunking and embedding on 3 worker threads`), logs.join('\n'));
+    const { hits } = await client.request('search', { query: 'handler417', top: 1 });
+    assert.equal(hits[0]?.symbol, 'handler417');
   });
 
   test('a user error comes back as such', async () => {

@@ -95,6 +95,7 @@ describe("the indexing worker's file filter", () => {
     model: 'default',
     adapter: 'default',
     crawl: { include: [], exclude: [], maxFileBytes: 1_048_576, indexTestsAndTranslations: true, ...crawl },
+    indexingThreads: 0,
     env: {},
   });
   const touches = async (paths: string[], crawl?: Partial<FolderConfig['crawl']>) => (await changesForIndex(config(crawl), paths.map((p) => path.join(root, p)))).length > 0;

@@ -53,6 +53,7 @@ Common options:
   --model M            embedding model (for edit, the LLM model: see above): ${MODEL_CHOICES_HELP}
   --exclude GLOB       extra gitignore-style pattern to leave out (repeatable)
   --max-file-size N    skip files larger than N bytes (default: 1048576, at most 8388608)
+  --jobs N             threads that chunk and embed while indexing (default: one per core)
   --no-progress        no progress bar
   --verbose            say which files were skipped and why, and where parsing fell back to lines
   -h, --help           this help
@@ -77,6 +78,7 @@ const options = {
   model: { type: 'string' },
   exclude: { type: 'string', multiple: true },
   'max-file-size': { type: 'string' },
+  jobs: { type: 'string' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -92,6 +94,8 @@ export interface CommonOptions {
   model: string;
   exclude: string[];
   maxFileBytes?: number;
+  /** Threads for indexing; one per core when absent. */
+  jobs?: number;
   progress: boolean;
   verbose: boolean;
 }
@@ -181,6 +185,7 @@ export function parseCommand(argv: readonly string[]): Command {
     verbose: values.verbose ?? false,
     ...(values.db !== undefined ? { db: values.db } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: positiveInteger('--max-file-size', values['max-file-size'], 0) } : {}),
+    ...(values.jobs !== undefined ? { jobs: positiveInteger('--jobs', values.jobs, 0) } : {}),
   };
   const searchOnly = (['root', 'top', 'mode', 'adapter', 'ranker', 'json', 'queries'] as const).filter((flag) => values[flag] !== undefined);
 

@@ -43,6 +43,7 @@ function workspaceOptions(root: string, common: CommonOptions, search?: { adapte
     model: common.model,
     crawl: { exclude: common.exclude, ...(common.maxFileBytes ? { maxFileBytes: common.maxFileBytes } : {}) },
     ...(common.db ? { indexDir: common.db } : {}),
+    ...(common.jobs ? { indexingThreads: common.jobs } : {}),
     ...(search ? { adapter: search.adapter, ranker: search.ranker } : {}),
     warn,
     ...(common.verbose ? { log: warn } : {}),
@@ -134,6 +135,7 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
     modelArg,
     ...command.common.exclude.flatMap((glob) => ['--exclude', glob]),
     ...(command.common.maxFileBytes ? ['--max-file-size', String(command.common.maxFileBytes)] : []),
+    ...(command.common.jobs ? ['--jobs', String(command.common.jobs)] : []),
   ];
   let report: TuneReport;
   try {

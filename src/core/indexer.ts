@@ -2,16 +2,18 @@
 // Each batch commits on its own, so a cancelled or crashed run keeps what it finished and the next
 // run resumes from there.
 
+import os from 'node:os';
 import path from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { classifyContent, crawl, DEFAULT_MAX_FILE_BYTES } from './crawl/index.js';
 import { crawlChanged } from './crawl/changed.js';
 import type { Chunker } from './chunk/index.js';
-import { documentText } from './embedding-text.js';
+import { chunkFiles, embedRows, type FileChunks, type SourceText } from './chunk-rows.js';
+import { IndexPool, type IndexWorkerData } from './index-pool.js';
 import { planChanged, planRefresh } from './refresh.js';
 import type { ChunkRow, FileRow, IndexStore } from './store.js';
-import { lexicalText } from './tokens.js';
-import type { Chunk, CrawledFile, Embedder, Progress, SkipReason } from './types.js';
+import type { CrawledFile, Embedder, Progress, SkipReason } from './types.js';
 import { messageOf } from './errors.js';
 import { sha256Hex } from './util/hash.js';
 import { readRegularFile } from './files.js';
@@ -28,8 +30,6 @@ const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const READ_CONCURRENCY = 8;
 /** In the index folder: what the last full crawl saw, so that a start-up check need not walk the tree. */
 const CRAWL_SNAPSHOT = 'crawl-snapshot.json';
-/** Tokens of a chunk kept for full-text search. */
-const MAX_TERMS = 2000;
 
 export interface CrawlSettings {
   exclude?: readonly string[];
@@ -55,7 +55,23 @@ export interface IndexRunOptions {
    * crawling the tree, unless one of them needs the crawl (an ignore file, a folder, a link).
    */
   changed?: readonly string[];
+  /** Threads that chunk and embed: 0 or absent = os.availableParallelism(); 1 = this thread only. */
+  threads?: number;
+  /** How index workers are started; without it everything runs on this thread. */
+  workers?: IndexWorkers;
 }
+
+/** Where the index worker module is and what its workers load (see index-pool.ts). */
+export interface IndexWorkers extends IndexWorkerData {
+  script: string | URL;
+  /** The dimension of `embedder`'s vectors, when the workers embed. */
+  dimension?: number;
+  /** Each worker's heap limits (Node's defaults when absent): a file that exhausts them costs only itself. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** The index worker of this build (out/src/core/index-worker.js); a bundle (no import.meta.url) passes its own. */
+export const INDEX_WORKER_SCRIPT: URL | undefined = typeof import.meta.url === 'string' ? new URL('./index-worker.js', import.meta.url) : undefined;
 
 export interface IndexSummary {
   /** Files in the workspace that are indexed after the run. */
@@ -70,9 +86,11 @@ export interface IndexSummary {
   seconds: number;
 }
 
-interface PreparedFile {
-  row: FileRow;
-  chunks: ChunkRow[];
+/** A batch read and sorted, its rows computed: what its commit writes. */
+interface ComputedBatch {
+  touched: FileRow[];
+  prepared: { row: FileRow; chunks: ChunkRow[] }[];
+  dropped: string[];
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -90,6 +108,8 @@ interface RunContext {
   skip: (path: string, reason: SkipReason, detail?: string) => void;
   /** The chunker, loaded on first use. */
   chunker: () => Promise<Chunker>;
+  /** Chunks (and may embed) batches on worker threads; absent: this thread does. */
+  pool?: IndexPool;
   signal?: AbortSignal;
   log?: (message: string) => void;
 }
@@ -126,6 +146,8 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   const plan = changed ? planChanged(changed, indexed) : planRefresh(files, indexed);
   if (plan.remove.length > 0) await store.removeFiles(plan.remove);
 
+  const batches = [...batchesOf(plan.compute)];
+  const pool = startPool(options, batches.length);
   let chunker: Chunker | undefined;
   const run: RunContext = {
     store,
@@ -135,6 +157,7 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
     failed: [],
     skip,
     chunker: async () => (chunker ??= await options.chunker()),
+    ...(pool ? { pool } : {}),
     signal,
     log,
   };
@@ -142,14 +165,36 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   let embedded = 0;
   let reindexed = 0;
   let contentChanged = plan.remove.length > 0;
-  for (const batch of batchesOf(plan.compute)) {
-    signal?.throwIfAborted();
-    const result = await indexBatch(batch, run, () => report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` }));
-    embedded += result.embedded;
-    contentChanged ||= result.changed;
-    reindexed += result.reindexed;
-    done += batch.length;
-    report({ phase: 'store', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
+  // Batches are computed ahead (on the pool: one per worker and one more, which bounds the memory)
+  // and committed one at a time in order, each on its own, so an interrupted run keeps a prefix.
+  const ahead = pool ? pool.size + 1 : 1;
+  const inFlight: Promise<void>[] = [];
+  let commits: Promise<unknown> = Promise.resolve();
+  try {
+    for (const batch of batches) {
+      signal?.throwIfAborted();
+      const computed = computeBatch(batch, run, () => report({ phase: 'embed', done, total: plan.compute.length, message: `${embedded} chunks embedded` }));
+      computed.catch(() => undefined); // its failure is the commit's, below
+      const committed = commits
+        .then(() => computed)
+        .then((result) => commitBatch(result, run))
+        .then((result) => {
+          embedded += result.embedded;
+          contentChanged ||= result.changed;
+          reindexed += result.reindexed;
+          done += batch.length;
+          report({ phase: 'store', done, total: plan.compute.length, message: `${embedded} chunks embedded` });
+        });
+      commits = committed;
+      inFlight.push(committed);
+      if (inFlight.length >= ahead) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+  } catch (error) {
+    await Promise.allSettled(inFlight); // nothing writes once the run has returned
+    throw error;
+  } finally {
+    await pool?.close();
   }
 
   if (contentChanged) {
@@ -188,20 +233,50 @@ function* batchesOf(files: readonly CrawledFile[]): Generator<CrawledFile[]> {
   if (batch.length > 0) yield batch;
 }
 
+/** The pool a run with `batches` batches uses: none with one thread, one batch or no worker module. */
+function startPool(options: IndexRunOptions, batches: number): IndexPool | undefined {
+  const threads = options.threads || os.availableParallelism();
+  const size = Math.min(threads, batches);
+  if (size < 2 || !options.workers) return undefined;
+  const { script, dimension = 0, resourceLimits, ...data } = options.workers;
+  options.log?.(`chunking${data.embedder ? ' and embedding' : ''} on ${size} worker threads`);
+  return new IndexPool({ size, script, data, dimension, ...(resourceLimits ? { resourceLimits } : {}) });
+}
+
 /**
- * One batch, committed on its own: reads the files, chunks and embeds those whose content changed,
- * and stores them; files whose content did not change only get their new size and times.
- * `beforeEmbed` is called once when there is something to embed.
+ * Reads a batch's files and sorts them; those whose content changed are chunked and embedded.
+ * `beforeEmbed` is called once when there is something to chunk and embed.
  */
-async function indexBatch(batch: readonly CrawledFile[], run: RunContext, beforeEmbed: () => void): Promise<BatchResult> {
+async function computeBatch(batch: readonly CrawledFile[], run: RunContext, beforeEmbed: () => void): Promise<ComputedBatch> {
   const read = await readFiles(batch, run);
-  const { touched, prepared, dropped } = await prepareFiles(read, run);
+  const { touched, changed, dropped } = sortFiles(read, run);
+  if (changed.length > 0) beforeEmbed();
+  const chunked = await chunkBatch(changed.map((c) => c.source), run);
+  const prepared: ComputedBatch['prepared'] = [];
+  changed.forEach(({ row }, i) => {
+    const file = chunked[i] as FileChunks;
+    if ('error' in file) return void run.failed.push({ path: file.path, error: file.error });
+    prepared.push({ row: { ...row, chunks: file.rows.length }, chunks: file.rows });
+  });
   const rows = prepared.flatMap((p) => p.chunks);
-  if (rows.length > 0) {
-    beforeEmbed();
-    await embedChunks(rows, run.embedder, run.signal);
-  }
+  const unembedded = rows.filter((row) => row.vector.length === 0);
+  if (unembedded.length > 0) await embedRows(unembedded, run.embedder, run.signal);
+  return { touched, prepared, dropped };
+}
+
+/** The files' rows: on the pool when there is one (its workers may embed them too), else here. */
+async function chunkBatch(files: readonly SourceText[], run: RunContext): Promise<FileChunks[]> {
+  if (files.length === 0) return [];
+  if (!run.pool) return chunkFiles(await run.chunker(), files);
+  const batch = await run.pool.prepare(files, run.signal);
+  for (const line of batch.logs) run.log?.(line);
+  return batch.files;
+}
+
+/** Stores a computed batch, committed on its own; files whose content did not change only get their new size and times. */
+async function commitBatch({ touched, prepared, dropped }: ComputedBatch, run: RunContext): Promise<BatchResult> {
   run.signal?.throwIfAborted();
+  const rows = prepared.flatMap((p) => p.chunks);
   const previouslyIndexed = [...prepared.map((p) => p.row.path), ...dropped].filter((p) => run.indexed.has(p));
   await run.store.replaceFiles(prepared.map((p) => p.row), rows, previouslyIndexed);
   await run.store.touchFiles(touched);
@@ -229,11 +304,11 @@ function readFiles(batch: readonly CrawledFile[], run: RunContext): Promise<(Rea
 
 /**
  * Sorts the read files: not a regular file or not text (skipped; dropped from the index if it was there), same content
- * as indexed (touched: new stat data only), or new content (prepared: chunked, vectors to come).
+ * as indexed (touched: new stat data only), or new content (changed: its text, to be chunked).
  */
-async function prepareFiles(read: readonly (ReadFile | undefined)[], run: RunContext): Promise<{ touched: FileRow[]; prepared: PreparedFile[]; dropped: string[] }> {
+function sortFiles(read: readonly (ReadFile | undefined)[], run: RunContext): { touched: FileRow[]; changed: { row: FileRow; source: SourceText }[]; dropped: string[] } {
   const touched: FileRow[] = [];
-  const prepared: PreparedFile[] = [];
+  const changed: { row: FileRow; source: SourceText }[] = [];
   const dropped: string[] = [];
   for (const entry of read) {
     if (!entry) continue;
@@ -256,43 +331,9 @@ async function prepareFiles(read: readonly (ReadFile | undefined)[], run: RunCon
       touched.push({ ...row, chunks: previous.chunks });
       continue;
     }
-    const chunker = await run.chunker();
-    const text = decode(bytes, file.path, run.log);
-    let chunks: Chunk[];
-    try {
-      chunks = await chunker.chunk(file.path, text);
-    } catch (error) {
-      // The chunker falls back to line windows for what it can handle; anything else (tree-sitter's
-      // WebAssembly aborting, say) costs this file only, not the rest of its batch.
-      run.failed.push({ path: file.path, error: `chunking failed (${messageOf(error)})` });
-      continue;
-    }
-    row.chunks = chunks.length;
-    prepared.push({ row, chunks: chunks.map(chunkRow) });
+    changed.push({ row, source: { path: file.path, text: decode(bytes, file.path, run.log) } });
   }
-  return { touched, prepared, dropped };
-}
-
-/** A chunk as stored: its hash, its terms for full-text search, and (until embedded) no vector. */
-export function chunkRow(chunk: Chunk): ChunkRow {
-  return {
-    ...chunk,
-    hash: sha256Hex(chunk.text),
-    terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
-    vector: new Float32Array(0),
-  };
-}
-
-/** Sets each row's vector (embedded as documents, in one call); a vector of the wrong size is a bug. */
-async function embedChunks(rows: ChunkRow[], embedder: Embedder, signal?: AbortSignal): Promise<void> {
-  const vectors = await embedder.embed(rows.map(documentText), 'document', signal);
-  rows.forEach((row, i) => {
-    const vector = vectors[i];
-    if (!vector || vector.length !== embedder.dimension) {
-      throw new Error(`the embedder returned a vector of length ${vector?.length} instead of ${embedder.dimension}`);
-    }
-    row.vector = vector;
-  });
+  return { touched, changed, dropped };
 }
 
 /** Invalid UTF-8 is indexed with replacement characters rather than dropped. */

@@ -4,12 +4,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter, type Adapter } from './adapter.js';
 import { createChunker, type Chunker, type ChunkerOptions } from './chunk/index.js';
-import { createEmbedder } from './embed/index.js';
+import { createEmbedder, type EmbedderSpec } from './embed/index.js';
 import { withBatching } from './embed/batching.js';
 import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { folderBytes } from './files.js';
-import { updateIndex, type CrawlSettings, type IndexSummary } from './indexer.js';
+import { INDEX_WORKER_SCRIPT, updateIndex, type CrawlSettings, type IndexSummary, type IndexWorkers } from './indexer.js';
 import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
 import { defaultIndexDir } from './paths.js';
@@ -29,6 +29,8 @@ export interface WorkspaceAssets {
   packageRoot?: string;
   grammarDir?: ChunkerOptions['grammarDir'];
   treeSitterWasm?: ChunkerOptions['treeSitterWasm'];
+  /** The index worker module (the extension's bundle of src/core/index-worker.ts); this build's own by default. */
+  indexWorker?: string;
 }
 
 export interface WorkspaceOptions {
@@ -50,6 +52,8 @@ export interface WorkspaceOptions {
   warn?: (message: string) => void;
   /** Chunks past which the vectors get an ANN index (default VECTOR_INDEX_MIN_ROWS; tests set it low). */
   vectorIndexMinRows?: number;
+  /** Threads that chunk and embed while indexing: 0 or absent = one per core (os.availableParallelism()). */
+  indexingThreads?: number;
 }
 
 export interface IndexOptions {
@@ -97,12 +101,15 @@ export class Workspace {
     readonly store: IndexStore,
     readonly embedder: Embedder,
     private readonly options: WorkspaceOptions,
+    /** The model as resolved: index workers create their own embedder from it. */
+    private readonly embedderSpec: EmbedderSpec,
   ) {}
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const root = await requireFolder(options.root);
     const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
-    const base = await createEmbedder(await resolveModel(options.model ?? 'default', options.env, options.assets?.packageRoot));
+    const spec = await resolveModel(options.model ?? 'default', options.env, options.assets?.packageRoot);
+    const base = await createEmbedder(spec);
     const store = await IndexStore.open({
       dir: indexDir,
       root,
@@ -116,7 +123,7 @@ export class Workspace {
     const documents = { get: (keys: readonly string[]) => store.cachedVectors(keys), set: (entries: ReadonlyMap<string, Float32Array>) => store.cacheVectors(entries) };
     const queries = new MemoryEmbeddingCache({ maxEntries: QUERY_CACHE_ENTRIES });
     const embedder = base.cheap ? base : withCache(withBatching(base, { batchSize: EMBED_BATCH, concurrency: 2 }), { document: documents, query: queries });
-    return new Workspace(root, indexDir, store, embedder, options);
+    return new Workspace(root, indexDir, store, embedder, options, spec);
   }
 
   /** Brings the index up to date with the folder; waits for (or refuses) a concurrent writer. */
@@ -134,6 +141,8 @@ export class Workspace {
         store: this.store,
         embedder: this.embedder,
         chunker: () => this.chunker(),
+        ...(this.options.indexingThreads !== undefined ? { threads: this.options.indexingThreads } : {}),
+        ...(this.indexWorkers() ?? {}),
         ...(this.options.crawl ? { crawl: this.options.crawl } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -153,6 +162,24 @@ export class Workspace {
       ...(assets?.grammarDir ? { grammarDir: assets.grammarDir } : {}),
       ...(assets?.treeSitterWasm ? { treeSitterWasm: assets.treeSitterWasm } : {}),
     }));
+  }
+
+  /**
+   * How index workers start, if they can: each loads its own chunker, and its own embedder when
+   * embedding is cheap (the static model). Other embedders (transformers.js, USE, an OpenAI-protocol
+   * server) keep their cache and batching here, on this thread; the workers then only chunk.
+   */
+  private indexWorkers(): { workers: IndexWorkers } | undefined {
+    const script = this.options.assets?.indexWorker ?? INDEX_WORKER_SCRIPT;
+    if (!script) return undefined;
+    const embeds = this.embedder.cheap === true;
+    return {
+      workers: {
+        script,
+        chunker: this.parserAssets,
+        ...(embeds ? { embedder: this.embedderSpec, dimension: this.embedder.dimension } : {}),
+      },
+    };
   }
 
   /** Where the tree-sitter runtime and grammars come from (for parsing outside the chunker). */

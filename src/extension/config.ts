@@ -40,6 +40,8 @@ export interface Settings {
   readonly indexTestsAndTranslations: boolean;
   /** '' = the user's cache folder. */
   readonly indexLocation: string;
+  /** Threads that chunk and embed while indexing; 0 = one per core. */
+  readonly indexingThreads: number;
   /** The endpoint; `model` is the chat model quick actions use, `embeddingModel` the one search uses when `model` is 'openai'. */
   readonly llm: Readonly<{ baseUrl: string; model: string; embeddingModel: string }>;
   readonly maxResults: number;
@@ -71,6 +73,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     maxFileSize: count('maxFileSize', 1_048_576, 1024, Number.MAX_SAFE_INTEGER),
     indexTestsAndTranslations: config.get<unknown>('indexTestsAndTranslations') !== false,
     indexLocation: text('indexLocation', ''),
+    indexingThreads: count('indexingThreads', 0, 0, 256),
     llm: Object.freeze({ baseUrl: text('llm.baseUrl', ''), model: text('llm.model', ''), embeddingModel: text('llm.embeddingModel', '') }),
     maxResults: count('maxResults', 30, 1, 200),
     autoIndex: config.get<unknown>('autoIndex') !== false,
@@ -91,6 +94,8 @@ const EFFECTS: Readonly<Record<string, ChangeEffect>> = {
   maxFileSize: 'reindex',
   indexTestsAndTranslations: 'reindex',
   indexLocation: 'reindex',
+  // Taken by the next index run (the folder is reopened with it).
+  indexingThreads: 'reopen',
   adapter: 'reopen',
   maxResults: 'apply',
   // Resuming catches up with what changed while paused.
@@ -137,6 +142,7 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
     model,
     adapter,
     crawl: { include: [...settings.include], exclude: [...settings.exclude], maxFileBytes: settings.maxFileSize, indexTestsAndTranslations: settings.indexTestsAndTranslations },
+    indexingThreads: settings.indexingThreads,
     env,
   };
 }

@@ -46,13 +46,14 @@ export class Folder implements SearchableFolder {
   }
 
   open(): Promise<Workspace> {
-    const { root, indexDir, model, adapter, crawl, env } = this.config;
+    const { root, indexDir, model, adapter, crawl, env, indexingThreads } = this.config;
     this.workspace ??= Workspace.open({
       root,
       indexDir,
       model,
       adapter,
       crawl,
+      indexingThreads,
       env: { ...process.env, ...env },
       assets: this.assets,
       log: (message) => this.log('debug', message),

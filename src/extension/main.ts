@@ -35,7 +35,7 @@ export interface CodeIntentApi {
 /** The shipped files as packaging lays them out: models/ and adapters/ at the root, the rest in dist/. */
 function shippedAssets(extension: vscode.Uri): WorkerAssets {
   const at = (...parts: string[]) => vscode.Uri.joinPath(extension, ...parts).fsPath;
-  return { packageRoot: at(), grammarDir: at('dist', 'grammars'), treeSitterWasm: at('dist', 'web-tree-sitter.wasm') };
+  return { packageRoot: at(), grammarDir: at('dist', 'grammars'), treeSitterWasm: at('dist', 'web-tree-sitter.wasm'), indexWorker: at('dist', 'index-worker.cjs') };
 }
 
 /** The API's quick actions work in the first workspace folder. */

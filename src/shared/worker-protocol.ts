@@ -15,6 +15,8 @@ export interface WorkerAssets {
   packageRoot: string;
   grammarDir: string;
   treeSitterWasm: string;
+  /** The index workers' bundle (dist/index-worker.cjs); absent: indexing chunks and embeds on the worker's own thread. */
+  indexWorker?: string;
 }
 
 /** One workspace folder as the worker opens it, derived from the settings (config.ts). */
@@ -27,6 +29,8 @@ export interface FolderConfig {
   /** 'default', 'none' or an adapter folder. */
   adapter: string;
   crawl: { include: string[]; exclude: string[]; maxFileBytes: number; indexTestsAndTranslations: boolean };
+  /** Threads that chunk and embed while indexing; 0 = one per core. */
+  indexingThreads: number;
   /** OPENAI_BASE_URL and OPENAI_API_KEY for an 'openai:' model; never logged. */
   env: Record<string, string>;
 }

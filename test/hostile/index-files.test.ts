@@ -76,9 +76,10 @@ function mkfifo(file: string): void {
 test('case 9: a file replaced by a FIFO while indexing is skipped, SIGINT and SIGTERM end the run, and the next search does not wait', async () => {
   const project = path.join(scratch.dir, 'fifo');
   await writeTree(project, modules(2000));
-  // lib/m0500.ts is read in the third batch: swapped for a FIFO once the first batch is committed
-  // (the crawl, which saw a regular file, is over by then).
-  const victim = path.join(project, 'lib', 'm0500.ts');
+  // lib/m1400.ts is read in the eighth batch: swapped for a FIFO once the first batch is committed
+  // (the crawl, which saw a regular file, is over by then). With --jobs 2 three batches are read
+  // ahead of the commits, so the eighth is still unread then.
+  const victim = path.join(project, 'lib', 'm1400.ts');
   const swapAfterFirstBatch = (db: string, child: ChildProcess, then?: () => void) =>
     when(child, async () => (await committedBatches(db)) >= 1, async () => {
       await rm(victim);
@@ -87,14 +88,14 @@ test('case 9: a file replaced by a FIFO while indexing is skipped, SIGINT and SI
     });
   const restore = async () => {
     await rm(victim, { force: true });
-    await writeFile(victim, 'export function compute500(x: number) {\n  return x + 500;\n}\n');
+    await writeFile(victim, 'export function compute1400(x: number) {\n  return x + 1400;\n}\n');
   };
 
   const db = path.join(scratch.dir, 'db-fifo');
-  const left = await codeintent(['index', project, '--db', db, '--verbose'], { limitMs: 60_000, during: (child) => swapAfterFirstBatch(db, child) });
+  const left = await codeintent(['index', project, '--db', db, '--verbose', '--jobs', '2'], { limitMs: 60_000, during: (child) => swapAfterFirstBatch(db, child) });
   assert.notEqual(left.signal, 'SIGKILL', 'the run ended by itself (it was still blocked on the FIFO after 60 s)');
   assert.equal(left.code, 0, left.stderr);
-  assert.match(left.stderr, /skipped lib\/m0500\.ts: .*FIFO/);
+  assert.match(left.stderr, /skipped lib\/m1400\.ts: .*FIFO/);
   assert.match(left.stdout, /^Indexed 1999 files/);
 
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Adapter } from '../adapter.js';
-import { chunkRow } from '../indexer.js';
+import { chunkRow } from '../chunk-rows.js';
 import { candidateKey, featureTable } from '../rank/features.js';
 import { parseQuery } from '../rank/query.js';
 import { rank, retrieve, SECOND_STAGE_POOL, type SecondStage } from '../search.js';
