@@ -22,3 +22,11 @@ export function defaultIndexDir(root: string, env: NodeJS.ProcessEnv = process.e
 export function toPosixRelative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');
 }
+
+/** The local overlay of a shared index (overlay.ts) for this workspace: one per workspace and index. */
+export function overlayIndexDir(root: string, uri: string, env: NodeJS.ProcessEnv = process.env): string {
+  const absolute = path.resolve(root);
+  const digest = sha256Hex(`${absolute}\n${uri}`).slice(0, 12);
+  const name = path.basename(absolute).replace(/[^A-Za-z0-9._-]+/g, '_') || 'root';
+  return path.join(cacheHome(env), 'overlays', `${name}-${digest}`);
+}
