@@ -1,5 +1,6 @@
 import path from 'node:path';
 import envPaths from 'env-paths';
+import { isStorageUri } from './storage-uri.js';
 import { sha256Hex } from './util/hash.js';
 
 /**
@@ -21,6 +22,11 @@ export function defaultIndexDir(root: string, env: NodeJS.ProcessEnv = process.e
 /** Workspace-relative path with forward slashes. */
 export function toPosixRelative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');
+}
+
+/** Where a workspace's own index writes go: `location` itself, or for a shared index (read, not published) its local overlay. */
+export function localIndexDir(root: string, location: string, env: NodeJS.ProcessEnv = process.env): string {
+  return isStorageUri(location) ? overlayIndexDir(root, location, env) : path.resolve(location);
 }
 
 /** The local overlay of a shared index (overlay.ts) for this workspace: one per workspace and index. */
