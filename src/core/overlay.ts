@@ -40,16 +40,28 @@ export class OverlayIndex implements SearchableIndex {
     return this.merged(limit, filter, (store, f) => store.vectorSearch(vector, limit, f));
   }
 
+  /**
+   * BM25 scores depend on the corpus: in the overlay's few files every term is common, so its
+   * scores come out several times lower than the shared index's for the same match. Its scores are
+   * scaled so its best match counts as much as the shared index's best (never scaled down).
+   */
   async textSearch(terms: string, limit: number, filter: HitFilter = {}): Promise<CandidateHit[]> {
-    // BM25 scores of the two come from corpora of different sizes; fusion ranks by position, and the
-    // overlay holds only this checkout's own changes.
-    return this.merged(limit, filter, (store, f) => store.textSearch(terms, limit, f));
+    return this.merged(limit, filter, (store, f) => store.textSearch(terms, limit, f), (shared, local) => {
+      const factor = Math.max(1, (shared[0]?.score ?? 0) / (local[0]?.score || 1));
+      return local.map((hit) => ({ ...hit, score: hit.score * factor }));
+    });
   }
 
-  private async merged(limit: number, filter: HitFilter, find: (store: IndexStore, filter: HitFilter) => Promise<CandidateHit[]>): Promise<CandidateHit[]> {
+  /** Both lists in one, best first: cosines as they are, BM25 scores through `rescale`. */
+  private async merged(
+    limit: number,
+    filter: HitFilter,
+    find: (store: IndexStore, filter: HitFilter) => Promise<CandidateHit[]>,
+    rescale: (shared: readonly CandidateHit[], local: readonly CandidateHit[]) => CandidateHit[] = (_shared, local) => [...local],
+  ): Promise<CandidateHit[]> {
     const exclude = [...(filter.exclude ?? []), ...(await this.masked())];
     const [shared, local] = await Promise.all([this.fromShared(() => find(this.shared, { ...filter, exclude })), find(this.local, filter)]);
-    return [...shared, ...local].sort((a, b) => b.score - a.score).slice(0, limit);
+    return [...shared, ...rescale(shared, local)].sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
   /**
