@@ -147,8 +147,8 @@ export class Folder implements SearchableFolder {
   }
 
   async status(): Promise<FolderStatus> {
-    const { root, indexDir } = this.config;
-    const index = await indexStatus({ root, indexDir });
+    const { root, indexDir, env } = this.config;
+    const index = await indexStatus({ root, indexDir, env: { ...process.env, ...env } });
     if (!index) return { root, state: this.state };
     let adapter: string;
     try {
