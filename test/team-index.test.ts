@@ -164,6 +164,9 @@ describe('a team index on object storage (s3rver on 127.0.0.1)', () => {
       assertOneLineFailure(await codeintent([...args, '--db', 's3://team/newer']), /written by a newer CodeIntent \(schema \d+; this one reads \d+\): update CodeIntent/);
     }
     assertOneLineFailure(await codeintent(['search', 'x', '--root', laptop, '--db', 'ftp://team/idx']), /ftp:\/\/team\/idx is not a storage location CodeIntent can use/);
+    const secret = await codeintent(['search', 'x', '--root', laptop, '--db', URI, '--storage-option', 'aws_secret_access_key=S3RVER']);
+    assert.equal(secret.code, 2, 'a usage error');
+    assert.match(secret.stderr, /storage option aws_secret_access_key is a secret: set it in the environment/);
   });
 
   test('when the server goes away between queries the search says so once and the local overlay still answers', async () => {
