@@ -11,6 +11,10 @@ import { IndexClient, RequestError } from '../src/extension/indexClient.js';
 import type { FolderConfig, IndexState } from '../src/shared/worker-protocol.js';
 import { tempDir, writeTree } from './helpers/fs.js';
 import { PACKAGE_ROOT } from '../src/core/models.js';
+import { pathExists } from '../src/core/files.js';
+import { overlayIndexDir } from '../src/core/paths.js';
+import { Workspace } from '../src/core/workspace.js';
+import { startS3Server } from './helpers/s3-server.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let client: IndexClient;
@@ -187,5 +191,41 @@ describe('the indexing worker, bundled', () => {
     await client.configure([folderConfig(project, { model: path.join(scratch.dir, 'no-such-model') })]);
     await assert.rejects(client.request('index', {}), (e: unknown) => e instanceof RequestError && e.kind === 'user' && /unknown model/.test(e.message));
     assert.equal(states.at(-1)?.state.kind, 'error');
+  });
+
+  test('codeintent.indexLocation set to an s3:// URI: the shared index is searched with the folder\'s changes overlaid; clear deletes only the overlay', async () => {
+    const s3 = await startS3Server(path.join(scratch.dir, 's3'));
+    try {
+      const uri = 's3://team/shared';
+      const published = path.join(scratch.dir, 'published');
+      await writeTree(published, {
+        'src/billing.ts': 'export function retryFailedWebhook(eventId: string): boolean {\n  return eventId.length > 0;\n}\n',
+        'src/ledger.ts': 'export function settleLedgerAccounts(): void {}\n',
+      });
+      const publisher = await Workspace.open({ root: published, indexDir: uri, publish: true, env: { ...process.env, ...s3.env } });
+      await publisher.index();
+      await publisher.close();
+      const checkout = path.join(scratch.dir, 'checkout');
+      await writeTree(checkout, {
+        'src/billing.ts': 'export function retryFailedWebhook(eventId: string): boolean {\n  return eventId.length > 0;\n}\n',
+        'src/refunds.ts': 'export function refundDuplicateCharge(chargeId: string): string {\n  return chargeId;\n}\n',
+      });
+      await client.configure([folderConfig(checkout, { indexDir: uri, env: { ...s3.env, CODEINTENT_CACHE_DIR: path.join(scratch.dir, 'cache') } })]);
+      await client.request('index', {});
+      const symbols = async (query: string) => (await client.request('search', { query, top: 5 })).hits.map((hit) => hit.symbol);
+      assert.equal((await symbols('retry a failed webhook'))[0], 'retryFailedWebhook', 'from the shared index');
+      assert.equal((await symbols('refund a duplicate charge'))[0], 'refundDuplicateCharge', 'from the overlay');
+      assert.ok(!(await symbols('settle the ledger accounts')).includes('settleLedgerAccounts'), 'a file this checkout does not have is masked');
+      const [status] = await client.request('status', {});
+      assert.equal(status?.index?.indexDir, uri);
+      assert.equal(status?.index?.files, 2, 'the shared index as published');
+
+      await client.request('clear', {});
+      assert.equal(await pathExists(overlayIndexDir(checkout, uri, { CODEINTENT_CACHE_DIR: path.join(scratch.dir, 'cache') })), false, 'the overlay is deleted');
+      await client.request('index', {});
+      assert.equal((await symbols('retry a failed webhook'))[0], 'retryFailedWebhook', 'the shared index was not cleared');
+    } finally {
+      await s3.close();
+    }
   });
 });

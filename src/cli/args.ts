@@ -5,6 +5,7 @@ import { messageOf } from '../core/errors.js';
 import { MODEL_CHOICES_HELP } from '../core/models.js';
 import { editDistance } from '../core/rank/spelling.js';
 import { MAX_TOP } from '../core/search.js';
+import { parseStorageOptions } from '../core/storage-uri.js';
 import type { SearchMode } from '../core/types.js';
 
 export const helpText = `codeintent — find code by what it does, not what it is called (offline).
@@ -49,7 +50,12 @@ Tune options:
   --json               the report as one JSON object
 
 Common options:
-  --db DIR             index folder (default: one per workspace in the user's cache folder)
+  --db DIR             index folder (default: one per workspace in the user's cache folder), or a
+                       team's shared index on object storage, s3://bucket/prefix (gs://, az://):
+                       index publishes it, search reads it and indexes this checkout's changes
+                       locally; keys and endpoint from AWS_* variables (docs/team-index.md)
+  --storage-option K=V a LanceDB storage option for a shared index, e.g. region=eu-west-1
+                       (repeatable; no secrets: those come from the environment)
   --model M            embedding model (for edit, the LLM model: see above): ${MODEL_CHOICES_HELP}
   --exclude GLOB       extra gitignore-style pattern to leave out (repeatable)
   --max-file-size N    skip files larger than N bytes (default: 1048576, at most 8388608)
@@ -75,6 +81,7 @@ const options = {
   apply: { type: 'boolean' },
   'embedding-model': { type: 'string' },
   db: { type: 'string' },
+  'storage-option': { type: 'string', multiple: true },
   model: { type: 'string' },
   exclude: { type: 'string', multiple: true },
   'max-file-size': { type: 'string' },
@@ -91,6 +98,8 @@ export class UsageError extends Error {
 
 export interface CommonOptions {
   db?: string;
+  /** --storage-option pairs, for a shared index. */
+  storageOptions: Record<string, string>;
   model: string;
   exclude: string[];
   maxFileBytes?: number;
@@ -162,6 +171,14 @@ function parseFailure(error: unknown, argv: readonly string[]): UsageError {
   return new UsageError(message.split('\n')[0] ?? message);
 }
 
+function storageOptionsOf(pairs: readonly string[]): Record<string, string> {
+  try {
+    return parseStorageOptions(pairs);
+  } catch (error) {
+    throw new UsageError(messageOf(error));
+  }
+}
+
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
   try {
@@ -181,6 +198,7 @@ export function parseCommand(argv: readonly string[]): Command {
     // For edit, --model names the LLM and --embedding-model the search's model.
     model: (name === 'edit' ? values['embedding-model'] : values.model) ?? 'default',
     exclude: values.exclude ?? [],
+    storageOptions: storageOptionsOf(values['storage-option'] ?? []),
     progress: !values['no-progress'],
     verbose: values.verbose ?? false,
     ...(values.db !== undefined ? { db: values.db } : {}),

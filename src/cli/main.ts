@@ -6,6 +6,7 @@ import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
 import { messageOf, userFailure, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
+import { isStorageUri } from '../core/storage-uri.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import type { SearchResult } from '../core/search.js';
 import { indexStatus, Workspace, type WorkspaceOptions } from '../core/workspace.js';
@@ -37,13 +38,16 @@ function warn(text: string): void {
   process.stderr.write(`codeintent: ${printable(text)}\n`);
 }
 
-function workspaceOptions(root: string, common: CommonOptions, search?: { adapter: string; ranker: string }): WorkspaceOptions {
+/** `publish`: a shared index (--db s3://…) is written, not only read (`index`). */
+function workspaceOptions(root: string, common: CommonOptions, search?: { adapter: string; ranker: string }, { publish = false } = {}): WorkspaceOptions {
   return {
     root,
     model: common.model,
     crawl: { exclude: common.exclude, ...(common.maxFileBytes ? { maxFileBytes: common.maxFileBytes } : {}) },
     ...(common.db ? { indexDir: common.db } : {}),
     ...(common.jobs ? { indexingThreads: common.jobs } : {}),
+    storageOptions: common.storageOptions,
+    publish,
     ...(search ? { adapter: search.adapter, ranker: search.ranker } : {}),
     warn,
     ...(common.verbose ? { log: warn } : {}),
@@ -130,7 +134,7 @@ async function runTune(workspace: Workspace, command: Extract<Command, { name: '
     'codeintent',
     'tune',
     workspace.root,
-    ...(db ? ['--db', path.resolve(db)] : []),
+    ...(db ? ['--db', isStorageUri(db) ? db : path.resolve(db)] : []),
     '--model',
     modelArg,
     ...command.common.exclude.flatMap((glob) => ['--exclude', glob]),
@@ -190,7 +194,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       return;
     }
     case 'status': {
-      const status = await indexStatus({ root: command.root, ...(command.common.db ? { indexDir: command.common.db } : {}) });
+      const status = await indexStatus({ root: command.root, storageOptions: command.common.storageOptions, ...(command.common.db ? { indexDir: command.common.db } : {}) });
       if (!status) {
         write(`${path.resolve(command.root)} has no index yet: run \`codeintent index ${command.root}\`.\n`);
         return;
@@ -204,7 +208,7 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
       return;
     }
     case 'index': {
-      const workspace = await Workspace.open(workspaceOptions(command.root, command.common));
+      const workspace = await Workspace.open(workspaceOptions(command.root, command.common, undefined, { publish: true }));
       try {
         await runIndex(workspace, command.common, signal, true);
       } finally {

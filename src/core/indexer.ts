@@ -139,8 +139,9 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   const changed = options.changed && (await crawlChanged(crawlOptions, options.changed));
   if (options.changed && !changed) log?.('a changed path needs the whole tree crawled (an ignore file, a folder or a link)');
   const files: CrawledFile[] = [];
-  const snapshotFile = path.join(store.dir, CRAWL_SNAPSHOT);
-  if (!changed) for await (const file of crawl({ ...crawlOptions, snapshotFile, ...(signal ? { signal } : {}) })) files.push(file);
+  // A shared index (a URI) has no folder to keep it in: a CI job's checkout is fresh anyway.
+  const snapshot = store.shared ? {} : { snapshotFile: path.join(store.dir, CRAWL_SNAPSHOT) };
+  if (!changed) for await (const file of crawl({ ...crawlOptions, ...snapshot, ...(signal ? { signal } : {}) })) files.push(file);
 
   const indexed = await store.fileRows();
   const plan = changed ? planChanged(changed, indexed) : planRefresh(files, indexed);

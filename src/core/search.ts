@@ -3,7 +3,8 @@
 
 import type { Adapter } from './adapter.js';
 import { dropOverlaps, reciprocalRankFusion } from './fusion.js';
-import type { HitFilter, IndexStore } from './store.js';
+import type { HitFilter } from './store.js';
+import type { SearchableIndex } from './overlay.js';
 import { lexicalText } from './tokens.js';
 import { boundedInt } from './util/options.js';
 import type { CandidateHit, Embedder, SearchHit, SearchMode, TokenSpace } from './types.js';
@@ -40,7 +41,7 @@ export interface SearchOptions extends HitFilter {
 }
 
 export interface SearchContext {
-  store: IndexStore;
+  store: SearchableIndex;
   embedder: Embedder;
   adapter: Adapter;
   /** The second stage's ranker for this model, if there is one (none: first-stage fusion only). */

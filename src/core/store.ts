@@ -11,16 +11,19 @@ import * as lancedb from '@lancedb/lancedb';
 import { lockIndex } from './lock.js';
 import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
 import type { CandidateHit, Chunk, ChunkKind, LanguageId } from './types.js';
-import { UserError } from './errors.js';
+import { messageOf, UserError } from './errors.js';
 import { CHECKSUMS_FILE, inspectIndex, recordChecksums, type TableDamage, type Verify } from './index-integrity.js';
 import { repairTables } from './index-repair.js';
 import { sha256Hex } from './util/hash.js';
 import { writeFileAtomic } from './files.js';
+import { isStorageUri, storageFailure } from './storage-uri.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
 export const SCHEMA_VERSION = 3;
 
 const META_FILE = 'meta.json';
+/** A shared index's meta (storage-uri.ts) is a one-row table: an object store has no meta.json to replace atomically beside it. */
+const META_TABLE = 'codeintent_meta';
 const TABLES = ['chunks', 'files', 'cache'] as const;
 /** How long opening waits for another process that is creating or repairing the same index. */
 const OPEN_WAIT_MS = 600_000;
@@ -47,6 +50,8 @@ export interface IndexMeta {
   dimension: number;
   createdAt: string;
   updatedAt: string;
+  /** A shared index: the commit (`git rev-parse HEAD`) of the tree it was written from, when that was a git repository. */
+  commit?: string;
 }
 
 export interface FileRow {
@@ -71,6 +76,8 @@ export interface HitFilter {
   language?: LanguageId;
   /** Only files under this workspace-relative folder ('src' or 'src/'). */
   pathPrefix?: string;
+  /** Never these files (a shared index's files that the overlay changed or that are gone). */
+  exclude?: readonly string[];
 }
 
 export class IndexCorruptError extends Error {
@@ -155,10 +162,11 @@ function toCandidateHit(raw: Record<string, unknown>, score: number): CandidateH
 }
 
 /** The filter as a LanceDB predicate (SQL); undefined when it lets every chunk through. */
-function whereOf({ language, pathPrefix }: HitFilter): string | undefined {
+function whereOf({ language, pathPrefix, exclude }: HitFilter): string | undefined {
   const parts: string[] = [];
   if (language) parts.push(`language = ${sqlString(language)}`);
   if (pathPrefix) parts.push(sqlStartsWith('path', `${pathPrefix.replace(/\/+$/, '')}/`));
+  if (exclude && exclude.length > 0) parts.push(`NOT (${sqlIn('path', exclude)})`);
   return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
 
@@ -198,6 +206,13 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Chunks past which the vectors get an approximate (ANN) index; VECTOR_INDEX_MIN_ROWS by default. */
   vectorIndexMinRows?: number;
+  /** LanceDB's storage options, for a `dir` that is a storage URI (storage-uri.ts). */
+  storage?: Record<string, string>;
+  /**
+   * An overlay over a shared index: the shared index's files, offered to the indexer as indexed
+   * with no chunks here, so a file with the same content is only recorded (by hash), never chunked.
+   */
+  baseFiles?: ReadonlyMap<string, FileRow>;
 }
 
 interface Tables {
@@ -232,6 +247,7 @@ export class IndexStore {
    * processes never build (or delete) the same index at once.
    */
   static async open(options: OpenStoreOptions): Promise<IndexStore> {
+    if (isStorageUri(options.dir)) return IndexStore.openShared(options);
     try {
       const existing = await IndexStore.openExisting(options);
       if (existing) return existing;
@@ -272,7 +288,8 @@ export class IndexStore {
    * deleted. Every file is checked against its checksum; damage is an IndexDamagedError, which says
    * what repairs it. Undefined when there is no index.
    */
-  static async openForReading(dir: string, root: string): Promise<IndexStore | undefined> {
+  static async openForReading(dir: string, root: string, storage?: Record<string, string>): Promise<IndexStore | undefined> {
+    if (isStorageUri(dir)) return IndexStore.openShared({ dir, root, embedderId: '', dimension: 0, readOnly: true, ...(storage ? { storage } : {}) });
     try {
       return await IndexStore.openReadOnly(dir, root);
     } catch (error) {
@@ -295,6 +312,46 @@ export class IndexStore {
       throw new IndexDamagedError(dir, missing.map((name) => `${name}: the table is missing`));
     }
     return IndexStore.openTables(db, options, meta, names);
+  }
+
+  /**
+   * A shared index on object storage: no lock (its one writer is a CI job), no checksums or repair
+   * (an object store does not tear files). Read-only, it must exist and be of this schema and
+   * model; written (publishing), an index of an older schema is replaced. An `embedderId` of ''
+   * takes the index's own (status).
+   */
+  private static async openShared(options: OpenStoreOptions): Promise<IndexStore> {
+    const { dir: uri, readOnly } = options;
+    let db: lancedb.Connection | undefined;
+    try {
+      db = await lancedb.connect(uri, { storageOptions: options.storage ?? {}, readConsistencyInterval: 0 });
+      const existing = await readSharedMeta(db);
+      if (existing && existing.schemaVersion > SCHEMA_VERSION) {
+        throw new UserError(`the index at ${uri} was written by a newer CodeIntent (schema ${existing.schemaVersion}; this one reads ${SCHEMA_VERSION}): update CodeIntent`);
+      }
+      const embedderId = options.embedderId || existing?.embedderId || '';
+      const dimension = options.dimension || existing?.dimension || 0;
+      if (readOnly) {
+        if (!existing) throw new UserError(`there is no index at ${uri} yet: publish it with \`codeintent index --db ${uri}\` (see docs/team-index.md)`);
+        if (existing.schemaVersion < SCHEMA_VERSION) {
+          throw new UserError(`the index at ${uri} was written by an older CodeIntent (schema ${existing.schemaVersion}; this one reads ${SCHEMA_VERSION}): publish it again with this version`);
+        }
+        if (existing.embedderId !== embedderId) {
+          throw new UserError(`the index at ${uri} was built with the model ${existing.embedderId}, not ${embedderId}: search it with that model (--model, or the setting codeintent.model)`);
+        }
+      }
+      const now = new Date().toISOString();
+      const current = existing?.schemaVersion === SCHEMA_VERSION;
+      const meta: IndexMeta = current
+        ? { ...existing, embedderId, dimension }
+        : { schemaVersion: SCHEMA_VERSION, root: options.root, embedderId, dimension, createdAt: now, updatedAt: now };
+      const sharedOptions = { ...options, embedderId, dimension };
+      const tables = await openTableHandles(db, sharedOptions, current ? await presentTables(db, tableNamesOf(modelSlug(embedderId))) : new Set(), { replace: !current });
+      return new IndexStore(uri, db, tables, meta, sharedOptions);
+    } catch (error) {
+      db?.close();
+      throw storageFailure(uri, readOnly ? 'read' : 'write', error) ?? error;
+    }
   }
 
   private static async openOrCreate(options: OpenStoreOptions): Promise<IndexStore> {
@@ -345,6 +402,8 @@ export class IndexStore {
    * with damage an earlier failed read found; the caller holds the index lock.
    */
   async repair(verify: Verify): Promise<void> {
+    if (this.shared) return;
+    this.writable();
     const found = await damageIn(this.dir, this.meta.embedderId, verify);
     const damage = [...found, ...this.found.filter((d) => !found.some((f) => f.table === d.table))];
     if (damage.length === 0) return;
@@ -386,6 +445,7 @@ export class IndexStore {
     try {
       return await run();
     } catch (error) {
+      if (this.shared) throw storageFailure(this.dir, 'read', error) ?? error;
       const damage = await damageIn(this.dir, this.meta.embedderId, 'full');
       if (damage.length === 0) throw error;
       this.found = damage;
@@ -397,7 +457,18 @@ export class IndexStore {
     return this.meta;
   }
 
-  async fileRows(): Promise<Map<string, FileRow>> {
+  /** Whether this is a shared index on object storage (storage-uri.ts). */
+  get shared(): boolean {
+    return isStorageUri(this.dir);
+  }
+
+  /** A write to an index opened read-only is a bug: a laptop never writes to the shared index it searches. */
+  private writable(): void {
+    if (this.options.readOnly) throw new Error(`bug: a write to the index at ${this.dir}, opened read-only`);
+  }
+
+  /** The files indexed, by path; an overlay's include the shared index's files it has no row for (unless `own`). */
+  async fileRows({ own = false } = {}): Promise<Map<string, FileRow>> {
     const rows = await this.read(() => this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks']).toArray());
     const out = new Map<string, FileRow>();
     for (const raw of rows as Record<string, unknown>[]) {
@@ -411,6 +482,7 @@ export class IndexStore {
       };
       out.set(row.path, row);
     }
+    if (!own) for (const [file, row] of this.options.baseFiles ?? []) if (!out.has(file)) out.set(file, { ...row, chunks: 0 });
     return out;
   }
 
@@ -420,6 +492,7 @@ export class IndexStore {
    * done again, and never recorded with missing chunks.
    */
   async replaceFiles(files: readonly FileRow[], chunks: readonly ChunkRow[], previouslyIndexed: readonly string[]): Promise<void> {
+    this.writable();
     const paths = files.map((f) => f.path);
     await this.removeFiles(previouslyIndexed);
     if (chunks.length > 0) await this.chunks.add(chunks.map(toChunkRecord));
@@ -429,10 +502,12 @@ export class IndexStore {
   /** Records new stats for files whose content did not change (touched, or checked out again). */
   async touchFiles(files: readonly FileRow[]): Promise<void> {
     if (files.length === 0) return;
+    this.writable();
     await this.files.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(files.map(toFileRecord));
   }
 
   async removeFiles(paths: readonly string[]): Promise<void> {
+    this.writable();
     for (const part of batches(paths, PREDICATE_BATCH)) {
       await this.files.delete(sqlIn('path', part));
       await this.chunks.delete(sqlIn('path', part));
@@ -450,6 +525,7 @@ export class IndexStore {
 
   async cacheVectors(entries: ReadonlyMap<string, Float32Array>): Promise<void> {
     if (entries.size === 0) return;
+    this.writable();
     const rows = [...entries].map(([key, vector]) => ({ key, vector: Array.from(vector) }));
     await this.cache.mergeInsert('key').whenNotMatchedInsertAll().execute(rows);
   }
@@ -487,6 +563,7 @@ export class IndexStore {
    * transaction in progress.
    */
   async optimize(): Promise<void> {
+    this.writable();
     await this.ensureIndex(this.chunks, 'terms', lancedb.Index.fts({ withPosition: false }));
     await this.ensureIndex(this.cache, 'key', lancedb.Index.btree());
     const cleanupOlderThan = new Date(Date.now() - 60_000);
@@ -510,6 +587,7 @@ export class IndexStore {
     const current = await this.vectorIndexStats();
     if (current && current.numIndexedRows * 2 >= rows) return false;
     onBuild?.();
+    this.writable();
     await this.chunks.createIndex('vector', { config: vectorIndexConfig(), replace: true });
     return true;
   }
@@ -524,10 +602,15 @@ export class IndexStore {
     if (!(await indexOn(table, column)) && (await table.countRows()) > 0) await table.createIndex(column, { config });
   }
 
-  /** After a run that wrote: the new update time, and the checksums of the files the tables now need. */
-  async markUpdated(): Promise<void> {
+  /**
+   * After a run that wrote: the new update time, and the checksums of the files the tables now need
+   * (a shared index: the commit it was written from, in its meta table).
+   */
+  async markUpdated(commit?: string): Promise<void> {
+    this.writable();
+    this.meta = { ...this.meta, updatedAt: new Date().toISOString(), ...(commit ? { commit } : {}) };
+    if (this.shared) return writeSharedMeta(this.db, this.meta);
     await this.recordChecksums();
-    this.meta = { ...this.meta, updatedAt: new Date().toISOString() };
     await writeMeta(this.dir, this.meta);
   }
 
@@ -546,9 +629,11 @@ export class IndexStore {
 }
 
 /** The tables, created when absent (unless read-only); one of another schema is an IndexCorruptError. */
-async function openTableHandles(db: lancedb.Connection, { embedderId, dimension, readOnly }: OpenStoreOptions, names: ReadonlySet<string>): Promise<Tables> {
+async function openTableHandles(db: lancedb.Connection, { embedderId, dimension, readOnly }: OpenStoreOptions, names: ReadonlySet<string>, { replace = false } = {}): Promise<Tables> {
   const slug = modelSlug(embedderId);
   const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
+    // replace: a shared index of an older schema, written anew.
+    if (replace && !readOnly) return db.createEmptyTable(name, schema, { mode: 'overwrite' });
     // existOk: another process may create the same table at the same moment.
     if (!names.has(name) && !readOnly) return db.createEmptyTable(name, schema, { existOk: true });
     const table = await db.openTable(name);
@@ -576,6 +661,50 @@ function vectorIndexConfig(): lancedb.Index {
 /** The table's index on `column`, if it has one. */
 async function indexOn(table: lancedb.Table, column: string): Promise<lancedb.IndexConfig | undefined> {
   return (await table.listIndices()).find((index) => index.columns.includes(column));
+}
+
+/**
+ * Which of `names` exist in a shared index, by opening each: LanceDB 0.31's tableNames() lists
+ * nothing on an object store.
+ */
+async function presentTables(db: lancedb.Connection, names: readonly string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const name of names) {
+    const table = await openIfPresent(db, name);
+    if (table) {
+      table.close();
+      present.add(name);
+    }
+  }
+  return present;
+}
+
+async function openIfPresent(db: lancedb.Connection, name: string): Promise<lancedb.Table | undefined> {
+  try {
+    return await db.openTable(name);
+  } catch (error) {
+    if (/was not found/.test(messageOf(error))) return undefined;
+    throw error;
+  }
+}
+
+async function readSharedMeta(db: lancedb.Connection): Promise<IndexMeta | undefined> {
+  const table = await openIfPresent(db, META_TABLE);
+  if (!table) return undefined;
+  try {
+    const [row] = (await table.query().toArray()) as { json?: unknown }[];
+    const meta = JSON.parse(String(row?.json ?? 'null')) as IndexMeta | null;
+    if (typeof meta?.schemaVersion !== 'number') throw new UserError(`the index's ${META_TABLE} table holds no schema version: publish the index again`);
+    return meta;
+  } finally {
+    table.close();
+  }
+}
+
+async function writeSharedMeta(db: lancedb.Connection, meta: IndexMeta): Promise<void> {
+  const schema = new arrow.Schema([new arrow.Field('json', new arrow.Utf8(), false)]);
+  const table = await db.createTable(META_TABLE, [{ json: JSON.stringify(meta) }], { mode: 'overwrite', schema });
+  table.close();
 }
 
 function lanceDirOf(dir: string): string {

@@ -9,13 +9,16 @@ import { withBatching } from './embed/batching.js';
 import { MemoryEmbeddingCache, withCache } from './embed/cache.js';
 import { UserError } from './errors.js';
 import { folderBytes } from './files.js';
-import { INDEX_WORKER_SCRIPT, updateIndex, type CrawlSettings, type IndexSummary, type IndexWorkers } from './indexer.js';
+import { INDEX_WORKER_SCRIPT, updateIndex, type CrawlSettings, type IndexRunOptions, type IndexSummary, type IndexWorkers } from './indexer.js';
 import { lockIndex } from './lock.js';
 import { PACKAGE_ROOT, resolveModel } from './models.js';
-import { defaultIndexDir } from './paths.js';
+import { OverlayIndex } from './overlay.js';
+import { defaultIndexDir, overlayIndexDir } from './paths.js';
 import { retrieve, search, secondStageOf, type Candidates, type SearchContext, type SearchOptions, type SearchResult, type SecondStage } from './search.js';
 import { resolveRanker, tunedRankersDir, type Ranker } from './rank/model.js';
-import { IndexStore, type IndexMeta } from './store.js';
+import { IndexStore, type IndexMeta, type OpenStoreOptions } from './store.js';
+import { checkStorageUri, isStorageUri, storageFailure, storageOptionsFor } from './storage-uri.js';
+import { headCommit } from './util/git.js';
 import type { Embedder, Progress, SearchHit } from './types.js';
 
 /**
@@ -35,8 +38,15 @@ export interface WorkspaceAssets {
 
 export interface WorkspaceOptions {
   root: string;
-  /** Where the index lives; the user's cache folder by default. */
+  /** Where the index lives; the user's cache folder by default. A storage URI (s3://…) is a team's shared index: see `publish`. */
   indexDir?: string;
+  /**
+   * For a shared index: true writes it (the CI job that publishes it at a commit); otherwise it is
+   * only read, and this workspace's own changes go to a local overlay (overlay.ts).
+   */
+  publish?: boolean;
+  /** More LanceDB storage options for a shared index (no secrets: those come from the environment). */
+  storageOptions?: Record<string, string>;
   /** See MODEL_CHOICES_HELP; 'default' when absent. */
   model?: string;
   /** 'default', 'none' or an adapter folder. */
@@ -72,7 +82,8 @@ export interface IndexStatus {
   meta: IndexMeta;
   files: number;
   chunks: number;
-  bytes: number;
+  /** Undefined for a shared index on object storage. */
+  bytes?: number;
 }
 
 const EMBED_BATCH = 64;
@@ -95,6 +106,10 @@ export class Workspace {
   private adapter: Promise<Adapter> | undefined;
   private ranker: Promise<Ranker | undefined> | undefined;
 
+  /**
+   * `store` is the index this workspace writes: its own, a shared one it publishes, or the overlay
+   * over a shared one it reads (`overlay`); `indexDir` is where that is.
+   */
   private constructor(
     readonly root: string,
     readonly indexDir: string,
@@ -103,31 +118,51 @@ export class Workspace {
     private readonly options: WorkspaceOptions,
     /** The model as resolved: index workers create their own embedder from it. */
     private readonly embedderSpec: EmbedderSpec,
+    readonly overlay?: OverlayIndex,
   ) {}
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const root = await requireFolder(options.root);
-    const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
+    const location = options.indexDir ?? defaultIndexDir(root, options.env);
+    const uri = isStorageUri(location) ? checkStorageUri(location) : undefined;
+    const storage = uri === undefined ? undefined : storageOptionsFor(uri, options.env ?? process.env, options.storageOptions);
     const spec = await resolveModel(options.model ?? 'default', options.env, options.assets?.packageRoot);
     const base = await createEmbedder(spec);
-    const store = await IndexStore.open({
-      dir: indexDir,
+    const storeOptions = (dir: string): OpenStoreOptions => ({
+      dir,
       root,
       embedderId: base.id,
       dimension: base.dimension,
       ...(options.warn ? { onRebuild: options.warn } : {}),
       ...(options.vectorIndexMinRows !== undefined ? { vectorIndexMinRows: options.vectorIndexMinRows } : {}),
     });
+    let store: IndexStore;
+    let overlay: OverlayIndex | undefined;
+    if (uri === undefined || options.publish) {
+      store = await IndexStore.open({ ...storeOptions(uri ?? path.resolve(location)), ...(storage ? { storage } : {}) });
+    } else {
+      const shared = await IndexStore.open({ ...storeOptions(uri), readOnly: true, ...(storage ? { storage } : {}) });
+      try {
+        const sharedFiles = await shared.fileRows();
+        store = await IndexStore.open({ ...storeOptions(overlayIndexDir(root, uri, options.env)), baseFiles: sharedFiles });
+        overlay = new OverlayIndex(shared, store, sharedFiles, options.warn);
+      } catch (error) {
+        shared.close();
+        throw error;
+      }
+    }
+    const indexDir = store.dir;
     // Document vectors are remembered in the index (one lookup and one write per indexing batch);
     // query vectors only in memory, so searching never writes to the index.
     const documents = { get: (keys: readonly string[]) => store.cachedVectors(keys), set: (entries: ReadonlyMap<string, Float32Array>) => store.cacheVectors(entries) };
     const queries = new MemoryEmbeddingCache({ maxEntries: QUERY_CACHE_ENTRIES });
     const embedder = base.cheap ? base : withCache(withBatching(base, { batchSize: EMBED_BATCH, concurrency: 2 }), { document: documents, query: queries });
-    return new Workspace(root, indexDir, store, embedder, options, spec);
+    return new Workspace(root, indexDir, store, embedder, options, spec, overlay);
   }
 
   /** Brings the index up to date with the folder; waits for (or refuses) a concurrent writer. */
   async index(options: IndexOptions = {}): Promise<IndexSummary> {
+    if (this.store.shared) return this.publish(options);
     const release = await lockIndex(this.indexDir, {
       waitMs: options.waitMs ?? 600_000,
       ...(options.onWait ? { onWait: options.onWait } : {}),
@@ -136,22 +171,41 @@ export class Workspace {
       // Quick: sizes, and checksums of the files whose mtime moved. Hashing every file (`status`
       // does) would cost seconds a run on a large index.
       await this.store.repair('quick');
-      return await updateIndex({
-        root: this.root,
-        store: this.store,
-        embedder: this.embedder,
-        chunker: () => this.chunker(),
-        ...(this.options.indexingThreads !== undefined ? { threads: this.options.indexingThreads } : {}),
-        ...(this.indexWorkers() ?? {}),
-        ...(this.options.crawl ? { crawl: this.options.crawl } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(this.options.log ? { log: this.options.log } : {}),
-        ...(options.changed ? { changed: options.changed } : {}),
-      });
+      return await updateIndex(this.runOptions(options));
     } finally {
       await release();
+      this.overlay?.changed();
     }
+  }
+
+  /**
+   * Writes the shared index (a CI job; no lock: one job publishes at a time) and records the commit
+   * it was written from.
+   */
+  private async publish(options: IndexOptions): Promise<IndexSummary> {
+    try {
+      const summary = await updateIndex(this.runOptions(options));
+      await this.store.markUpdated(await headCommit(this.root));
+      return summary;
+    } catch (error) {
+      throw storageFailure(this.indexDir, 'write', error) ?? error;
+    }
+  }
+
+  private runOptions(options: IndexOptions): IndexRunOptions {
+    return {
+      root: this.root,
+      store: this.store,
+      embedder: this.embedder,
+      chunker: () => this.chunker(),
+      ...(this.options.indexingThreads !== undefined ? { threads: this.options.indexingThreads } : {}),
+      ...(this.indexWorkers() ?? {}),
+      ...(this.options.crawl ? { crawl: this.options.crawl } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+      ...(options.changed ? { changed: options.changed } : {}),
+    };
   }
 
   /** The chunker indexing (and tuning) uses, loaded on first use. */
@@ -209,7 +263,7 @@ export class Workspace {
 
   private async searchContext(): Promise<SearchContext> {
     const [adapter, ranker] = await Promise.all([this.queryAdapter(), this.secondStageRanker()]);
-    return { store: this.store, embedder: this.embedder, adapter, ...(ranker ? { ranker } : {}) };
+    return { store: this.overlay ?? this.store, embedder: this.embedder, adapter, ...(ranker ? { ranker } : {}) };
   }
 
   /** The rankers shipped with the package (one per model), searched after the workspace's tuned one. */
@@ -247,19 +301,22 @@ export class Workspace {
 
   async close(): Promise<void> {
     this.store.close();
+    this.overlay?.shared.close();
     await this.embedder.dispose();
   }
 }
 
 /** What is indexed for a folder, without loading a model; undefined when it has no index yet. Only reads (see IndexStore.openForReading). */
-export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'indexDir' | 'env'>): Promise<IndexStatus | undefined> {
+export async function indexStatus(options: Pick<WorkspaceOptions, 'root' | 'indexDir' | 'env' | 'storageOptions'>): Promise<IndexStatus | undefined> {
   const root = await requireFolder(options.root);
-  const indexDir = path.resolve(options.indexDir ?? defaultIndexDir(root, options.env));
-  const store = await IndexStore.openForReading(indexDir, root);
+  const location = options.indexDir ?? defaultIndexDir(root, options.env);
+  const uri = isStorageUri(location) ? checkStorageUri(location) : undefined;
+  const indexDir = uri ?? path.resolve(location);
+  const store = await IndexStore.openForReading(indexDir, root, uri === undefined ? undefined : storageOptionsFor(uri, options.env ?? process.env, options.storageOptions));
   if (!store) return undefined;
   try {
     const counts = await store.counts();
-    return { root, indexDir, meta: store.info, ...counts, bytes: await folderBytes(indexDir) };
+    return { root, indexDir, meta: store.info, ...counts, ...(uri ? {} : { bytes: await folderBytes(indexDir) }) };
   } finally {
     store.close();
   }

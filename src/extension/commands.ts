@@ -85,10 +85,10 @@ function statusItems(session: Session, { root, state, index, adapter }: FolderSt
   if (!index) return [heading];
   const updated = new Date(index.meta.updatedAt);
   return [
-    { ...heading, description: `${count.format(index.files)} files, ${count.format(index.chunks)} definitions and passages, ${sizeLabel(index.bytes)} on disk` },
+    { ...heading, description: `${count.format(index.files)} files, ${count.format(index.chunks)} definitions and passages${index.bytes === undefined ? '' : `, ${sizeLabel(index.bytes)} on disk`}` },
     { label: `$(history) Last indexed ${updated.toLocaleString()}`, description: relativeDay(updated) },
     { label: `$(symbol-misc) Model: ${modelName(index.meta.embedderId)}`, description: `adapter: ${adapterName(adapter ?? 'identity')}` },
-    { label: `$(database) Kept in ${index.indexDir}` },
+    { label: `$(database) Kept in ${index.indexDir}`, ...(index.meta.commit ? { description: `published at ${index.meta.commit.slice(0, 12)}` } : {}) },
   ];
 }
 

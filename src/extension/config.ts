@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../core/errors.js';
 import { defaultIndexDir } from '../core/paths.js';
+import { isStorageUri } from '../core/storage-uri.js';
 import type { FolderConfig } from '../shared/worker-protocol.js';
 import { contributedScope, EXTENSION_ID, settingsEditorCommand } from './settings-scope.js';
 
@@ -134,8 +135,11 @@ export function folderConfig(folder: vscode.WorkspaceFolder, apiKey: string | un
     model = resolvePath(model, root);
   }
   const adapter = settings.adapter === 'default' || settings.adapter === 'none' ? settings.adapter : resolvePath(settings.adapter, root);
-  // An index location holds one index per folder, laid out as the CLI's cache folder is.
-  const indexDir = defaultIndexDir(root, settings.indexLocation ? { CODEINTENT_CACHE_DIR: resolvePath(settings.indexLocation, root) } : process.env);
+  // An index location holds one index per folder, laid out as the CLI's cache folder is; a storage
+  // URI is a team's shared index, searched read-only with this folder's changes in a local overlay.
+  const indexDir = isStorageUri(settings.indexLocation)
+    ? settings.indexLocation
+    : defaultIndexDir(root, settings.indexLocation ? { CODEINTENT_CACHE_DIR: resolvePath(settings.indexLocation, root) } : process.env);
   return {
     root,
     indexDir,

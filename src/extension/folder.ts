@@ -10,6 +10,7 @@ import { messageOf } from '../core/errors.js';
 import type { IndexSummary } from '../core/indexer.js';
 import { createChatClient } from '../core/llm/client.js';
 import type { Candidates, SearchableFolder, SearchOptions, SecondStage } from '../core/search.js';
+import { localIndexDir } from '../core/paths.js';
 import { readIndexMeta } from '../core/store.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import { indexStatus, Workspace } from '../core/workspace.js';
@@ -111,7 +112,7 @@ export class Folder implements SearchableFolder {
     this.runs.cancel();
     return this.runs.exclusive(async () => {
       await this.closeWorkspace();
-      await rm(this.config.indexDir, { recursive: true, force: true });
+      await rm(this.localIndexDir(), { recursive: true, force: true });
       this.cleared = true;
       this.setState({ kind: 'none' });
     });
@@ -138,12 +139,17 @@ export class Folder implements SearchableFolder {
   }
 
   async hasIndex(): Promise<boolean> {
-    return (await readIndexMeta(this.config.indexDir)) !== undefined;
+    return (await readIndexMeta(this.localIndexDir())) !== undefined;
+  }
+
+  /** Where this folder's own index is: the index, or the local overlay of a shared one (never the shared one). */
+  private localIndexDir(): string {
+    return localIndexDir(this.config.root, this.config.indexDir, { ...process.env, ...this.config.env });
   }
 
   async status(): Promise<FolderStatus> {
-    const { root, indexDir } = this.config;
-    const index = await indexStatus({ root, indexDir });
+    const { root, indexDir, env } = this.config;
+    const index = await indexStatus({ root, indexDir, env: { ...process.env, ...env } });
     if (!index) return { root, state: this.state };
     let adapter: string;
     try {

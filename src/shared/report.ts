@@ -87,7 +87,8 @@ function size(bytes: number): string {
 export function statusText(status: IndexStatus, adapter: string): string {
   return [
     `Workspace: ${status.root}`,
-    `Index:     ${status.indexDir} (${size(status.bytes)})`,
+    `Index:     ${status.indexDir}${status.bytes === undefined ? '' : ` (${size(status.bytes)})`}`,
+    ...(status.meta.commit ? [`Commit:    ${status.meta.commit}`] : []),
     `Model:     ${status.meta.embedderId} (${status.meta.dimension} dimensions)`,
     `Adapter:   ${adapter}`,
     `Contents:  ${status.files} files, ${status.chunks} chunks`,
