@@ -44,6 +44,7 @@ const helpText = `npm run bench:scale -- [options]
   --model M       'default' or a model folder (default: default)
   --doc FILE      the markdown file whose scale section gets the table (default: docs/performance.md;
                   '-' writes none)
+  --report        no run: write the table of the results already kept for the tree
 `;
 
 interface Run {
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
       label: { type: 'string' },
       model: { type: 'string', default: 'default' },
       doc: { type: 'string', default: path.join(PACKAGE_ROOT, 'docs', 'performance.md') },
+      report: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -238,11 +240,16 @@ async function main(): Promise<void> {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new TypeError(`--runs takes a whole number from 1 up, not ${JSON.stringify(values.runs)}`);
+  const tree = values.slice ? values.slice.replace(/[^A-Za-z0-9._-]/g, '_') : 'kernel';
+  if (values.report) {
+    process.stdout.write(`${table(await resultsFor(tree))}\n`);
+    if (values.doc !== '-') await writeSection(path.resolve(values.doc), tree);
+    return;
+  }
   checkBuilt();
   const model = values.model === 'default' ? 'default' : path.resolve(values.model);
   await restorePendingEdit(PENDING_EDIT);
   const kernel = await ensureKernel(CACHE, log, values.slice);
-  const tree = values.slice ? values.slice.replace(/[^A-Za-z0-9._-]/g, '_') : 'kernel';
   const editFile = await editFileOf(kernel.root, values.slice);
   const m = machine();
   const label = values.label ?? m.commit.slice(0, 7);

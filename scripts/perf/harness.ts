@@ -1,7 +1,7 @@
 // What the benchmark scripts (bench-perf, bench-scale) share: child processes timed from outside,
 // a temporary edit of one corpus file that is undone even after a crash, and the machine's description.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -116,10 +116,10 @@ export function machine(): Machine {
   }
   let commit = 'unknown';
   try {
-    const head = readFileSync(path.join(PACKAGE_ROOT, '.git', 'HEAD'), 'utf8').trim();
-    commit = head.startsWith('ref: ') ? readFileSync(path.join(PACKAGE_ROOT, '.git', head.slice(5)), 'utf8').trim().slice(0, 12) : head.slice(0, 12);
+    // git itself: in a worktree .git is a file, and a packed ref is in no file of its own.
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim();
   } catch {
-    // left unknown
+    // not a git checkout, or no git: left unknown
   }
   return {
     cpus: os.availableParallelism(),
