@@ -4,6 +4,7 @@
 // regression to whether a shown hit is a right answer; and the ranker folder that holds the result.
 
 import { FEATURE_COUNT } from '../core/rank/features.js';
+import { mlpListwiseGradient } from '../core/rank/listwise.js';
 import type { RankerWeights } from '../core/rank/model.js';
 
 export { writeRanker } from '../core/rank/model.js';
@@ -208,51 +209,9 @@ export function trainMlpRanker(lists: readonly TrainingList[], { hidden = 8, ite
   const L = 0, B = FEATURE_COUNT, U = FEATURE_COUNT + 1, C = U + H * FEATURE_COUNT, V = C + H;
   const m = new Float64Array(P), v = new Float64Array(P), g = new Float64Array(P);
   for (let t = 1; t <= iterations; t++) {
-    g.fill(0);
-    let total = 0;
-    for (const { values, count, answers, weight = 1 } of ready) {
-      total += weight;
-      const s = new Float64Array(count);
-      const acts = new Float64Array(count * H);
-      let max = -Infinity;
-      for (let k = 0; k < count; k++) {
-        const base = k * FEATURE_COUNT;
-        let sum = theta[B]!;
-        for (let j = 0; j < FEATURE_COUNT; j++) sum += theta[L + j]! * values[base + j]!;
-        for (let h = 0; h < H; h++) {
-          let a = theta[C + h]!;
-          for (let j = 0; j < FEATURE_COUNT; j++) a += theta[U + h * FEATURE_COUNT + j]! * values[base + j]!;
-          const z = Math.tanh(a);
-          acts[k * H + h] = z;
-          sum += theta[V + h]! * z;
-        }
-        s[k] = sum;
-        if (sum > max) max = sum;
-      }
-      let all = 0, good = 0;
-      for (let k = 0; k < count; k++) {
-        const e = Math.exp(s[k]! - max);
-        s[k] = e;
-        all += e;
-        if (answers[k] === 1) good += e;
-      }
-      for (let k = 0; k < count; k++) {
-        const d = weight * (s[k]! / all - (answers[k] === 1 ? s[k]! / good : 0));
-        if (Math.abs(d) < 1e-9) continue;
-        const base = k * FEATURE_COUNT;
-        g[B] = g[B]! + d;
-        for (let j = 0; j < FEATURE_COUNT; j++) g[L + j] = g[L + j]! + d * values[base + j]!;
-        for (let h = 0; h < H; h++) {
-          const z = acts[k * H + h]!;
-          g[V + h] = g[V + h]! + d * z;
-          const dz = d * theta[V + h]! * (1 - z * z);
-          g[C + h] = g[C + h]! + dz;
-          for (let j = 0; j < FEATURE_COUNT; j++) g[U + h * FEATURE_COUNT + j] = g[U + h * FEATURE_COUNT + j]! + dz * values[base + j]!;
-        }
-      }
-    }
+    mlpListwiseGradient(ready, theta, H, g);
     for (let i = 0; i < P; i++) {
-      const gi = g[i]! / total + l2 * theta[i]!;
+      const gi = g[i]! + l2 * theta[i]!;
       m[i] = 0.9 * m[i]! + 0.1 * gi;
       v[i] = 0.999 * v[i]! + 0.001 * gi * gi;
       theta[i] = theta[i]! - (learningRate * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8);

@@ -9,6 +9,7 @@
 // unchanged, with bestStep 0).
 
 import { FEATURE_COUNT } from '../rank/features.js';
+import { mlpListwiseGradient, type ListwiseList } from '../rank/listwise.js';
 import { rankTable } from '../rank/index.js';
 import { createRanker, type RankerFile, type RankerWeights } from '../rank/model.js';
 import { metricsFromRanks, type RetrievalMetrics } from './metrics.js';
@@ -86,14 +87,9 @@ function unpack(theta: Float64Array, like: RankerWeights): RankerWeights {
   };
 }
 
-interface Standardised {
-  z: Float32Array;
-  count: number;
-  answers: Uint8Array;
-}
 
 /** The lists that hold an answer, each cut to its answers and `keep` best candidates by `w`, standardised as `w` standardises. */
-function standardise(lists: readonly RankingList[], w: RankerFile, keep: number): Standardised[] {
+function standardise(lists: readonly RankingList[], w: RankerFile, keep: number): ListwiseList[] {
   const F = FEATURE_COUNT;
   const ranker = createRanker(w, 'shipped');
   return lists
@@ -108,67 +104,8 @@ function standardise(lists: readonly RankingList[], w: RankerFile, keep: number)
       kept.forEach((k, r) => {
         for (let j = 0; j < F; j++) z[r * F + j] = (values[k * F + j]! - w.mean[j]!) / w.spread[j]!;
       });
-      return { z, count: kept.length, answers: Uint8Array.from(kept, (k) => answers[k]!) };
+      return { values: z, count: kept.length, answers: Uint8Array.from(kept, (k) => answers[k]!) };
     });
-}
-
-/** The mean listwise loss of θ over the lists, its gradient into `g` (the penalty not included). */
-function listwiseGradient(lists: readonly Standardised[], theta: Float64Array, H: number, g: Float64Array): number {
-  const F = FEATURE_COUNT;
-  const B = F;
-  const U = F + 1;
-  const C = U + H * F;
-  const V = C + H;
-  g.fill(0);
-  let loss = 0;
-  const longest = lists.reduce((n, l) => Math.max(n, l.count), 0);
-  const s = new Float64Array(longest);
-  const acts = new Float64Array(longest * H);
-  for (const { z, count, answers } of lists) {
-    let max = -Infinity;
-    for (let k = 0; k < count; k++) {
-      const base = k * F;
-      let sum = theta[B]!;
-      for (let j = 0; j < F; j++) sum += theta[j]! * z[base + j]!;
-      for (let h = 0; h < H; h++) {
-        let a = theta[C + h]!;
-        const row = U + h * F;
-        for (let j = 0; j < F; j++) a += theta[row + j]! * z[base + j]!;
-        const t = Math.tanh(a);
-        acts[k * H + h] = t;
-        sum += theta[V + h]! * t;
-      }
-      s[k] = sum;
-      if (sum > max) max = sum;
-    }
-    let all = 0;
-    let good = 0;
-    for (let k = 0; k < count; k++) {
-      const e = Math.exp(s[k]! - max);
-      s[k] = e;
-      all += e;
-      if (answers[k] === 1) good += e;
-    }
-    loss -= Math.log(good / all);
-    for (let k = 0; k < count; k++) {
-      const d = s[k]! / all - (answers[k] === 1 ? s[k]! / good : 0);
-      if (Math.abs(d) < 1e-9) continue;
-      const base = k * F;
-      g[B] = g[B]! + d;
-      for (let j = 0; j < F; j++) g[j] = g[j]! + d * z[base + j]!;
-      for (let h = 0; h < H; h++) {
-        const t = acts[k * H + h]!;
-        g[V + h] = g[V + h]! + d * t;
-        const dz = d * theta[V + h]! * (1 - t * t);
-        g[C + h] = g[C + h]! + dz;
-        const row = U + h * F;
-        for (let j = 0; j < F; j++) g[row + j] = g[row + j]! + dz * z[base + j]!;
-      }
-    }
-  }
-  const n = Math.max(1, lists.length);
-  for (let i = 0; i < g.length; i++) g[i] = g[i]! / n;
-  return loss / n;
 }
 
 /**
@@ -195,7 +132,7 @@ export function tuneRanker(shipped: RankerFile, train: readonly RankingList[], v
   while (step < o.steps && ready.length > 0 && stale < o.patience) {
     signal?.throwIfAborted();
     step++;
-    listwiseGradient(ready, theta, H, g);
+    mlpListwiseGradient(ready, theta, H, g);
     for (let i = 0; i < theta.length; i++) {
       const gi = g[i]! + 2 * o.l2 * (theta[i]! - theta0[i]!);
       m[i] = 0.9 * m[i]! + 0.1 * gi;
