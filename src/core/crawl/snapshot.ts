@@ -61,17 +61,10 @@ export function snapshotKey(settings: SnapshotSettings): string {
 
 const statKey = (stats: Stats) => `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
 
-function statOrUndefined(abs: string): Stats | undefined {
+/** The entry's stats (the link's own with `follow` false); undefined when it is gone or unreadable. */
+function statOrUndefined(abs: string, follow = true): Stats | undefined {
   try {
-    return statSync(abs, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-function lstatOrUndefined(abs: string): Stats | undefined {
-  try {
-    return lstatSync(abs, { throwIfNoEntry: false });
+    return (follow ? statSync : lstatSync)(abs, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -164,7 +157,7 @@ export async function crawlFromSnapshot(snapshot: Snapshot, options: ChangedCraw
   const known = new Set(snapshot.folders.map((f) => f.rel));
   // A folder left out by name stays left out while it is a folder (node_modules, build, …).
   const leftOut = new Set(snapshot.skips.filter((s) => s.folder).map((s) => s.path));
-  const stillFolder = (rel: string) => lstatOrUndefined(abs(rel))?.isDirectory() === true;
+  const stillFolder = (rel: string) => statOrUndefined(abs(rel), false)?.isDirectory() === true;
   for (const folder of snapshot.folders) {
     const stats = statOrUndefined(abs(folder.rel));
     if (!stats?.isDirectory()) {
