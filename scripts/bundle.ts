@@ -36,7 +36,8 @@ export async function bundleForExtensionHost(entries: Record<string, string>, ou
     external: [...EXTERNAL, ...external],
     // The ESM build of web-tree-sitter finds its files through import.meta.url, which a CommonJS
     // bundle lacks; its CommonJS build uses __dirname, i.e. the bundle's folder.
-    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
+    // apache-arrow: the core's `import` and LanceDB's `require` must get one copy (src/core/arrow.ts).
+    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter'), 'apache-arrow': require.resolve('apache-arrow') },
     // The core's import.meta.url defaults (PACKAGE_ROOT, the installed grammars) are never reached
     // in a bundle: the extension passes its own files (WorkspaceOptions.assets, from src/extension/main.ts).
     logOverride: { 'empty-import-meta': 'silent' },

@@ -204,6 +204,7 @@ export async function updateIndex(options: IndexRunOptions): Promise<IndexSummar
   }
   const vectorIndexBuilt = await store.ensureVectorIndex(() => report({ phase: 'store', done, total: plan.compute.length, message: 'building the vector index' }));
   if (contentChanged || plan.compute.length > 0 || vectorIndexBuilt) await store.markUpdated();
+  await store.pruneVersions();
   const counts = await store.counts();
   report({ phase: 'done', done, total: plan.compute.length });
   return {

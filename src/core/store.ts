@@ -6,20 +6,22 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import './lance-env.js';
-import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
+import type * as Arrow from 'apache-arrow';
+import { arrow } from './arrow.js';
 import { lockIndex } from './lock.js';
 import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
 import type { CandidateHit, Chunk, ChunkKind, LanguageId } from './types.js';
 import { messageOf, UserError } from './errors.js';
 import { CHECKSUMS_FILE, inspectIndex, recordChecksums, type TableDamage, type Verify } from './index-integrity.js';
 import { repairTables } from './index-repair.js';
+import { fromHalfBits, toHalfBits } from './util/half.js';
 import { sha256Hex } from './util/hash.js';
 import { writeFileAtomic } from './files.js';
 import { isStorageUri, storageFailure } from './storage-uri.js';
 
 /** Bumped whenever the tables' layout or what goes into them (chunking, lexical text) changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const META_FILE = 'meta.json';
 /** A shared index's meta (storage-uri.ts) is a one-row table: an object store has no meta.json to replace atomically beside it. */
@@ -29,6 +31,10 @@ const TABLES = ['chunks', 'files', 'cache'] as const;
 const OPEN_WAIT_MS = 600_000;
 /** Small fragments a table may gather before a run compacts it. */
 const COMPACT_AFTER_FRAGMENTS = 16;
+/** How long a table version's files outlive it: a search in another process may still be reading them. */
+const READER_GRACE_MS = 60_000;
+/** A table this small compacts in well under a second, so pruning it never waits for a compaction. */
+const CHEAP_COMPACTION_ROWS = 100_000;
 /** Values per `IN (…)` predicate. */
 const PREDICATE_BATCH = 500;
 /**
@@ -99,8 +105,24 @@ export function modelSlug(embedderId: string): string {
   return `${readable}_${sha256Hex(embedderId).slice(0, 8)}`;
 }
 
-function chunkSchema(dimension: number): arrow.Schema {
-  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
+/**
+ * Lance's file format 2.1, which compresses what its field metadata asks for; 2.0 (LanceDB 0.31's
+ * default) stores strings raw. On the kernel's chunks, zstd takes text, terms and the rest from
+ * 1.9 KB a chunk to ~0.8 KB (docs/performance.md, "Disk").
+ */
+const TABLE_FORMAT = { new_table_data_storage_version: '2.1' };
+const ZSTD = new Map([['lance-encoding:compression', 'zstd']]);
+
+/**
+ * Chunk vectors are stored in half precision (binary16, util/half.ts): half the bytes, the same
+ * ranking (a cosine moves by ~1e-4). Searches still compare in float32.
+ */
+function chunkVectorType(dimension: number): Arrow.FixedSizeList<Arrow.Float16> {
+  return new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float16(), true));
+}
+
+function chunkSchema(dimension: number): Arrow.Schema {
+  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false, ZSTD);
   const int32 = (name: string) => new arrow.Field(name, new arrow.Int32(), false);
   return new arrow.Schema([
     utf8('path'),
@@ -114,11 +136,32 @@ function chunkSchema(dimension: number): arrow.Schema {
     utf8('text'),
     utf8('doc'),
     utf8('terms'),
-    new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false),
+    new arrow.Field('vector', chunkVectorType(dimension), false),
   ]);
 }
 
-function fileSchema(): arrow.Schema {
+const CHUNK_STRINGS = ['path', 'hash', 'language', 'kind', 'symbol', 'container', 'text', 'doc', 'terms'] as const;
+
+/**
+ * The rows as one Arrow table, built column by column: the vectors go in as one half-precision
+ * buffer instead of a JavaScript array per row (which LanceDB's row conversion would also turn into
+ * NaN for some values: apache-arrow's own float16 rounding overflows).
+ */
+function chunkTable(rows: readonly ChunkRow[], dimension: number): Arrow.Table {
+  const schema = chunkSchema(dimension);
+  const columns = new Map<string, Arrow.Data>();
+  for (const name of CHUNK_STRINGS) columns.set(name, arrow.vectorFromArray(rows.map((row) => row[name]), new arrow.Utf8()).data[0]!);
+  columns.set('start_line', arrow.makeData({ type: new arrow.Int32(), data: Int32Array.from(rows, (row) => row.startLine) }));
+  columns.set('end_line', arrow.makeData({ type: new arrow.Int32(), data: Int32Array.from(rows, (row) => row.endLine) }));
+  const flat = new Float32Array(rows.length * dimension);
+  rows.forEach((row, i) => flat.set(row.vector, i * dimension));
+  const values = arrow.makeData({ type: new arrow.Float16(), data: toHalfBits(flat) });
+  columns.set('vector', arrow.makeData({ type: chunkVectorType(dimension), length: rows.length, nullCount: 0, child: values }));
+  const children = schema.fields.map((field) => columns.get(field.name)!);
+  return new arrow.Table([new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows.length, nullCount: 0, children }))]);
+}
+
+function fileSchema(): Arrow.Schema {
   return new arrow.Schema([
     new arrow.Field('path', new arrow.Utf8(), false),
     new arrow.Field('hash', new arrow.Utf8(), false),
@@ -129,7 +172,7 @@ function fileSchema(): arrow.Schema {
   ]);
 }
 
-function cacheSchema(dimension: number): arrow.Schema {
+function cacheSchema(dimension: number): Arrow.Schema {
   return new arrow.Schema([
     new arrow.Field('key', new arrow.Utf8(), false),
     new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false),
@@ -206,6 +249,8 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Chunks past which the vectors get an approximate (ANN) index; VECTOR_INDEX_MIN_ROWS by default. */
   vectorIndexMinRows?: number;
+  /** How long old table versions' files are kept for readers in other processes; READER_GRACE_MS by default. */
+  versionGraceMs?: number;
   /** LanceDB's storage options, for a `dir` that is a storage URI (storage-uri.ts). */
   storage?: Record<string, string>;
   /**
@@ -495,7 +540,7 @@ export class IndexStore {
     this.writable();
     const paths = files.map((f) => f.path);
     await this.removeFiles(previouslyIndexed);
-    if (chunks.length > 0) await this.chunks.add(chunks.map(toChunkRecord));
+    if (chunks.length > 0) await this.chunks.add(chunkTable(chunks, this.meta.dimension));
     if (paths.length > 0) await this.files.add(files.map(toFileRecord));
   }
 
@@ -566,13 +611,36 @@ export class IndexStore {
     this.writable();
     await this.ensureIndex(this.chunks, 'terms', lancedb.Index.fts({ withPosition: false }));
     await this.ensureIndex(this.cache, 'key', lancedb.Index.btree());
-    const cleanupOlderThan = new Date(Date.now() - 60_000);
+    const cleanupOlderThan = new Date(Date.now() - (this.options.versionGraceMs ?? READER_GRACE_MS));
     for (const table of [this.chunks, this.files, this.cache]) {
       // A run that changed a few files adds a few small fragments; compacting costs more than it
       // saves until they pile up (new rows are searched without the full-text index meanwhile).
       const { fragmentStats } = await table.stats();
       if (fragmentStats.numSmallFragments >= COMPACT_AFTER_FRAGMENTS) await table.optimize({ cleanupOlderThan, deleteUnverified: true });
     }
+  }
+
+  /**
+   * Deletes the files of table versions older than a minute (a reader in another process may still be
+   * on a recent one): what compactions and rebuilt indexes left behind — after a cold index, the
+   * pre-compaction fragments alone are as big as the table, and `optimize` cannot delete them in the
+   * same run when they are younger than the minute. Each run checks; a table whose pruning would also
+   * compact a large fragment (LanceDB's optimize does both) waits for the next compaction instead.
+   */
+  async pruneVersions(): Promise<void> {
+    this.writable();
+    const cutoff = Date.now() - (this.options.versionGraceMs ?? READER_GRACE_MS);
+    let pruned = false;
+    for (const table of [this.chunks, this.files, this.cache]) {
+      const versions = await table.listVersions();
+      if (!versions.slice(0, -1).some((version) => version.timestamp.getTime() < cutoff)) continue;
+      const { numRows, fragmentStats } = await table.stats();
+      if (fragmentStats.numSmallFragments > 1 && numRows > CHEAP_COMPACTION_ROWS) continue;
+      await table.optimize({ cleanupOlderThan: new Date(cutoff), deleteUnverified: true });
+      pruned = true;
+    }
+    // The newest manifest may have moved: the checksums follow it (not for a shared index: it has none).
+    if (pruned && !this.shared) await this.recordChecksums();
   }
 
   /**
@@ -631,11 +699,11 @@ export class IndexStore {
 /** The tables, created when absent (unless read-only); one of another schema is an IndexCorruptError. */
 async function openTableHandles(db: lancedb.Connection, { embedderId, dimension, readOnly }: OpenStoreOptions, names: ReadonlySet<string>, { replace = false } = {}): Promise<Tables> {
   const slug = modelSlug(embedderId);
-  const open = async (name: string, schema: arrow.Schema): Promise<lancedb.Table> => {
+  const open = async (name: string, schema: Arrow.Schema): Promise<lancedb.Table> => {
     // replace: a shared index of an older schema, written anew.
-    if (replace && !readOnly) return db.createEmptyTable(name, schema, { mode: 'overwrite' });
+    if (replace && !readOnly) return db.createEmptyTable(name, schema, { mode: 'overwrite', storageOptions: TABLE_FORMAT });
     // existOk: another process may create the same table at the same moment.
-    if (!names.has(name) && !readOnly) return db.createEmptyTable(name, schema, { existOk: true });
+    if (!names.has(name) && !readOnly) return db.createEmptyTable(name, schema, { existOk: true, storageOptions: TABLE_FORMAT });
     const table = await db.openTable(name);
     const actual = (await table.schema()).fields.map((f) => `${f.name}:${f.type}`).join(',');
     const expected = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
@@ -733,31 +801,15 @@ async function clearIndex(dir: string): Promise<void> {
   await rm(path.join(dir, CHECKSUMS_FILE), { force: true });
 }
 
-function toChunkRecord(row: ChunkRow): Record<string, unknown> {
-  return {
-    path: row.path,
-    hash: row.hash,
-    language: row.language,
-    kind: row.kind,
-    symbol: row.symbol,
-    container: row.container,
-    start_line: row.startLine,
-    end_line: row.endLine,
-    text: row.text,
-    doc: row.doc,
-    terms: row.terms,
-    vector: Array.from(row.vector),
-  };
-}
-
 function toFileRecord(row: FileRow): Record<string, unknown> {
   return { path: row.path, hash: row.hash, size: row.size, mtime_ms: row.mtimeMs, ctime_ms: row.ctimeMs, chunks: row.chunks };
 }
 
+/** A stored vector as float32: Arrow hands a half-precision column's values over as their bits. */
 function toFloat32(value: unknown): Float32Array {
   if (value instanceof Float32Array) return value;
-  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
-    return Float32Array.from((value as { toArray(): ArrayLike<number> }).toArray());
-  }
+  if (value instanceof Uint16Array) return fromHalfBits(value);
+  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') return toFloat32((value as { toArray(): unknown }).toArray());
   return Float32Array.from(value as ArrayLike<number>);
 }
+

@@ -62,6 +62,8 @@ export interface WorkspaceOptions {
   warn?: (message: string) => void;
   /** Chunks past which the vectors get an ANN index (default VECTOR_INDEX_MIN_ROWS; tests set it low). */
   vectorIndexMinRows?: number;
+  /** How long old index versions' files outlive them for other processes' readers (default a minute; tests set 0). */
+  versionGraceMs?: number;
   /** Threads that chunk and embed while indexing: 0 or absent = one per core (os.availableParallelism()). */
   indexingThreads?: number;
 }
@@ -135,6 +137,7 @@ export class Workspace {
       dimension: base.dimension,
       ...(options.warn ? { onRebuild: options.warn } : {}),
       ...(options.vectorIndexMinRows !== undefined ? { vectorIndexMinRows: options.vectorIndexMinRows } : {}),
+      ...(options.versionGraceMs !== undefined ? { versionGraceMs: options.versionGraceMs } : {}),
     });
     let store: IndexStore;
     let overlay: OverlayIndex | undefined;

@@ -14,6 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { codeTokens, identifierParts } from '../tokens.js';
 import type { EmbedInputKind, Embedder, TokenSpace } from '../types.js';
 import { throwIfAborted } from '../util/abort.js';
+import { fromHalfBits, toHalfBits } from '../util/half.js';
 import { sha256Hex } from '../util/hash.js';
 
 export const STATIC_MODEL_FORMAT = 'codeintent-static';
@@ -327,57 +328,13 @@ export function embedderFromEncoder(encoder: StaticEncoder, id: string): Embedde
   };
 }
 
-// ---- half floats (Node 20 has no Float16Array) ----
-
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-export function toHalf(value: number): number {
-  f32Scratch[0] = value;
-  const x = u32Scratch[0] ?? 0;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rest > mid || (rest === mid && (half & 1))) half++;
-    return sign | half;
-  }
-  // A carry out of the mantissa correctly bumps the exponent (and overflows to infinity).
-  let half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++;
-  return sign | half;
-}
-
-export function fromHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
 // ---- serialisation ----
 
 /** Bytes of `embeddings.bin` for a full-precision table. */
 export function encodeTable(table: Float32Array, rows: number, dimension: number, quantization: Quantization): Uint8Array {
   if (table.length !== rows * dimension) throw new TypeError(`Expected ${rows}×${dimension} values, got ${table.length}`);
   if (quantization === 'f32') return new Uint8Array(table.buffer.slice(table.byteOffset, table.byteOffset + table.byteLength));
-  if (quantization === 'f16') {
-    const out = new Uint16Array(table.length);
-    for (let i = 0; i < table.length; i++) out[i] = toHalf(table[i] ?? 0);
-    return new Uint8Array(out.buffer);
-  }
+  if (quantization === 'f16') return new Uint8Array(toHalfBits(table).buffer);
   const bytes = new Uint8Array(rows * 4 + rows * dimension);
   const scales = new Float32Array(bytes.buffer, 0, rows);
   const q = new Int8Array(bytes.buffer, rows * 4, rows * dimension);
@@ -410,12 +367,7 @@ export function decodeTable(bytes: Uint8Array, rows: number, dimension: number, 
   }
   const { buffer, byteOffset } = own;
   if (quantization === 'f32') return { kind: 'f32', data: new Float32Array(buffer, byteOffset, values) };
-  if (quantization === 'f16') {
-    const halves = new Uint16Array(buffer, byteOffset, values);
-    const data = new Float32Array(values);
-    for (let i = 0; i < values; i++) data[i] = fromHalf(halves[i] ?? 0);
-    return { kind: 'f32', data };
-  }
+  if (quantization === 'f16') return { kind: 'f32', data: fromHalfBits(new Uint16Array(buffer, byteOffset, values)) };
   return { kind: 'int8', scales: new Float32Array(buffer, byteOffset, rows), data: new Int8Array(buffer, byteOffset + rows * 4, values) };
 }
 
