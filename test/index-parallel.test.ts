@@ -36,7 +36,7 @@ async function chunkRows(indexDir: string): Promise<Record<string, unknown>[]> {
     const rows = (await table.query().toArray()) as Record<string, unknown>[];
     table.close();
     const plain = rows.map((row) => ({ ...row, vector: Array.from(row['vector'] as Iterable<number>) }));
-    const key = (row: Record<string, unknown>) => `${String(row['path'])}\0${String(row['start_line']).padStart(8, '0')}\0${String(row['end_line']).padStart(8, '0')}\0${String(row['hash'])}`;
+    const key = (row: Record<string, unknown>) => `${String(row['path'])}\0${String(row['start_line']).padStart(8, '0')}\0${String(row['end_line']).padStart(8, '0')}\0${String(row['text'])}`;
     return plain.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   } finally {
     db.close();

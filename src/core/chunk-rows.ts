@@ -1,4 +1,4 @@
-// A file's text turned into the rows the index stores: chunked, hashed, with the terms for
+// A file's text turned into the rows the index stores: chunked, with the terms for
 // full-text search, and (by embedRows) their vectors. The same code runs in the indexer's thread
 // and in the index workers (index-worker.ts), so both produce the same rows.
 
@@ -8,7 +8,6 @@ import { messageOf } from './errors.js';
 import type { ChunkRow } from './store.js';
 import { lexicalText } from './tokens.js';
 import type { Chunk, Embedder } from './types.js';
-import { sha256Hex } from './util/hash.js';
 
 /** Tokens of a chunk kept for full-text search. */
 const MAX_TERMS = 2000;
@@ -37,11 +36,10 @@ export async function chunkFiles(chunker: Chunker, files: readonly SourceText[])
   return out;
 }
 
-/** A chunk as stored: its hash, its terms for full-text search, and (until embedded) no vector. */
+/** A chunk as stored: its terms for full-text search, and (until embedded) no vector. */
 export function chunkRow(chunk: Chunk): ChunkRow {
   return {
     ...chunk,
-    hash: sha256Hex(chunk.text),
     terms: lexicalText(`${chunk.path} ${chunk.container} ${chunk.symbol} ${chunk.doc} ${chunk.text}`, MAX_TERMS),
     vector: new Float32Array(0),
   };

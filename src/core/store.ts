@@ -69,9 +69,8 @@ export interface FileRow {
   chunks: number;
 }
 
-/** A chunk as stored: what the chunker found, plus its hash, full-text terms and vector. */
+/** A chunk as stored: what the chunker found, plus its full-text terms and vector. */
 export interface ChunkRow extends Omit<Chunk, 'docSpan'> {
-  hash: string;
   /** Code-aware tokens for full-text search. */
   terms: string;
   vector: Float32Array;
@@ -126,7 +125,6 @@ function chunkSchema(dimension: number): Arrow.Schema {
   const int32 = (name: string) => new arrow.Field(name, new arrow.Int32(), false);
   return new arrow.Schema([
     utf8('path'),
-    utf8('hash'),
     utf8('language'),
     utf8('kind'),
     utf8('symbol'),
@@ -140,7 +138,7 @@ function chunkSchema(dimension: number): Arrow.Schema {
   ]);
 }
 
-const CHUNK_STRINGS = ['path', 'hash', 'language', 'kind', 'symbol', 'container', 'text', 'doc', 'terms'] as const;
+const CHUNK_STRINGS = ['path', 'language', 'kind', 'symbol', 'container', 'text', 'doc', 'terms'] as const;
 
 /**
  * The rows as one Arrow table, built column by column: the vectors go in as one half-precision
@@ -185,7 +183,7 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** What search reads of a chunk: what it shows, and the terms and vector the second stage scores (not its hash or doc). */
+/** What search reads of a chunk: what it shows, and the terms and vector the second stage scores (not its doc). */
 const SELECTED = ['path', 'language', 'kind', 'symbol', 'container', 'start_line', 'end_line', 'text', 'terms', 'vector'];
 
 function toCandidateHit(raw: Record<string, unknown>, score: number): CandidateHit {
