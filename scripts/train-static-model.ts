@@ -9,7 +9,6 @@ import { join, relative, resolve } from 'node:path';
 
 import { createStaticEmbedder } from '../src/core/embed/static.js';
 import type { Quantization, StaticModelParts, StaticTokenizer, TfScaling } from '../src/core/embed/static.js';
-import { codeTokens } from '../src/core/tokens.js';
 import { DEFAULT_TRAIN_OPTIONS, asSaved, embedBags, pairDocument, prepareCorpus, saveStaticModel, trainStaticModel } from '../src/training/static-model.js';
 import type { Bags, PreparedCorpus, StaticTrainOptions, TrainingPair } from '../src/training/static-model.js';
 import { num, out, parseFlags, runScript, UsageError } from './script-args.js';
@@ -17,6 +16,10 @@ import { countBy, readPairs, SPLITS } from './training-pairs.js';
 import { samplePool } from '../src/core/util/random.js';
 import { type RetrievalMetrics, metricsFromScores } from '../src/core/tune/metrics.js';
 import { cosineScores } from '../src/core/util/vector-math.js';
+import { bm25Scores, fuseScores } from '../src/training/pool-scores.js';
+import { intentRewrites } from '../src/training/intent-rewrites.js';
+import { DEFAULT_MINING_OPTIONS, type ShardScorer, mineHardNegatives } from '../src/training/hard-negatives.js';
+import { loadCatalog } from './corpus/common.js';
 
 type SplitBags = { queries: Bags; documents: Bags };
 
@@ -26,6 +29,11 @@ Data and output
   --pairs DIR          folder with train.jsonl, valid.jsonl, test.jsonl   (.cache/corpus/pairs)
   --out DIR            model folder to write                                (models/code-static-v2)
   --max-train N        use at most N training pairs (quick experiments)
+  --train-packages F   train only on pairs of the packages of catalog file F (e.g. an earlier catalog.json)
+  --rewrites           add intent-style rewrites of the training queries (source 'intent-rewrite')
+  --hard-negatives M   none | bm25 | model: batches of a pair and its mined look-alikes instead of
+                       package-grouped runs (model = BM25 fused with --mining-model)   (none)
+  --mining-model DIR   model that scores the candidates for --hard-negatives model   (models/code-static-v2)
   --quantization Q     int8 | f16 | f32                                     (int8)
   --no-write           train and evaluate, write nothing
 
@@ -36,6 +44,7 @@ Model
   --hash-buckets N     rows for out-of-vocabulary tokens                    (${DEFAULT_TRAIN_OPTIONS.hashBuckets})
   --tf S               raw | log | sqrt | binary                            (${DEFAULT_TRAIN_OPTIONS.tf})
   --tokenizer T        identifier-parts-v1 | code-tokens-v1                 (${DEFAULT_TRAIN_OPTIONS.tokenizer})
+  --uncapped-unknown   hash buckets start at the mean idf of their tokens, not at most the median (v2's recipe)
   --fixed-weights      keep idf pooling weights (default: learn them)
   --shared-weights     one set of pooling weights for queries and documents (default: separate)
 
@@ -60,6 +69,10 @@ const parseOptions = {
     pairs: { type: 'string', default: '.cache/corpus/pairs' },
     out: { type: 'string', default: 'models/code-static-v2' },
     'max-train': { type: 'string' },
+    'train-packages': { type: 'string' },
+    rewrites: { type: 'boolean', default: false },
+    'hard-negatives': { type: 'string', default: 'none' },
+    'mining-model': { type: 'string', default: 'models/code-static-v2' },
     quantization: { type: 'string', default: 'int8' },
     'no-write': { type: 'boolean', default: false },
     dim: { type: 'string' },
@@ -69,6 +82,7 @@ const parseOptions = {
     tf: { type: 'string' },
     tokenizer: { type: 'string' },
     'fixed-weights': { type: 'boolean', default: false },
+    'uncapped-unknown': { type: 'boolean', default: false },
     'shared-weights': { type: 'boolean', default: false },
     epochs: { type: 'string' },
     batch: { type: 'string' },
@@ -90,56 +104,6 @@ const parseOptions = {
 
 
 // ---- baselines ----
-
-/** BM25 (k1 1.2, b 0.75) over code tokens, with idf and length statistics from the pool itself. */
-function bm25Scores(pairs: readonly TrainingPair[], pool: readonly number[]): Float32Array {
-  const n = pool.length;
-  const postings = new Map<string, { doc: number; tf: number }[]>();
-  const lengths = pool.map((index, doc) => {
-    const tf = new Map<string, number>();
-    const tokens = codeTokens(pairDocument(pairs[index] as TrainingPair));
-    for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
-    for (const [t, f] of tf) {
-      const list = postings.get(t);
-      if (list) list.push({ doc, tf: f });
-      else postings.set(t, [{ doc, tf: f }]);
-    }
-    return tokens.length;
-  });
-  const avg = lengths.reduce((s, l) => s + l, 0) / Math.max(1, n);
-  const scores = new Float32Array(n * n);
-  pool.forEach((index, qi) => {
-    for (const term of new Set(codeTokens((pairs[index] as TrainingPair).query))) {
-      const list = postings.get(term);
-      if (!list) continue;
-      const idf = Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5));
-      for (const { doc, tf } of list) {
-        scores[qi * n + doc] = (scores[qi * n + doc] ?? 0) + (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * (lengths[doc] ?? 0)) / avg));
-      }
-    }
-  });
-  return scores;
-}
-
-/** Per query row: α·z(dense) + (1-α)·z(bm25). */
-function fuse(dense: Float32Array, lexical: Float32Array, n: number, alpha: number): Float32Array {
-  const outScores = new Float32Array(n * n);
-  const z = (m: Float32Array, base: number): { mean: number; sd: number } => {
-    let mean = 0;
-    for (let j = 0; j < n; j++) mean += m[base + j] ?? 0;
-    mean /= n;
-    let v = 0;
-    for (let j = 0; j < n; j++) v += ((m[base + j] ?? 0) - mean) ** 2;
-    return { mean, sd: Math.sqrt(v / n) || 1 };
-  };
-  for (let i = 0; i < n; i++) {
-    const base = i * n;
-    const a = z(dense, base);
-    const b = z(lexical, base);
-    for (let j = 0; j < n; j++) outScores[base + j] = (alpha * ((dense[base + j] ?? 0) - a.mean)) / a.sd + ((1 - alpha) * ((lexical[base + j] ?? 0) - b.mean)) / b.sd;
-  }
-  return outScores;
-}
 
 interface PoolResult {
   name: string;
@@ -173,7 +137,7 @@ function evaluateSplit(
       name: `${name}/${group}`,
       static: metricsFromScores(dense, pool.length),
       bm25: metricsFromScores(lexical, pool.length),
-      fused: metricsFromScores(fuse(dense, lexical, pool.length, alpha), pool.length),
+      fused: metricsFromScores(fuseScores(dense, lexical, pool.length, alpha), pool.length),
     });
   }
   return results;
@@ -186,10 +150,27 @@ function pickAlpha(pairs: readonly TrainingPair[], bags: SplitBags, parts: Stati
   const lexical = bm25Scores(pairs, pool);
   let best = { alpha: 0.5, mrr: -1 };
   for (const alpha of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
-    const mrr = metricsFromScores(fuse(dense, lexical, pool.length, alpha), pool.length).mrr;
+    const mrr = metricsFromScores(fuseScores(dense, lexical, pool.length, alpha), pool.length).mrr;
     if (mrr > best.mrr) best = { alpha, mrr };
   }
   return best;
+}
+
+// ---- hard negatives ----
+
+/** Cosine scores of a shard's queries against its codes under an existing model (all embedded once, up front). */
+async function modelShardScorer(modelPath: string, pairs: readonly TrainingPair[]): Promise<ShardScorer> {
+  const embedder = await createStaticEmbedder({ modelPath });
+  const queries = await embedder.embed(pairs.map((p) => p.query), 'query');
+  const codes = await embedder.embed(pairs.map(pairDocument), 'document');
+  await embedder.dispose();
+  const d = embedder.dimension;
+  const flat = (vectors: readonly Float32Array[], shard: readonly number[]): Float32Array => {
+    const m = new Float32Array(shard.length * d);
+    shard.forEach((i, k) => m.set(vectors[i] as Float32Array, k * d));
+    return m;
+  };
+  return (shard) => cosineScores(flat(queries, shard), flat(codes, shard), shard.length, d);
 }
 
 // ---- speed ----
@@ -245,16 +226,27 @@ async function main(): Promise<void> {
   set('maxMinutes', num('max-minutes', args['max-minutes']));
   set('evalPoolSize', num('eval-pool', args['eval-pool']));
   if (args['fixed-weights']) given.learnWeights = false;
+  if (args['uncapped-unknown']) given.capUnknownWeights = false;
   if (args['shared-weights']) given.separateQueryWeights = false;
   if (args['fixed-temperature']) given.learnTemperature = false;
 
   const t0 = performance.now();
   const splits = new Map<string, TrainingPair[]>();
   for (const split of SPLITS) splits.set(split, await readPairs(join(args.pairs, `${split}.jsonl`)));
+  if (args['train-packages'] !== undefined) {
+    const keep = new Set(loadCatalog(resolve(args['train-packages'])).packages.map((p) => p.name));
+    splits.set('train', (splits.get('train') ?? []).filter((p) => keep.has(p.pkg)));
+  }
   const maxTrain = num('max-train', args['max-train']);
   const allTrain = splits.get('train') ?? [];
   if (maxTrain !== undefined && maxTrain < allTrain.length) {
     splits.set('train', samplePool(allTrain.map((_, i) => i), maxTrain, 99).map((i) => allTrain[i] as TrainingPair));
+  }
+  if (args.rewrites) {
+    const harvested = splits.get('train') ?? [];
+    const rewrites = intentRewrites(harvested);
+    out(`intent rewrites: ${rewrites.length} of ${harvested.length} training queries`);
+    splits.set('train', [...harvested, ...rewrites]);
   }
   const harvestedAt = await readFile(join(args.pairs, 'stats.json'), 'utf8').then(
     (text) => {
@@ -273,6 +265,15 @@ async function main(): Promise<void> {
   const corpus = prepareCorpus(splits, options);
   const prepSeconds = (performance.now() - t1) / 1000;
   out(`tokenised in ${prepSeconds.toFixed(1)} s; vocabulary ${corpus.vocabulary.vocab.length} + ${options.hashBuckets} hash buckets`);
+
+  const mining = args['hard-negatives'];
+  if (!['none', 'bm25', 'model'].includes(mining)) throw new UsageError('--hard-negatives must be none, bm25 or model');
+  if (mining !== 'none') {
+    const tm = performance.now();
+    const scorer = mining === 'model' ? await modelShardScorer(resolve(args['mining-model']), train) : undefined;
+    given.hardNegatives = mineHardNegatives(train, DEFAULT_MINING_OPTIONS, scorer);
+    out(`hard negatives (${mining}) mined in ${((performance.now() - tm) / 1000).toFixed(1)} s`);
+  }
 
   const t2 = performance.now();
   const trained = trainStaticModel(splits, {

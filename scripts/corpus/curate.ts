@@ -1,11 +1,16 @@
-// Writes scripts/corpus/catalog.json: the pinned list of packages the corpus is built from.
-// Run rarely (the catalog is committed); a build only reads it.
+// Grows scripts/corpus/catalog.json: the pinned list of packages the corpus is built from.
+// Run rarely (the catalog is committed); a build only reads it. Every entry already in the catalog
+// stays as it is; new entries are taken only from the training split (grow.ts), so the validation
+// and test packages never change.
 //
-//   node out/scripts/corpus/curate.js [--per-language python=300,go=200,...]
+//   node out/scripts/corpus/curate.js [--add python=900,go=500,javascript=800,...]
+//
+// --add: at most this many new packages per language, in the order below (default: none, except
+// the npm picks that are not in the catalog yet).
 //
 // - npm: the hand-picked list below (packages that ship documented source, checked by hand with
 //   `npm pack`), each with the folders that hold that source.
-// - Debian binary packages (python3-*, golang-*-dev, librust-*-dev, ruby-*, php-*): every package
+// - Debian binary packages (python3-*, golang-*-dev, librust-*-dev, ruby-*, php-*, node-*): every package
 //   of the local apt index that fits the rules in BINARY_RULES, ordered by a hash of its name (a
 //   stable pseudo-random order), the first N per language.
 // - Debian source packages: C and C++ from the hand-picked lists below; Java = source packages
@@ -17,7 +22,8 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readdir, writeFile } from 'node:fs/promises';
-import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, increment, isCorpusLanguage, runProgram, sortByHash, CATALOG_PATH } from './common.js';
+import { type Catalog, type CatalogEntry, type CorpusLanguage, corpusPaths, entryKey, increment, isCorpusLanguage, loadCatalog, runProgram, sortByHash, CATALOG_PATH } from './common.js';
+import { growCatalog } from './grow.js';
 import { prepareSourceIndex } from './fetch.js';
 
 type NpmPick = Omit<CatalogEntry, 'registry'>;
@@ -111,6 +117,46 @@ const NPM: readonly NpmPick[] = [
   { name: 'superagent', version: '10.4.2', language: 'javascript', include: ['lib'] },
   { name: 'jquery', version: '4.0.0', language: 'javascript', include: ['src'] },
   { name: 'phaser', version: '4.2.1', language: 'javascript', include: ['src'] },
+  // Application-like code (servers, middleware, CLIs, database clients), added to the training split.
+  { name: 'fastify', version: '5.12.8', language: 'javascript', include: ['lib'] },
+  { name: 'pino', version: '10.4.0', language: 'javascript', include: ['lib'] },
+  { name: '@hapi/hapi', version: '21.4.13', language: 'javascript', include: ['lib'] },
+  { name: 'restify', version: '12.0.0', language: 'javascript', include: ['lib'] },
+  { name: 'body-parser', version: '2.4.0', language: 'javascript', include: ['lib'] },
+  { name: 'nodemailer', version: '10.6.1', language: 'javascript', include: ['lib'] },
+  { name: 'passport', version: '0.7.0', language: 'javascript', include: ['lib'] },
+  { name: 'jsonwebtoken', version: '9.0.3', language: 'javascript' },
+  { name: 'multer', version: '2.5.0', language: 'javascript' },
+  { name: 'mysql2', version: '3.26.1', language: 'javascript', include: ['lib'] },
+  { name: 'pg', version: '8.23.1', language: 'javascript', include: ['lib'] },
+  { name: 'sequelize', version: '6.37.8', language: 'javascript', include: ['lib'] },
+  { name: 'bull', version: '4.16.5', language: 'javascript', include: ['lib'] },
+  { name: 'npm', version: '12.2.3', language: 'javascript', include: ['lib'] },
+  { name: 'nodemon', version: '3.1.14', language: 'javascript', include: ['lib'] },
+  { name: 'pm2', version: '7.0.4', language: 'javascript', include: ['lib'] },
+  { name: 'http-server', version: '14.1.1', language: 'javascript', include: ['lib'] },
+  { name: 'ioredis', version: '6.1.0', language: 'javascript', include: ['built'] },
+  { name: 'connect', version: '3.7.0', language: 'javascript' },
+  { name: 'serve-static', version: '2.2.1', language: 'javascript' },
+  { name: 'send', version: '1.2.1', language: 'javascript' },
+  { name: 'cookie-parser', version: '1.4.7', language: 'javascript' },
+  { name: 'express-session', version: '1.19.0', language: 'javascript' },
+  { name: 'helmet', version: '8.3.0', language: 'javascript' },
+  { name: 'cors', version: '2.8.6', language: 'javascript', include: ['lib'] },
+  { name: 'morgan', version: '1.12.1', language: 'javascript' },
+  { name: 'engine.io', version: '6.6.13', language: 'javascript', include: ['build'] },
+  { name: 'yargs-parser', version: '22.0.0', language: 'javascript', include: ['build'] },
+  { name: '@effect/sql-pg', version: '4.1.5', language: 'typescript', include: ['src'] },
+  { name: '@effect/platform-node', version: '4.1.5', language: 'typescript', include: ['src'] },
+  { name: '@effect/cluster', version: '0.60.2', language: 'typescript', include: ['src'] },
+  { name: '@effect/ai', version: '0.37.0', language: 'typescript', include: ['src'] },
+  { name: '@effect/opentelemetry', version: '4.1.5', language: 'typescript', include: ['src'] },
+  { name: 'prosemirror-tables', version: '1.8.5', language: 'typescript', include: ['src'] },
+  { name: 'prosemirror-keymap', version: '1.2.3', language: 'typescript', include: ['src'] },
+  { name: 'prosemirror-markdown', version: '1.13.9', language: 'typescript', include: ['src'] },
+  { name: 'prosemirror-collab', version: '1.3.1', language: 'typescript', include: ['src'] },
+  { name: '@tanstack/history', version: '1.162.5', language: 'typescript', include: ['src'] },
+  { name: '@tanstack/react-router', version: '1.170.46', language: 'typescript', include: ['src'] },
 ];
 
 /** Debian source packages of documented C libraries (doxygen, gtk-doc or plain doc comments). */
@@ -166,9 +212,10 @@ const BINARY_RULES: readonly BinaryRule[] = [
   { language: 'rust', name: /^librust-[^+]+-dev$/, architectureAll: false, minKiB: 40, maxKiB: 8000 },
   { language: 'ruby', name: /^ruby-[a-z0-9].*$/, architectureAll: true, section: /ruby/, minKiB: 30, maxKiB: 8000 },
   { language: 'php', name: /^php-[a-z0-9].*$/, architectureAll: true, section: /php/, minKiB: 30, maxKiB: 8000 },
+  // Node.js modules as Debian ships them (/usr/share/nodejs): servers, middleware, CLIs.
+  { language: 'javascript', name: /^node-[a-z0-9].*$/, architectureAll: true, section: /javascript/, minKiB: 20, maxKiB: 8000 },
 ];
 
-const DEFAULT_PER_LANGUAGE: Partial<Record<CorpusLanguage, number>> = { python: 300, go: 200, rust: 200, ruby: 150, php: 150, java: 160, csharp: 80 };
 const MAX_SOURCE_TARBALL = 12_000_000;
 
 interface Stanza {
@@ -252,21 +299,23 @@ function byHash(entries: CatalogEntry[]): CatalogEntry[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'per-language': { type: 'string' } }, strict: true });
-  const perLanguage = { ...DEFAULT_PER_LANGUAGE };
-  for (const pair of (values['per-language'] ?? '').split(',').filter((p) => p !== '')) {
+  const { values } = parseArgs({ options: { add: { type: 'string' } }, strict: true });
+  const add: Partial<Record<CorpusLanguage, number>> = {};
+  for (const pair of (values.add ?? '').split(',').filter((p) => p !== '')) {
     const [language, n] = pair.split('=');
     if (language === undefined || !isCorpusLanguage(language) || n === undefined || !/^\d+$/.test(n)) {
-      throw new TypeError(`--per-language: expected language=N, got ${pair}`);
+      throw new TypeError(`--add: expected language=N, got ${pair}`);
     }
-    perLanguage[language] = Number(n);
+    add[language] = Number(n);
   }
-  const packages: CatalogEntry[] = NPM.map((p) => ({ registry: 'npm', ...p }));
+  const existing = loadCatalog().packages;
+  const known = new Set(existing.map(entryKey));
+  // The hand-picked npm packages not in the catalog yet are all taken (training split only).
+  const candidates: CatalogEntry[] = NPM.map((p) => ({ registry: 'npm', ...p }));
+  for (const p of candidates) if (!known.has(entryKey(p))) add[p.language] = (add[p.language] ?? 0) + 1;
 
   const binaries = await binaryCandidates();
-  for (const [language, list] of binaries) {
-    packages.push(...byHash(list).slice(0, perLanguage[language] ?? 0));
-  }
+  for (const list of binaries.values()) candidates.push(...byHash(list));
 
   const sources = await sourceIndex();
   const pick = (names: readonly string[], language: CorpusLanguage): void => {
@@ -277,7 +326,7 @@ async function main(): Promise<void> {
         continue;
       }
       if (info.tarballBytes > MAX_SOURCE_TARBALL) continue;
-      packages.push({ registry: 'debian-source', name, version: info.version, language });
+      candidates.push({ registry: 'debian-source', name, version: info.version, language });
     }
   };
   pick(C_SOURCES, 'c');
@@ -292,14 +341,16 @@ async function main(): Promise<void> {
       csharp.push({ registry: 'debian-source', name, version: info.version, language: 'csharp' });
     }
   }
-  packages.push(...byHash(java).slice(0, perLanguage.java ?? 0));
-  packages.push(...byHash(csharp).slice(0, perLanguage.csharp ?? 0));
+  candidates.push(...byHash(java), ...byHash(csharp));
 
+  const grown = growCatalog(existing, candidates, add);
+  const packages = grown.packages;
   const catalog: Catalog = {
     note:
       'Written by scripts/corpus/curate.ts. npm, C, C++ and C# picks are hand-made lists in that file; Debian binary packages ' +
-      '(python3-*, golang-*-dev, librust-*-dev, ruby-*, php-*) and Java source packages are chosen by its rules, in a stable ' +
-      'hash order. Versions are pinned; a version no longer in the archive is replaced by the current one at fetch time.',
+      '(python3-*, golang-*-dev, librust-*-dev, ruby-*, php-*, node-*) and Java source packages are chosen by its rules, in a stable ' +
+      'hash order. Versions are pinned; a version no longer in the archive is replaced by the current one at fetch time. ' +
+      'The catalog only grows, and only in the training split (scripts/corpus/grow.ts).',
     packages,
   };
   // One package per line: a readable, diff-friendly file.
@@ -307,7 +358,7 @@ async function main(): Promise<void> {
   await writeFile(CATALOG_PATH, `{\n  "note": ${JSON.stringify(catalog.note)},\n  "packages": [\n${body}\n  ]\n}\n`);
   const counts = new Map<string, number>();
   for (const p of packages) increment(counts, p.language);
-  process.stdout.write(`catalog: ${packages.length} packages (${[...counts].map(([l, n]) => `${l} ${n}`).join(', ')})\n`);
+  process.stdout.write(`catalog: ${packages.length} packages (${[...counts].map(([l, n]) => `${l} ${n}`).join(', ')}); ${grown.added.length} added, ${grown.heldOut} held-out candidates passed over\n`);
 }
 
 await main();

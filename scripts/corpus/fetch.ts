@@ -305,6 +305,7 @@ const DEBIAN_SOURCE_ROOTS: readonly RegExp[] = [
   /^usr\/lib\/[^/]+\/ruby\/vendor_ruby\/[^/]+\//,
   /^usr\/share\/php\//,
   /^usr\/share\/horde\//,
+  /^usr\/share\/nodejs\//,
   /^usr\/include\//,
 ];
 

@@ -25,6 +25,7 @@ import type { EmbedInputKind } from '../core/types.js';
 import { createRng, samplePool, shuffleInPlace } from '../core/util/random.js';
 import { type RetrievalMetrics, metricsFromScores } from '../core/tune/metrics.js';
 import { cosineScores, dotProducts, combineRows } from '../core/util/vector-math.js';
+import { neighbourOrder } from './hard-negatives.js';
 
 /** One harvested pair (fields the trainer reads; the JSONL rows carry more). */
 export interface TrainingPair {
@@ -160,12 +161,19 @@ export interface VocabularyOptions {
   minCount: number;
   maxVocab: number;
   hashBuckets: number;
+  /**
+   * A hash bucket's initial weight is at most the median vocabulary weight: the tokens that land in
+   * buckets are rare (typos, compounds, one-off names), so their mean idf is high and would make an
+   * unknown token outweigh the known words of a query.
+   */
+  capUnknownWeights: boolean;
 }
 
 /**
  * Vocabulary = tokens in at least minCount training texts (queries and documents both count), most
  * frequent first, ties by token; weights = ln(1 + N/df). A hash bucket's weight is the mean idf of
- * the out-of-vocabulary training tokens that land in it (ln(1 + N) where none do).
+ * the out-of-vocabulary training tokens that land in it (ln(1 + N) where none do), at most the
+ * median vocabulary weight with capUnknownWeights.
  */
 function selectVocabulary(tokens: readonly string[], df: Int32Array, documents: number, options: VocabularyOptions): Vocabulary {
   const candidates: number[] = [];
@@ -189,8 +197,10 @@ function selectVocabulary(tokens: readonly string[], df: Int32Array, documents: 
       sum[bucket] = (sum[bucket] ?? 0) + idfOf(df[id] ?? 1);
       n[bucket] = (n[bucket] ?? 0) + 1;
     }
+    const sorted = Float32Array.from(idf.subarray(0, vocab.length)).sort();
+    const cap = options.capUnknownWeights && sorted.length > 0 ? (sorted[sorted.length >> 1] ?? Infinity) : Number.POSITIVE_INFINITY;
     for (let b = 0; b < options.hashBuckets; b++) {
-      idf[vocab.length + b] = (n[b] ?? 0) > 0 ? (sum[b] ?? 0) / (n[b] ?? 1) : idfOf(1);
+      idf[vocab.length + b] = Math.min(cap, (n[b] ?? 0) > 0 ? (sum[b] ?? 0) / (n[b] ?? 1) : idfOf(1));
     }
   }
   return { vocab, idf };
@@ -281,6 +291,8 @@ export interface StaticTrainOptions {
   dimension: number;
   tokenizer: StaticTokenizer;
   hashBuckets: number;
+  /** See VocabularyOptions. */
+  capUnknownWeights: boolean;
   /** Vocabulary cap (most frequent first). */
   maxVocab: number;
   /** Minimum number of training texts a token must appear in to get its own row. */
@@ -305,6 +317,12 @@ export interface StaticTrainOptions {
    * cheap source of hard negatives; 0 = uniformly shuffled batches.
    */
   groupSize: number;
+  /**
+   * Mined hard negatives (hard-negatives.ts): per training pair, the pairs to put in its batch. When
+   * given, batches are runs of a pair and its neighbours (of at most groupSize) instead of
+   * package-grouped runs.
+   */
+  hardNegatives?: readonly (readonly number[])[];
   /** Probability of leaving a token out of a text for one training step (a regulariser). */
   tokenDropout: number;
   /** Decoupled weight decay of the rows a step touches (AdamW style, times the step size). */
@@ -336,6 +354,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<StaticTrainOptions, 'onEpoch' | 'log'> 
   dimension: 256,
   tokenizer: 'identifier-parts-v1',
   hashBuckets: 16384,
+  capUnknownWeights: true,
   maxVocab: 50000,
   minCount: 3,
   maxTokens: DEFAULT_MAX_TOKENS,
@@ -591,7 +610,8 @@ class StaticTrainer {
 
   /** One pass over the training pairs in a fresh batch order; returns the mean batch loss. */
   trainEpoch(): number {
-    const order = epochOrder(this.train, this.options.groupSize, this.rng);
+    const { hardNegatives, groupSize } = this.options;
+    const order = hardNegatives === undefined ? epochOrder(this.train, groupSize, this.rng) : neighbourOrder(hardNegatives, Math.max(2, groupSize), this.rng);
     let lossSum = 0;
     let batches = 0;
     // A last batch of a single pair has no negatives: it is left out.
@@ -867,7 +887,7 @@ export function trainStaticModel(splits: ReadonlyMap<string, readonly TrainingPa
       break;
     }
   }
-  const { onEpoch: _onEpoch, log: _log, ...plain } = options;
+  const { onEpoch: _onEpoch, log: _log, hardNegatives: _hardNegatives, ...plain } = options;
   return { parts: best, history, bestEpoch, bestValid, initialValid, options: plain };
 }
 
