@@ -91,6 +91,7 @@ describe('codeintent index and status', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /Model: +static:model:[0-9a-f]{12} \(64 dimensions\)/);
     assert.match(status.stdout, /Contents: +2 files, \d+ chunks/);
+    assert.match(status.stdout, /^Ranker: +none \(no second stage for this model\)$/m, 'a generated model has no ranker');
     const none = await codeintent(['status', project, '--db', path.join(scratch.dir, 'db-none')]);
     assert.equal(none.code, 0);
     assert.match(none.stdout, /has no index yet: run `codeintent index/);

@@ -205,6 +205,8 @@ describe('codeintent tune: the second stage', () => {
     assert.equal(saved[1], path.join(db, 'rankers', 'tuned'));
     assert.ok(Number(saved[3]) > Number(saved[2]) && Number(saved[5]) >= 1.64, saved[0]);
     assert.deepEqual((await readdir(path.join(db, 'rankers', 'tuned'))).sort(), ['README.md', 'ranker.json']);
+    const status = await codeintent(['status', root, '--db', db]);
+    assert.match(status.stdout, new RegExp(`^Ranker: +${path.join(db, 'rankers', 'tuned').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), 'status names the tuned second stage');
 
     const query = 'send the invoice';
     const tuned = await exampleRank(root, db, query);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { adapterSearchDirs, resolveAdapter } from '../core/adapter.js';
 import { messageOf, userFailure, UserError } from '../core/errors.js';
 import { IndexBusyError } from '../core/lock.js';
-import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../core/models.js';
+import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR, SHIPPED_RANKERS_DIR } from '../core/models.js';
+import { findRanker, tunedRankersDir } from '../core/rank/model.js';
 import { isStorageUri } from '../core/storage-uri.js';
 import { tuneWorkspace, type TuneProgress, type TuneReport } from '../core/tune/index.js';
 import type { SearchResult } from '../core/search.js';
@@ -204,7 +205,9 @@ async function run(command: Command, signal: AbortSignal): Promise<void> {
         modelId: status.meta.embedderId,
         searchDirs: adapterSearchDirs(status.indexDir, SHIPPED_ADAPTERS_DIR),
       });
-      write(statusText(status, adapter.source));
+      // As a search finds it (Workspace.secondStageRanker): the workspace's tuned one, else the shipped one.
+      const ranker = await findRanker(status.meta.embedderId, [tunedRankersDir(status.indexDir), SHIPPED_RANKERS_DIR]);
+      write(statusText(status, adapter.source, ranker ? path.dirname(ranker.source) : 'none (no second stage for this model)'));
       return;
     }
     case 'index': {

@@ -19,6 +19,7 @@ const DEFAULT_MODEL_SUBDIR = path.join('models', 'code-static-v2');
 /** This package's default model (scripts and tests; a bundle passes its own root to resolveModel). */
 export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, DEFAULT_MODEL_SUBDIR);
 export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');
+export const SHIPPED_RANKERS_DIR = path.join(PACKAGE_ROOT, 'rankers');
 
 export const MODEL_CHOICES_HELP = "'default', 'use-lite', 'openai:MODEL' (OPENAI_BASE_URL, OPENAI_API_KEY) or a model folder";
 

@@ -84,13 +84,15 @@ function size(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 }
 
-export function statusText(status: IndexStatus, adapter: string): string {
+/** `adapter` and `ranker`: where the query adapter and the second stage that searches use come from. */
+export function statusText(status: IndexStatus, adapter: string, ranker: string): string {
   return [
     `Workspace: ${status.root}`,
     `Index:     ${status.indexDir}${status.bytes === undefined ? '' : ` (${size(status.bytes)})`}`,
     ...(status.meta.commit ? [`Commit:    ${status.meta.commit}`] : []),
     `Model:     ${status.meta.embedderId} (${status.meta.dimension} dimensions)`,
     `Adapter:   ${adapter}`,
+    `Ranker:    ${ranker}`,
     `Contents:  ${status.files} files, ${status.chunks} chunks`,
     `Updated:   ${status.meta.updatedAt}`,
   ].join('\n').concat('\n');
