@@ -609,7 +609,7 @@ export class IndexStore {
     this.writable();
     await this.ensureIndex(this.chunks, 'terms', lancedb.Index.fts({ withPosition: false }));
     await this.ensureIndex(this.cache, 'key', lancedb.Index.btree());
-    const cleanupOlderThan = new Date(Date.now() - (this.options.versionGraceMs ?? READER_GRACE_MS));
+    const cleanupOlderThan = this.graceCutoff();
     for (const table of [this.chunks, this.files, this.cache]) {
       // A run that changed a few files adds a few small fragments; compacting costs more than it
       // saves until they pile up (new rows are searched without the full-text index meanwhile).
@@ -627,7 +627,7 @@ export class IndexStore {
    */
   async pruneVersions(): Promise<void> {
     this.writable();
-    const cutoff = Date.now() - (this.options.versionGraceMs ?? READER_GRACE_MS);
+    const cutoff = this.graceCutoff().getTime();
     let pruned = false;
     for (const table of [this.chunks, this.files, this.cache]) {
       const versions = await table.listVersions();
@@ -639,6 +639,11 @@ export class IndexStore {
     }
     // The newest manifest may have moved: the checksums follow it (not for a shared index: it has none).
     if (pruned && !this.shared) await this.recordChecksums();
+  }
+
+  /** Versions written before this may be deleted: a reader in another process has had its grace period. */
+  private graceCutoff(): Date {
+    return new Date(Date.now() - (this.options.versionGraceMs ?? READER_GRACE_MS));
   }
 
   /**
