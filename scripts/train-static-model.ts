@@ -1,7 +1,7 @@
 // Trains the static code embedding model on harvested (query → code) pairs and writes the model
 // folder plus its model card.
 //
-//   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v2]
+//   node out/scripts/train-static-model.js [--pairs .cache/corpus/pairs] [--out models/code-static-v3]
 //     [--dim 256] [--epochs N] [--seed 1] [--max-minutes M] [...; see --help]
 
 import { readFile, readdir, writeFile } from 'node:fs/promises';
@@ -27,13 +27,13 @@ const helpText = `Usage: node out/scripts/train-static-model.js [options]
 
 Data and output
   --pairs DIR          folder with train.jsonl, valid.jsonl, test.jsonl   (.cache/corpus/pairs)
-  --out DIR            model folder to write                                (models/code-static-v2)
+  --out DIR            model folder to write                                (models/code-static-v3)
   --max-train N        use at most N training pairs (quick experiments)
   --train-packages F   train only on pairs of the packages of catalog file F (e.g. an earlier catalog.json)
   --rewrites           add intent-style rewrites of the training queries (source 'intent-rewrite')
   --hard-negatives M   none | bm25 | model: batches of a pair and its mined look-alikes instead of
                        package-grouped runs (model = BM25 fused with --mining-model)   (none)
-  --mining-model DIR   model that scores the candidates for --hard-negatives model   (models/code-static-v2)
+  --mining-model DIR   model that scores the candidates for --hard-negatives model   (models/code-static-v3)
   --quantization Q     int8 | f16 | f32                                     (int8)
   --no-write           train and evaluate, write nothing
 
@@ -45,6 +45,8 @@ Model
   --tf S               raw | log | sqrt | binary                            (${DEFAULT_TRAIN_OPTIONS.tf})
   --tokenizer T        identifier-parts-v1 | code-tokens-v1                 (${DEFAULT_TRAIN_OPTIONS.tokenizer})
   --uncapped-unknown   hash buckets start at the mean idf of their tokens, not at most the median (v2's recipe)
+  --no-compounds       an unknown token made of two vocabulary words ("fileupload") goes to a hash bucket
+                       like any other, instead of being pooled as those words (v2's recipe)
   --fixed-weights      keep idf pooling weights (default: learn them)
   --shared-weights     one set of pooling weights for queries and documents (default: separate)
 
@@ -67,12 +69,12 @@ Training
 
 const parseOptions = {
     pairs: { type: 'string', default: '.cache/corpus/pairs' },
-    out: { type: 'string', default: 'models/code-static-v2' },
+    out: { type: 'string', default: 'models/code-static-v3' },
     'max-train': { type: 'string' },
     'train-packages': { type: 'string' },
     rewrites: { type: 'boolean', default: false },
     'hard-negatives': { type: 'string', default: 'none' },
-    'mining-model': { type: 'string', default: 'models/code-static-v2' },
+    'mining-model': { type: 'string', default: 'models/code-static-v3' },
     quantization: { type: 'string', default: 'int8' },
     'no-write': { type: 'boolean', default: false },
     dim: { type: 'string' },
@@ -83,6 +85,7 @@ const parseOptions = {
     tokenizer: { type: 'string' },
     'fixed-weights': { type: 'boolean', default: false },
     'uncapped-unknown': { type: 'boolean', default: false },
+    'no-compounds': { type: 'boolean', default: false },
     'shared-weights': { type: 'boolean', default: false },
     epochs: { type: 'string' },
     batch: { type: 'string' },
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
   set('evalPoolSize', num('eval-pool', args['eval-pool']));
   if (args['fixed-weights']) given.learnWeights = false;
   if (args['uncapped-unknown']) given.capUnknownWeights = false;
+  if (args['no-compounds']) given.compounds = false;
   if (args['shared-weights']) given.separateQueryWeights = false;
   if (args['fixed-temperature']) given.learnTemperature = false;
 
@@ -424,7 +428,7 @@ function modelCard(input: CardInput): string {
 A static token-embedding model for CodeIntent's semantic code search: a text is turned into
 tokens by \`${corpus.tokenizer}\` (src/core/tokens.ts: identifiers split at camelCase/snake_case/digit
 boundaries, lower-cased${corpus.tokenizer === 'code-tokens-v1' ? ', plus each multi-part identifier whole' : ''}; the first
-${corpus.maxTokens}), each token into a row (vocabulary, or an FNV-1a hash bucket for unseen tokens), and the
+${corpus.maxTokens}), each token into a row (vocabulary, ${corpus.compounds ? 'or the rows of the two vocabulary words an unseen lower-case word is made of ("fileupload"), ' : ''}or an FNV-1a hash bucket for unseen tokens), and the
 text's vector is the pooling-weighted mean of its rows (count scaling \`${corpus.tf}\`), L2-normalised.
 Loaded by \`createStaticEmbedder({ modelPath })\` (src/core/embed/static.ts); trained by
 src/training/static-model.ts through scripts/train-static-model.ts. Embedder id: \`${input.embedderId}\`.
@@ -485,6 +489,7 @@ epochs.
 
 \`\`\`sh
 npx tsc -p tsconfig.json
+node out/scripts/corpus/build.js --max-minutes 40 --max-total-mb 20000   # the whole catalogue's pairs (~25 min)
 node out/scripts/train-static-model.js ${argv.join(' ')}
 \`\`\`
 `;

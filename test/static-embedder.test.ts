@@ -8,6 +8,7 @@ import {
   EMBEDDINGS_FILE,
   MODEL_FILE,
   StaticEncoder,
+  compoundRows,
   createStaticEmbedder,
   fnv1a,
   parseModelFile,
@@ -226,6 +227,37 @@ describe('static embedding model', () => {
     const small = await createStaticEmbedder({ modelPath: trainedFolder });
     const [s1, s2] = await small.embed(['zorblaxFrumple', 'zorblaxFrumple'], 'query');
     assert.ok(s1 && s2 && dot(s1, s2) > 0.999);
+  });
+
+  test('compounds: an unknown word made of two vocabulary words is pooled as them, in training and after loading', async () => {
+    const words = trained.parts.vocab.filter((t) => /^[a-z]{4,}$/.test(t));
+    const [left, right] = words;
+    assert.ok(left && right);
+    const glued = `${left}${right}`;
+    assert.ok(!trained.parts.vocab.includes(glued));
+    const folder = join(dir, 'compounds');
+    await saveStaticModel(folder, { ...trained.parts, compounds: true }, { quantization: 'f32' });
+    const embedder = await createStaticEmbedder({ modelPath: folder });
+    const [compound, apart] = await embedder.embed([glued, `${left} ${right}`], 'query');
+    assert.deepEqual(compound, apart);
+    const plain = new StaticEncoder({ ...trained.parts, compounds: false });
+    assert.ok(dot(plain.encode(glued, 'query'), plain.encode(`${left} ${right}`, 'query')) < 0.99, 'without compounds it is a hash bucket');
+    // The trainer bags a compound the same way, so what it measures is what the loaded model does.
+    const probe: TrainingPair = { ...(splits.get('valid')?.[0] as TrainingPair), query: `${glued} ${left}` };
+    const corpus = prepareCorpus(new Map([...splits, ['probe', [probe]]]), { ...trained.options, compounds: true, maxTokens: trained.parts.maxTokens, tf: trained.parts.tf });
+    const bags = corpus.splits.get('probe');
+    assert.ok(bags);
+    const [expected] = await embedder.embed([probe.query], 'query');
+    assert.deepEqual(embedBags(bags.queries, [0], trained.parts, 'query'), expected);
+    await embedder.dispose();
+  });
+
+  test('compounds split at the boundary whose rarer part is most frequent, and only words', () => {
+    const vocab = new Map([['file', 0], ['load', 1], ['upload', 2], ['fil', 40], ['eupload', 90], ['up', 3]]);
+    assert.deepEqual(compoundRows('fileupload', vocab), [0, 2]);
+    assert.equal(compoundRows('uploadfile', new Map([['up', 0], ['loadfile', 1]])), undefined, 'parts are at least 3 letters');
+    assert.equal(compoundRows('416667', new Map([['416', 0], ['667', 1]])), undefined);
+    assert.equal(compoundRows('filezzz', vocab), undefined);
   });
 
   test('outputs are unit-norm and finite, empty and token-less texts included', async () => {

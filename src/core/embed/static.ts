@@ -53,6 +53,8 @@ export interface StaticModelFile {
   tf?: TfScaling;
   /** Text prepended to queries before tokenising. */
   queryPrefix?: string;
+  /** Unknown tokens made of two vocabulary words are pooled as those words (see compoundRows); false when absent. */
+  compounds?: boolean;
   /** Free-form provenance (data, hyperparameters, metrics); not read at inference. */
   training?: Record<string, unknown>;
 }
@@ -75,6 +77,8 @@ export interface StaticModelParts {
   maxTokens: number;
   tf: TfScaling;
   queryPrefix?: string;
+  /** See StaticModelFile.compounds. */
+  compounds?: boolean;
   table: StaticTable;
 }
 
@@ -93,6 +97,31 @@ export function tokenRow(token: string, vocabIndex: ReadonlyMap<string, number>,
   const id = vocabIndex.get(token);
   if (id !== undefined) return id;
   return hashBuckets > 0 ? vocabSize + (fnv1a(token) % hashBuckets) : -1;
+}
+
+/** Shortest part a compound is split into: shorter ones ("in", "up") split too many names by chance. */
+const MIN_COMPOUND_PART = 3;
+/** Only words are split: "416667" is not "416" and "667". */
+const LETTERS = /^[a-z]+$/;
+
+/**
+ * The rows of the two vocabulary words an unknown lower-case compound is made of ("fileupload",
+ * "kubeconfig"), or undefined. Of several splits the one whose rarer part is most frequent wins
+ * (the vocabulary is in frequency order).
+ */
+export function compoundRows(token: string, vocabIndex: ReadonlyMap<string, number>): [number, number] | undefined {
+  if (!LETTERS.test(token)) return undefined;
+  let best: [number, number] | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
+  for (let i = MIN_COMPOUND_PART; i <= token.length - MIN_COMPOUND_PART; i++) {
+    const left = vocabIndex.get(token.slice(0, i));
+    if (left === undefined) continue;
+    const right = vocabIndex.get(token.slice(i));
+    if (right === undefined || Math.max(left, right) >= bestRank) continue;
+    bestRank = Math.max(left, right);
+    best = [left, right];
+  }
+  return best;
 }
 
 export function tfFactor(count: number, tf: TfScaling): number {
@@ -132,6 +161,7 @@ export class Bagger {
     private readonly hashBuckets: number,
     private readonly maxTokens: number,
     private readonly tf: TfScaling,
+    private readonly compounds = false,
   ) {
     this.tokenize = STATIC_TOKENIZERS[tokenizer];
     this.vocabIndex = new Map();
@@ -140,17 +170,26 @@ export class Bagger {
     });
     this.vocabSize = vocab.length;
     this.counts = new Int32Array(vocab.length + hashBuckets);
-    this.order = new Int32Array(maxTokens);
+    // A split compound adds two rows.
+    this.order = new Int32Array(compounds ? 2 * maxTokens : maxTokens);
   }
 
   bag(text: string): TokenBag {
     const tokens = this.tokenize(text, this.maxTokens);
     let distinct = 0;
-    for (const token of tokens) {
-      const row = tokenRow(token, this.vocabIndex, this.vocabSize, this.hashBuckets);
-      if (row < 0) continue;
+    const count = (row: number): void => {
       if (this.counts[row] === 0) this.order[distinct++] = row;
       this.counts[row] = (this.counts[row] ?? 0) + 1;
+    };
+    for (const token of tokens) {
+      const parts = this.compounds && !this.vocabIndex.has(token) ? compoundRows(token, this.vocabIndex) : undefined;
+      if (parts) {
+        count(parts[0]);
+        count(parts[1]);
+        continue;
+      }
+      const row = tokenRow(token, this.vocabIndex, this.vocabSize, this.hashBuckets);
+      if (row >= 0) count(row);
     }
     const rows = new Int32Array(distinct);
     const tf = new Float32Array(distinct);
@@ -215,7 +254,7 @@ export class StaticEncoder {
     if (size !== rows * parts.dimension) throw new TypeError(`Expected an embedding table of ${rows}×${parts.dimension}, got ${size} values`);
     if (parts.table.kind === 'int8' && parts.table.scales.length !== rows) throw new TypeError(`Expected ${rows} row scales, got ${parts.table.scales.length}`);
     this.dimension = parts.dimension;
-    this.bagger = new Bagger(parts.tokenizer, parts.vocab, parts.hashBuckets, parts.maxTokens, parts.tf);
+    this.bagger = new Bagger(parts.tokenizer, parts.vocab, parts.hashBuckets, parts.maxTokens, parts.tf, parts.compounds);
     this.acc = new Float64Array(parts.dimension);
   }
 
@@ -423,6 +462,11 @@ export function parseModelFile(value: unknown, where = MODEL_FILE): StaticModelF
     if (typeof queryPrefix !== 'string') fail('queryPrefix must be a string');
     file.queryPrefix = queryPrefix as string;
   }
+  const compounds = value['compounds'];
+  if (compounds !== undefined) {
+    if (typeof compounds !== 'boolean') fail('compounds must be true or false');
+    file.compounds = compounds as boolean;
+  }
   return file;
 }
 
@@ -441,6 +485,7 @@ export function partsFromFile(file: StaticModelFile, bytes: Uint8Array): StaticM
   };
   if (file.queryWeights) parts.queryWeights = Float32Array.from(file.queryWeights);
   if (file.queryPrefix !== undefined) parts.queryPrefix = file.queryPrefix;
+  if (file.compounds) parts.compounds = true;
   return parts;
 }
 
