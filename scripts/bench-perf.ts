@@ -19,7 +19,7 @@ import { summarizeProfile, type ProfileSummary } from './perf/profile.js';
 import type { ChildTask, FloorResult, IndexResult, QueryResult, StepTime } from './perf/protocol.js';
 import { PERF_QUERIES } from './perf/queries.js';
 import { median, quantile, spread, type Spread } from './perf/stats.js';
-import { PACKAGE_ROOT } from '../src/core/models.js';
+import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/core/models.js';
 
 const CLI_MODULE_URL = pathToFileURL(path.join(PACKAGE_ROOT, 'out', 'src', 'cli', 'main.js')).href;
 const CACHE = path.join(PACKAGE_ROOT, '.cache', 'perf');
@@ -33,7 +33,7 @@ const GOALS = { queryP50Ms: 100, noChangeSeconds: 2 };
 
 const helpText = `npm run bench:perf -- [options]
 
-  --model M       'default' (models/code-static-v2), 'use-lite' or a model folder (default: default)
+  --model M       'default' (models/code-static-v3), 'use-lite' or a model folder (default: default)
   --runs N        repetitions; medians are reported (default: 3)
   --corpus NAME   theia (~2,500 TS files, default) or theia-core (~550, a quick check of the harness)
   --queries N     timed queries per mode and run (default: all ${PERF_QUERIES.length})
@@ -631,8 +631,8 @@ async function main(): Promise<void> {
   }
   if (!options) return;
   checkBuilt();
-  if (options.model === 'default' && !existsSync(path.join(PACKAGE_ROOT, 'models', 'code-static-v2', 'model.json'))) {
-    throw new Error('models/code-static-v2/model.json is missing: train the default model first, or pass --model use-lite or a model folder');
+  if (options.model === 'default' && !existsSync(path.join(DEFAULT_MODEL_DIR, 'model.json'))) {
+    throw new Error(`${path.relative(PACKAGE_ROOT, DEFAULT_MODEL_DIR)}/model.json is missing: train the default model first, or pass --model use-lite or a model folder`);
   }
   const model = options.model === 'default' || options.model === 'use-lite' || options.model.includes(':') ? options.model : path.resolve(options.model);
   options = { ...options, model };

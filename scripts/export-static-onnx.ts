@@ -1,9 +1,9 @@
-// Packages a static model (models/code-static-v2) as a transformers.js model folder: config.json,
+// Packages a static model (the default, models/code-static-v3) as a transformers.js model folder: config.json,
 // tokenizer.json, tokenizer_config.json, onnx/model.onnx, plus the sentence-transformers files
 // that carry the query prompt and the token limit. Any transformers.js / ONNX Runtime host can then
 // run our model; CodeIntent itself keeps the native format (exact, and ~10× faster in Node).
 //
-//   node out/scripts/export-static-onnx.js [--model models/code-static-v2] [--out models/code-static-v2-onnx]
+//   node out/scripts/export-static-onnx.js [--model models/code-static-v3] [--out MODEL-onnx beside the model]
 //
 // How the static model maps onto an encoder:
 // - tokenizer.json: a Split pre-tokenizer with the identifier-part pattern of src/core/tokens.ts and
@@ -14,13 +14,14 @@
 //   so transformers.js's attention-masked mean, L2-normalised, equals the static model's weighted,
 //   tf-scaled sum up to scale. Queries start with the special token [QUERY] (the "query" prompt),
 //   which switches to the query-side pooling weights.
-// - What cannot be expressed: the hash buckets for out-of-vocabulary words (here [UNK], a zero
+// - What cannot be expressed: the hash buckets for out-of-vocabulary words and the split of an
+//   unknown compound into two known words (here both [UNK], a zero
 //   vector), and for a `code-tokens-v1` model the whole-identifier token (getuserbyid) it adds.
 //   docs/quality.md measures what that costs.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/core/models.js';
+import { DEFAULT_MODEL_DIR } from '../src/core/models.js';
 import { decodeTable, EMBEDDINGS_FILE, encodeTable, MODEL_FILE, parseModelFile, partsFromFile, type StaticModelParts, type TfScaling } from '../src/core/embed/static.js';
 import { IDENTIFIER_PART_PATTERN } from '../src/core/tokens.js';
 import { pathToFileURL } from 'node:url';
@@ -163,7 +164,7 @@ prompt \`${QUERY_TOKEN} \`) and \`sentence_bert_config.json\` (${parts.maxTokens
   transformers.js's masked mean, L2-normalised, is then the static model's vector. Texts that
   contain \`${QUERY_TOKEN}\` use the query-side pooling weights.
 - Differences from the native model: words outside the vocabulary become \`[UNK]\` (a zero vector)
-  instead of falling into hash buckets${file.tokenizer === 'code-tokens-v1' ? ', and whole multi-part identifiers are not added as tokens' : ''}. For texts made of known words the vectors are
+  instead of falling into hash buckets${file.compounds ? ' or being split into two known words ("fileupload")' : ''}${file.tokenizer === 'code-tokens-v1' ? ', and whole multi-part identifiers are not added as tokens' : ''}. For texts made of known words the vectors are
   the same (cosine > 0.999, test/onnx-export.test.ts).
 - CodeIntent loads it with \`--model ${join('models', basename(outDir))}\`; its own default stays the native format,
   which is exact and about ten times faster in Node. Held-out quality and indexing speed of both:
@@ -191,9 +192,9 @@ if (invokedPath !== undefined && import.meta.url === pathToFileURL(resolve(invok
   runScript(async () => {
     const values = parseFlags({
       model: { type: 'string', default: DEFAULT_MODEL_DIR },
-      out: { type: 'string', default: join(PACKAGE_ROOT, 'models', 'code-static-v2-onnx') },
+      out: { type: 'string' },
     });
-    const out = resolve(values.out);
+    const out = resolve(values.out ?? `${resolve(values.model)}-onnx`);
     const { tokens, bytes } = await exportStaticOnnx(resolve(values.model), out);
     process.stdout.write(`Wrote ${out}: ${tokens} tokenizer ids, onnx/model.onnx ${(bytes / 2 ** 20).toFixed(1)} MiB\n`);
   }, HELP);

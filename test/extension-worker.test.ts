@@ -98,7 +98,7 @@ describe('the indexing worker, bundled', () => {
     assert.deepEqual(await client.request('indexed', {}), [{ root: project, indexed: true }]);
     const [status] = await client.request('status', {});
     assert.equal(status?.index?.files, 2);
-    assert.match(status?.index?.meta.embedderId ?? '', /code-static-v2/);
+    assert.match(status?.index?.meta.embedderId ?? '', /code-static-v3/);
     assert.equal(status?.adapter, 'identity', 'the shipped model has no shipped adapter');
   });
 

@@ -1,7 +1,7 @@
 // Trains the second stage and writes rankers/<name>/ (ranker.json + README.md card).
 //
 //   node out/scripts/rerank/collect.js --reading parsed --sets docstring-train,docstring-valid,intent-train,intent-valid
-//   node out/scripts/rerank/train.js [--model default] [--out rankers/code-static-v2] [--calibrate-only]
+//   node out/scripts/rerank/train.js [--model default] [--out rankers/<the model's folder name>] [--calibrate-only]
 //
 // Weights are learned on the train sets only: the docstring benchmark's train split and the
 // hand-written intent queries over other apps (scripts/intent-bench/train-apps/, alone and with
@@ -13,7 +13,7 @@
 
 import path from 'node:path';
 import { createEmbedder } from '../../src/core/embed/index.js';
-import { PACKAGE_ROOT, resolveModel } from '../../src/core/models.js';
+import { DEFAULT_MODEL_DIR, PACKAGE_ROOT, resolveModel } from '../../src/core/models.js';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from '../../src/core/rank/features.js';
 import { pathRole } from '../../src/core/rank/paths.js';
 import { RANKER_FORMAT, readRanker, scoreRow, type RankerFile, type RankerWeights } from '../../src/core/rank/model.js';
@@ -48,8 +48,15 @@ function shownTop(p: Prepared, score: RankerWeights): Array<{ x: number[]; right
 }
 
 /**
+ * "No close match" on a right answer costs the user more than a missed flag on a query the code
+ * cannot answer: the threshold keeps at least this share of right first hits.
+ */
+const MIN_RIGHT_KEPT = 0.85;
+
+/**
  * The threshold with the best balance of right first hits kept (≥) and answerless queries flagged
- * (<), each benchmark's share weighing the same: Youden's J over (benchmark, kind) means.
+ * (<), each benchmark's share weighing the same: Youden's J over (benchmark, kind) means, among the
+ * thresholds that keep MIN_RIGHT_KEPT.
  */
 function chooseThreshold(right: ReadonlyArray<readonly number[]>, answerless: ReadonlyArray<readonly number[]>): { threshold: number; kept: number; flagged: number } {
   const share = (groups: ReadonlyArray<readonly number[]>, keep: (c: number) => boolean): number => groups.reduce((sum, g) => sum + g.filter(keep).length / Math.max(1, g.length), 0) / Math.max(1, groups.length);
@@ -57,7 +64,7 @@ function chooseThreshold(right: ReadonlyArray<readonly number[]>, answerless: Re
   for (const t of [...right.flat(), ...answerless.flat()].sort((a, b) => a - b)) {
     const kept = share(right, (c) => c >= t);
     const flagged = share(answerless, (c) => c < t);
-    if (kept + flagged - 1 > best.j) best = { threshold: t, kept, flagged, j: kept + flagged - 1 };
+    if (kept >= MIN_RIGHT_KEPT && kept + flagged - 1 > best.j) best = { threshold: t, kept, flagged, j: kept + flagged - 1 };
   }
   return best;
 }
@@ -71,7 +78,8 @@ function rounded(w: RankerWeights): RankerWeights {
 async function main(): Promise<void> {
   const v = parseFlags({ model: { type: 'string' }, out: { type: 'string' }, 'calibrate-only': { type: 'boolean' } }, process.argv.slice(2));
   const model = typeof v['model'] === 'string' ? v['model'] : 'default';
-  const out = typeof v['out'] === 'string' ? path.resolve(v['out']) : path.join(PACKAGE_ROOT, 'rankers', 'code-static-v2');
+  // A model's ranker is named after it: rankers/code-static-v3 for models/code-static-v3.
+  const out = typeof v['out'] === 'string' ? path.resolve(v['out']) : path.join(PACKAGE_ROOT, 'rankers', path.basename(model === 'default' ? DEFAULT_MODEL_DIR : model));
   const embedder = await createEmbedder(await resolveModel(model));
   const space = embedder.tokenSpace;
   if (!space) throw new Error(`${model} has no token space: the second stage needs a static model`);
@@ -196,7 +204,7 @@ async function main(): Promise<void> {
     '',
     '## Rebuild',
     '```sh',
-    'node out/scripts/corpus/build.js --bench-splits test,valid,train   # the docstring benchmark with its train split',
+    'node out/scripts/corpus/build.js --max-minutes 40 --max-total-mb 20000 --bench-splits test,valid,train   # the whole catalogue; the docstring benchmark with its train split',
     'node out/scripts/intent-bench/fetch.js                               # the intent apps and train apps',
     'node out/scripts/rerank/collect.js --reading parsed --sets docstring-train,docstring-valid,intent-train,intent-valid',
     'node out/scripts/rerank/train.js                                     # this folder',

@@ -15,7 +15,7 @@ import { pathExists } from './files.js';
 export const PACKAGE_ROOT = typeof import.meta.url === 'string' ? fileURLToPath(new URL('../../../', import.meta.url)) : '';
 
 /** Where a package root keeps the model the project trained and ships (its card says how it was trained). */
-const DEFAULT_MODEL_SUBDIR = path.join('models', 'code-static-v2');
+const DEFAULT_MODEL_SUBDIR = path.join('models', 'code-static-v3');
 /** This package's default model (scripts and tests; a bundle passes its own root to resolveModel). */
 export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, DEFAULT_MODEL_SUBDIR);
 export const SHIPPED_ADAPTERS_DIR = path.join(PACKAGE_ROOT, 'adapters');

@@ -28,7 +28,7 @@ import type { Embedder, Progress, SearchHit } from './types.js';
 export type ParserAssets = Pick<WorkspaceAssets, 'grammarDir' | 'treeSitterWasm'>;
 
 export interface WorkspaceAssets {
-  /** The folder holding models/code-static-v2, adapters/ and rankers/. */
+  /** The folder holding models/ (the default model), adapters/ and rankers/. */
   packageRoot?: string;
   grammarDir?: ChunkerOptions['grammarDir'];
   treeSitterWasm?: ChunkerOptions['treeSitterWasm'];

@@ -475,7 +475,7 @@ test('"CodeIntent: Show Index Status" tells what is indexed', { timeout: 180_000
         // In plain words: how much, when (local time, no ISO stamp), which model; no hashes.
         assert.match(text, /\d+ files, \d+ definitions and passages, \d+ KB on disk/);
         assert.match(text, /Last indexed .*today/);
-        assert.match(text, /Model: code-static-v2 \(CodeIntent's code model\)/);
+        assert.match(text, /Model: code-static-v3 \(CodeIntent's code model\)/);
         assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no ISO timestamp');
         assert.doesNotMatch(text.split('\n').find((line) => line.includes('Model:')) ?? '', /[0-9a-f]{8}/, 'no model hash');
         break;

@@ -76,8 +76,8 @@ suite('the extension in a real VS Code', () => {
       'dist/webview.js',
       'dist/web-tree-sitter.wasm',
       'dist/codicons/codicon.css',
-      'models/code-static-v2/model.json',
-      'rankers/code-static-v2/ranker.json',
+      'models/code-static-v3/model.json',
+      'rankers/code-static-v3/ranker.json',
       ...Object.values(grammarFile).map((file) => `dist/grammars/${file}`),
     ];
     assert.deepEqual(needed.filter((file) => !existsSync(path.join(root, file))), []);

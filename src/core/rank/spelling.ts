@@ -1,6 +1,7 @@
 // Spelling slips in a query ("seperate", "recieve"): a word that neither the model's vocabulary nor
 // the index knows is replaced by the closest vocabulary word (optimal string alignment distance 1,
-// 2 for long words; the more common word on a tie). A word the index holds is never "corrected":
+// 2 for long words; the more common word on a tie), and so is a rare vocabulary word one edit from
+// a far more common one. A word the index holds is never "corrected":
 // a project's own names are not typos.
 
 import type { TokenSpace } from '../types.js';
@@ -14,6 +15,13 @@ export interface Correction {
 
 /** Words shorter than this are left alone (too many real words are one edit apart). */
 const MIN_LENGTH = 4;
+/**
+ * A large vocabulary learns common slips too ("recieve" is code-static-v3's word 30,700): a word
+ * past this rank one edit away from a word RARE_SLIP_RATIO times more common (by rank: the
+ * vocabulary is in frequency order, and frequency falls roughly as 1/rank) is taken as a slip.
+ */
+const RARE_WORD_RANK = 20_000;
+const RARE_SLIP_RATIO = 20;
 
 /** Vocabulary words by length, in vocabulary order (most common first), built on first use. */
 const byLength = new WeakMap<TokenSpace, Map<number, string[]>>();
@@ -81,6 +89,18 @@ function closest(space: TokenSpace, word: string): string | undefined {
   return best?.word;
 }
 
+/** A rare vocabulary word one edit from a far more common one ("recieve" → "receive"), or undefined. */
+function commonNeighbour(space: TokenSpace, word: string, rank: number): string | undefined {
+  if (rank < RARE_WORD_RANK) return undefined;
+  for (let length = word.length - 1; length <= word.length + 1; length++) {
+    for (const candidate of wordsOfLength(space, length)) {
+      if (space.row(candidate) * RARE_SLIP_RATIO > rank) break;
+      if (editDistance(word, candidate, 1) === 1) return candidate;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The query with its slips corrected, or undefined when it has none. `inIndex` says whether the
  * index holds a (lower-case) word. Only plain lower-case words are looked at: `getUsr` and `HTTP`
@@ -89,8 +109,10 @@ function closest(space: TokenSpace, word: string): string | undefined {
 export function correctSpelling(space: TokenSpace, text: string, inIndex: (word: string) => boolean): Correction | undefined {
   const replaced: Array<[string, string]> = [];
   const corrected = text.replace(/\b[a-z]+\b/g, (word) => {
-    if (word.length < MIN_LENGTH || space.known(space.row(word)) || inIndex(word) || inflectionOfKnown(space, word)) return word;
-    const fix = closest(space, word);
+    if (word.length < MIN_LENGTH || inIndex(word) || inflectionOfKnown(space, word)) return word;
+    const row = space.row(word);
+    const known = space.known(row);
+    const fix = known ? commonNeighbour(space, word, row) : closest(space, word);
     if (fix === undefined) return word;
     replaced.push([word, fix]);
     return fix;
