@@ -333,9 +333,9 @@ export class StaticTokenSpace implements TokenSpace {
       const x = table.data[row * d + j] ?? 0;
       sum += x * x;
     }
-    const norm = Math.sqrt(sum);
-    this.norms[row] = norm;
-    return norm;
+    // The stored (float32) value, also the first time: a query must score the same on every call.
+    this.norms[row] = Math.sqrt(sum);
+    return this.norms[row];
   }
 }
 
