@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as lancedb from '@lancedb/lancedb';
 import { listManifests, readManifest } from '../src/core/lance-manifest.js';
+import { IndexStore, type ChunkRow, type FileRow } from '../src/core/store.js';
 import { fromHalfBits, toHalfBits } from '../src/core/util/half.js';
 import { Workspace } from '../src/core/workspace.js';
 import { tempDir, writeTree } from './helpers/fs.js';
@@ -45,12 +46,27 @@ describe('half precision', () => {
   });
 });
 
-async function openWorkspace(name: string, files: Record<string, string>, versionGraceMs?: number) {
+async function openWorkspace(name: string, files: Record<string, string>, options: { versionGraceMs?: number; cheapCompactionRows?: number } = {}) {
   const root = path.join(scratch.dir, name);
   await writeTree(root, files);
   const indexDir = path.join(scratch.dir, `${name}-index`);
-  const ws = await Workspace.open({ root, indexDir, model, ...(versionGraceMs !== undefined ? { versionGraceMs } : {}) });
+  const ws = await Workspace.open({ root, indexDir, model, ...options });
   return { root, indexDir, ws };
+}
+
+async function fullTextIndexStats(indexDir: string): Promise<lancedb.IndexStatistics> {
+  const db = await lancedb.connect(path.join(indexDir, 'lance'));
+  const table = await db.openTable(path.basename(await chunksTableDir(indexDir), '.lance'));
+  try {
+    const fts = (await table.listIndices()).find((index) => index.columns.includes('terms'));
+    assert.ok(fts, 'a full-text index');
+    const stats = await table.indexStats(fts.name);
+    assert.ok(stats);
+    return stats;
+  } finally {
+    table.close();
+    db.close();
+  }
 }
 
 async function chunksTableDir(indexDir: string): Promise<string> {
@@ -92,7 +108,7 @@ describe('the index on disk', () => {
     for (let i = 0; i < 20; i++) files[`src/m${i}.ts`] = `export function step${i}(x: number) {\n  return x + ${i};\n}\n`;
     // Long enough that the run which compacts is over before its replaced files' grace is.
     const graceMs = 4000;
-    const { root, indexDir, ws } = await openWorkspace('prune', files, graceMs);
+    const { root, indexDir, ws } = await openWorkspace('prune', files, { versionGraceMs: graceMs });
     const dir = await chunksTableDir(indexDir);
     const filesOnDisk = async () => (await readdir(path.join(dir, 'data'))).sort();
     const filesOf = async (version: { file: string; version: number }) =>
@@ -118,6 +134,29 @@ describe('the index on disk', () => {
       assert.equal(hit?.symbol, 'changed16', 'and the index answers');
     } finally {
       await ws.close();
+    }
+  });
+
+  test('a changed file in a large table is searched beside the indexes, not merged into them by pruning', async () => {
+    // LanceDB calls a fragment small below 100k rows; a table whose rows are one large fragment and a
+    // changed file's small one is what a big workspace has after an edit.
+    const dir = path.join(scratch.dir, 'large-table-index');
+    const store = await IndexStore.open({ dir, root: scratch.dir, embedderId: 'test:large', dimension: 4, versionGraceMs: 0, vectorIndexMinRows: Number.MAX_SAFE_INTEGER });
+    const file = (name: string, chunks: number): FileRow => ({ path: name, hash: name, size: 1, mtimeMs: 1, ctimeMs: 1, chunks });
+    const chunk = (name: string, i: number, terms: string): ChunkRow => ({ path: name, language: 'typescript', kind: 'function', symbol: `f${i}`, container: '', startLine: i + 1, endLine: i + 1, text: terms, doc: '', terms, vector: Float32Array.from([1, i % 7, 0, 1]) });
+    try {
+      await store.replaceFiles([file('big.ts', 120_000)], Array.from({ length: 120_000 }, (_, i) => chunk('big.ts', i, `step w${i % 5000}`)), []);
+      await store.optimize();
+      await store.pruneVersions();
+      const fts = await fullTextIndexStats(dir);
+      assert.equal(fts.numUnindexedRows, 0, 'the full-text index covers the table');
+      await store.replaceFiles([file('edit.ts', 1)], [chunk('edit.ts', 0, 'refund late invoices')], []);
+      await store.pruneVersions();
+      assert.equal((await fullTextIndexStats(dir)).numUnindexedRows, 1, "the changed file's row is not merged into the full-text index");
+      const [hit] = await store.textSearch('refund invoices', 1);
+      assert.equal(hit?.path, 'edit.ts', 'and is found beside it');
+    } finally {
+      store.close();
     }
   });
 });

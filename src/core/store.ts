@@ -33,7 +33,10 @@ const OPEN_WAIT_MS = 600_000;
 const COMPACT_AFTER_FRAGMENTS = 16;
 /** How long a table version's files outlive it: a search in another process may still be reading them. */
 const READER_GRACE_MS = 60_000;
-/** A table this small compacts in well under a second, so pruning it never waits for a compaction. */
+/**
+ * A table this small compacts and merges new rows into its indexes in well under a second, so
+ * pruning it never waits for a compaction.
+ */
 const CHEAP_COMPACTION_ROWS = 100_000;
 /** Values per `IN (…)` predicate. */
 const PREDICATE_BATCH = 500;
@@ -249,6 +252,8 @@ export interface OpenStoreOptions {
   vectorIndexMinRows?: number;
   /** How long old table versions' files are kept for readers in other processes; READER_GRACE_MS by default. */
   versionGraceMs?: number;
+  /** Rows past which pruning waits for the next compaction rather than pay for one; CHEAP_COMPACTION_ROWS by default. */
+  cheapCompactionRows?: number;
   /** LanceDB's storage options, for a `dir` that is a storage URI (storage-uri.ts). */
   storage?: Record<string, string>;
   /**
@@ -510,9 +515,21 @@ export class IndexStore {
     if (this.options.readOnly) throw new Error(`bug: a write to the index at ${this.dir}, opened read-only`);
   }
 
-  /** The files indexed, by path; an overlay's include the shared index's files it has no row for (unless `own`). */
-  async fileRows({ own = false } = {}): Promise<Map<string, FileRow>> {
-    const rows = await this.read(() => this.files.query().select(['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks']).toArray());
+  /**
+   * The files indexed, by path; an overlay's include the shared index's files it has no row for (unless `own`).
+   * `under`: only these paths and the files below them (a watcher's report), read without the rest of the table.
+   */
+  async fileRows({ own = false, under }: { own?: boolean; under?: readonly string[] } = {}): Promise<Map<string, FileRow>> {
+    const columns = ['path', 'hash', 'size', 'mtime_ms', 'ctime_ms', 'chunks'];
+    const rows: unknown[] = [];
+    if (under) {
+      for (const part of batches(under, PREDICATE_BATCH)) {
+        const where = [sqlIn('path', part), ...part.map((p) => sqlStartsWith('path', `${p}/`))].join(' OR ');
+        rows.push(...(await this.read(() => this.files.query().where(where).select(columns).toArray())));
+      }
+    } else {
+      rows.push(...(await this.read(() => this.files.query().select(columns).toArray())));
+    }
     const out = new Map<string, FileRow>();
     for (const raw of rows as Record<string, unknown>[]) {
       const row: FileRow = {
@@ -525,7 +542,8 @@ export class IndexStore {
       };
       out.set(row.path, row);
     }
-    if (!own) for (const [file, row] of this.options.baseFiles ?? []) if (!out.has(file)) out.set(file, { ...row, chunks: 0 });
+    const wanted = under && ((file: string) => under.some((p) => file === p || file.startsWith(`${p}/`)));
+    if (!own) for (const [file, row] of this.options.baseFiles ?? []) if (!out.has(file) && (!wanted || wanted(file))) out.set(file, { ...row, chunks: 0 });
     return out;
   }
 
@@ -622,8 +640,10 @@ export class IndexStore {
    * Deletes the files of table versions older than a minute (a reader in another process may still be
    * on a recent one): what compactions and rebuilt indexes left behind — after a cold index, the
    * pre-compaction fragments alone are as big as the table, and `optimize` cannot delete them in the
-   * same run when they are younger than the minute. Each run checks; a table whose pruning would also
-   * compact a large fragment (LanceDB's optimize does both) waits for the next compaction instead.
+   * same run when they are younger than the minute. Each run checks. LanceDB prunes in `optimize`,
+   * which also compacts small fragments and folds rows added since into the indexes: on a large table
+   * that is seconds of work (a full-text merge: 4 s at 150k chunks), so a large table with small
+   * fragments or rows outside its indexes (a changed file) waits for the next compaction instead.
    */
   async pruneVersions(): Promise<void> {
     this.writable();
@@ -633,7 +653,7 @@ export class IndexStore {
       const versions = await table.listVersions();
       if (!versions.slice(0, -1).some((version) => version.timestamp.getTime() < cutoff)) continue;
       const { numRows, fragmentStats } = await table.stats();
-      if (fragmentStats.numSmallFragments > 1 && numRows > CHEAP_COMPACTION_ROWS) continue;
+      if (numRows > (this.options.cheapCompactionRows ?? CHEAP_COMPACTION_ROWS) && (fragmentStats.numSmallFragments > 1 || (await hasUnindexedRows(table)))) continue;
       await table.optimize({ cleanupOlderThan: new Date(cutoff), deleteUnverified: true });
       pruned = true;
     }
@@ -697,6 +717,12 @@ export class IndexStore {
   private closeTables(): void {
     for (const table of [this.chunks, this.files, this.cache]) table.close();
   }
+}
+
+/** Whether some of the table's rows are outside one of its indexes (added since it was built or merged). */
+async function hasUnindexedRows(table: lancedb.Table): Promise<boolean> {
+  for (const index of await table.listIndices()) if (((await table.indexStats(index.name))?.numUnindexedRows ?? 0) > 0) return true;
+  return false;
 }
 
 /** The tables, created when absent (unless read-only); one of another schema is an IndexCorruptError. */
