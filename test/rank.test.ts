@@ -200,6 +200,11 @@ describe('reading a query', () => {
     assert.equal(parseQuery('the config type for the payments client').form, 'type');
     assert.equal(parseQuery('the retry policy of the queue').form, 'noun');
     assert.equal(parseQuery('retry failed webhooks').form, 'verb');
+    assert.equal(parseQuery('the class that executes a workflow').form, 'type');
+    assert.equal(parseQuery('where do we define the options type for payments').form, 'type');
+    // A type word after the head names what the code handles, not what is wanted.
+    assert.equal(parseQuery("check uploaded rows against the table's column types").form, 'verb');
+    assert.equal(parseQuery('how does saving check fields, nullability and type rules').form, 'how');
   });
   test('a named language is a hint, not a word to match', () => {
     const parsed = parseQuery('how to read a csv file in python');

@@ -62,7 +62,13 @@ const LANGUAGE_NAMES: ReadonlyArray<{ pattern: RegExp; language: LanguageId }> =
   { pattern: /\bin\s+c\b/i, language: 'c' },
 ];
 
-const TYPE_WORDS = /\b(?:type|types|class|classes|interface|interfaces|struct|structs|enum|enums|schema|model|dataclass|record|props|options type|config type)\b/i;
+const TYPE_WORDS = /\b(?:type|types|class|classes|interface|interfaces|struct|structs|enum|enums|schema|model|dataclass|props)\b/i;
+/**
+ * Where a query's head phrase ends: "the config type" of "the config type for the payments
+ * client". A type word after it names what the code handles ("check rows against the column
+ * types"), not what is wanted.
+ */
+const HEAD_END = /,|\s(?:that|which|who|whose|where|when|whenever|while|if|for|of|to|in|on|at|with|without|from|by|into|onto|against|across|between|through|via|before|after|so)\s/i;
 const ARTICLE = /^(?:the|a|an|our|its|their)\s/i;
 
 /** Reads a query. Never throws: an empty or symbol-only query has an empty `core`. */
@@ -80,7 +86,8 @@ export function parseQuery(raw: string): ParsedQuery {
   }
 
   const lowered = rest.toLowerCase();
-  const form: QueryForm = TYPE_WORDS.test(lowered)
+  const head = lowered.split(HEAD_END, 1)[0] ?? lowered;
+  const form: QueryForm = TYPE_WORDS.test(head)
     ? 'type'
     : /^(?:where|which|what)\b/.test(lowered) || /^(?:\w+\s+)?(?:code|function|logic|place)\s+(?:that|which|where)\b/.test(lowered)
       ? 'where'
