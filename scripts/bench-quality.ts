@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../src/core/models.js';
 import { readJsonLines, type BenchQuery } from './corpus/common.js';
 import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../src/core/adapter.js';
-import { DEFAULT_FUSION, rank, type Candidates, type FusionWeights } from '../src/core/search.js';
+import { DEFAULT_FUSION, rank, SECOND_STAGE_POOL, type Candidates, type FusionWeights } from '../src/core/search.js';
 import { stagedSearch } from './search-stages.js';
 import type { SearchHit, SearchMode } from '../src/core/types.js';
 import { Workspace } from '../src/core/workspace.js';
@@ -233,7 +233,7 @@ function modelTable(run: ModelRun, evaluated: readonly Evaluated[], fusion: Fusi
     lines.push(`| ${name} | ${f3(m.mrr)} | ${f3(m.r1)} | ${f3(m.r5)} | ${f3(m.r10)} |`);
   }
   if (names.length > 4) {
-    lines.push('', `Query time in process, median over the queries: retrieving 100 candidates per ranker ${median(evaluated.map((e) => e.retrieveMs)).toFixed(1)} ms, the second stage on them ${median(evaluated.map((e) => e.secondStageMs)).toFixed(1)} ms.`);
+    lines.push('', `Query time in process, median over the queries: retrieving ${SECOND_STAGE_POOL} candidates per ranker ${median(evaluated.map((e) => e.retrieveMs)).toFixed(1)} ms, the second stage on them ${median(evaluated.map((e) => e.secondStageMs)).toFixed(1)} ms.`);
   }
   lines.push('');
   return lines;

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { IDENTITY_ADAPTER, resolveAdapter, type Adapter } from '../../src/core/adapter.js';
 import { messageOf } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SHIPPED_ADAPTERS_DIR } from '../../src/core/models.js';
-import { DEFAULT_FUSION, rank, retrieve, type Candidates } from '../../src/core/search.js';
+import { DEFAULT_FUSION, rank, retrieve, SECOND_STAGE_POOL, type Candidates } from '../../src/core/search.js';
 import { Workspace } from '../../src/core/workspace.js';
 import { THEIA_VERSION } from '../perf/corpus.js';
 import { AppFileError, goldWarnings, INTENT_SPLITS, listAppFiles, loadApp, prefixGold, rankOfAnswer, type AppFile, type Gold, type IntentQuery, type IntentSplit } from './apps.js';
@@ -308,7 +308,7 @@ export async function runIntentBenchmark(options: IntentBenchmarkOptions): Promi
       `### ${model} (${modelId})`,
       '',
       `Adapter: ${adapter}. Hybrid: RRF k=${DEFAULT_FUSION.k}, vector weight ${DEFAULT_FUSION.vector} (the product's default; not tuned on these queries). ` +
-        `Second stage: the shipped ranker over 100 candidates per ranker of the query as typed; product: the same after the query is read (scaffolding and language names out), as search runs. ` +
+        `Second stage: the shipped ranker over ${SECOND_STAGE_POOL} candidates per ranker of the query as typed; product: the same after the query is read (scaffolding and language names out), as search runs. ` +
         `A hit answers when it is in a gold file and its line range contains the gold line. ` +
         `pool@50: a gold definition is among the candidates that search fuses (the vector and lexical lists, ${Math.max(TOP * 5, 50)} each for top ${TOP}); ` +
         `pool@100: among ${WIDE_POOL} of each. With distractors: the app in app/ beside Eclipse Theia ${THEIA_VERSION} in one workspace.`,

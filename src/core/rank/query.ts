@@ -62,7 +62,7 @@ const LANGUAGE_NAMES: ReadonlyArray<{ pattern: RegExp; language: LanguageId }> =
   { pattern: /\bin\s+c\b/i, language: 'c' },
 ];
 
-const TYPE_WORDS = /\b(?:type|types|class|classes|interface|interfaces|struct|structs|enum|enums|schema|model|dataclass|props)\b/i;
+const TYPE_WORDS = /\b(?:type|types|class|classes|interface|interfaces|struct|structs|enum|enums|schema|model|dataclass|record|props)\b/i;
 /**
  * Where a query's head phrase ends: "the config type" of "the config type for the payments
  * client". A type word after it names what the code handles ("check rows against the column
