@@ -46,7 +46,7 @@ describe('half precision', () => {
   });
 });
 
-async function openWorkspace(name: string, files: Record<string, string>, options: { versionGraceMs?: number; cheapCompactionRows?: number } = {}) {
+async function openWorkspace(name: string, files: Record<string, string>, options: { versionGraceMs?: number } = {}) {
   const root = path.join(scratch.dir, name);
   await writeTree(root, files);
   const indexDir = path.join(scratch.dir, `${name}-index`);

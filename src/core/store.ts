@@ -252,8 +252,6 @@ export interface OpenStoreOptions {
   vectorIndexMinRows?: number;
   /** How long old table versions' files are kept for readers in other processes; READER_GRACE_MS by default. */
   versionGraceMs?: number;
-  /** Rows past which pruning waits for the next compaction rather than pay for one; CHEAP_COMPACTION_ROWS by default. */
-  cheapCompactionRows?: number;
   /** LanceDB's storage options, for a `dir` that is a storage URI (storage-uri.ts). */
   storage?: Record<string, string>;
   /**
@@ -653,7 +651,7 @@ export class IndexStore {
       const versions = await table.listVersions();
       if (!versions.slice(0, -1).some((version) => version.timestamp.getTime() < cutoff)) continue;
       const { numRows, fragmentStats } = await table.stats();
-      if (numRows > (this.options.cheapCompactionRows ?? CHEAP_COMPACTION_ROWS) && (fragmentStats.numSmallFragments > 1 || (await hasUnindexedRows(table)))) continue;
+      if (numRows > CHEAP_COMPACTION_ROWS && (fragmentStats.numSmallFragments > 1 || (await hasUnindexedRows(table)))) continue;
       await table.optimize({ cleanupOlderThan: new Date(cutoff), deleteUnverified: true });
       pruned = true;
     }

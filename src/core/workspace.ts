@@ -64,8 +64,6 @@ export interface WorkspaceOptions {
   vectorIndexMinRows?: number;
   /** How long old index versions' files outlive them for other processes' readers (default a minute; tests set 0). */
   versionGraceMs?: number;
-  /** Rows past which a table counts as large for pruning (see IndexStore.pruneVersions; tests set it low). */
-  cheapCompactionRows?: number;
   /** Threads that chunk and embed while indexing: 0 or absent = one per core (os.availableParallelism()). */
   indexingThreads?: number;
 }
@@ -140,7 +138,6 @@ export class Workspace {
       ...(options.warn ? { onRebuild: options.warn } : {}),
       ...(options.vectorIndexMinRows !== undefined ? { vectorIndexMinRows: options.vectorIndexMinRows } : {}),
       ...(options.versionGraceMs !== undefined ? { versionGraceMs: options.versionGraceMs } : {}),
-      ...(options.cheapCompactionRows !== undefined ? { cheapCompactionRows: options.cheapCompactionRows } : {}),
     });
     let store: IndexStore;
     let overlay: OverlayIndex | undefined;
