@@ -25,23 +25,10 @@ import type { SearchMode } from '../../src/core/types.js';
 import { Workspace } from '../../src/core/workspace.js';
 import type { ChildResult, ChildTask, FloorResult, IndexResult, QueryResult, StepTime } from './protocol.js';
 import { sum } from './stats.js';
+import { timed } from './timed.js';
 
 function rss(): number {
   return process.resourceUsage().maxRSS * 1024;
-}
-
-type AsyncFn<A extends unknown[], R> = (...args: A) => Promise<R>;
-
-/** `fn`, timed: each call's milliseconds go to `record`. */
-function timed<A extends unknown[], R>(fn: AsyncFn<A, R>, record: (ms: number) => void): AsyncFn<A, R> {
-  return async (...args: A): Promise<R> => {
-    const start = performance.now();
-    try {
-      return await fn(...args);
-    } finally {
-      record(performance.now() - start);
-    }
-  };
 }
 
 class Steps {

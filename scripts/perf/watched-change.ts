@@ -13,6 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../../src/core/workspace.js';
 import { num, out, parseFlags, runScript, UsageError } from '../script-args.js';
+import { sum } from './stats.js';
+import { timed, type AsyncFn } from './timed.js';
 
 const helpText = `node out/scripts/perf/watched-change.js --root DIR --db DIR --file REL [--edits 6] [--grace-ms N]
   --root DIR      the indexed workspace
@@ -28,16 +30,9 @@ function timeStore(store: object): Map<string, number[]> {
   for (const name of Object.getOwnPropertyNames(proto)) {
     const method = proto[name];
     if (typeof method !== 'function' || method.constructor.name !== 'AsyncFunction') continue;
-    (store as Record<string, unknown>)[name] = async function (this: unknown, ...args: unknown[]) {
-      const started = performance.now();
-      try {
-        return await (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-      } finally {
-        const list = times.get(name) ?? [];
-        list.push(performance.now() - started);
-        times.set(name, list);
-      }
-    };
+    const list: number[] = [];
+    times.set(name, list);
+    (store as Record<string, unknown>)[name] = timed((method as AsyncFn<unknown[], unknown>).bind(store), (ms) => list.push(ms));
   }
   return times;
 }
@@ -73,8 +68,8 @@ async function main(): Promise<void> {
   const ms = (list: readonly number[]) => list.map((x) => x.toFixed(0)).join(' ');
   out(`one-file change (ms), edit by edit: ${ms(totals)}`);
   out('store calls (ms), slowest first (the last call of each is the restoring run):');
-  const sum = (list: readonly number[]) => list.reduce((a, b) => a + b, 0);
-  for (const [name, list] of [...times].sort((a, b) => sum(b[1]) - sum(a[1]))) out(`  ${name.padEnd(20)} ${sum(list).toFixed(0).padStart(6)} in ${list.length} calls: ${ms(list)}`);
+  const called = [...times].filter(([, list]) => list.length > 0);
+  for (const [name, list] of called.sort((a, b) => sum(b[1]) - sum(a[1]))) out(`  ${name.padEnd(20)} ${sum(list).toFixed(0).padStart(6)} in ${list.length} calls: ${ms(list)}`);
 }
 
 runScript(main, helpText);

@@ -24,6 +24,11 @@ function cacheFolder(kind: string, root: string, salt: string, env: NodeJS.Proce
   return path.join(cacheHome(env), kind, `${name}-${digest}`);
 }
 
+/** Whether the workspace-relative `file` is one of `paths` or lies under one of them. */
+export function isAtOrUnder(file: string, paths: readonly string[]): boolean {
+  return paths.some((p) => file === p || file.startsWith(`${p}/`));
+}
+
 /** Workspace-relative path with forward slashes. */
 export function toPosixRelative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');

@@ -2,6 +2,7 @@
 // would make a no-change re-index cost as much as a cold one.
 
 import type { ChangedPaths } from './crawl/changed.js';
+import { isAtOrUnder } from './paths.js';
 import type { FileRow } from './store.js';
 import type { CrawledFile } from './types.js';
 
@@ -21,8 +22,7 @@ export function planRefresh(crawled: readonly CrawledFile[], indexed: ReadonlyMa
 
 /** The plan for a few changed paths (crawlChanged): only what is gone goes, with everything under it. */
 export function planChanged({ files, gone }: ChangedPaths, indexed: ReadonlyMap<string, FileRow>): RefreshPlan {
-  const under = gone.map((p) => `${p}/`);
-  const remove = [...indexed.keys()].filter((p) => gone.includes(p) || under.some((prefix) => p.startsWith(prefix))).sort();
+  const remove = [...indexed.keys()].filter((p) => isAtOrUnder(p, gone)).sort();
   return { ...compareStats(files, indexed), remove };
 }
 

@@ -11,6 +11,7 @@ import type * as Arrow from 'apache-arrow';
 import { arrow } from './arrow.js';
 import { lockIndex } from './lock.js';
 import { sqlIn, sqlStartsWith, sqlString } from './sql.js';
+import { isAtOrUnder } from './paths.js';
 import type { CandidateHit, Chunk, ChunkKind, LanguageId } from './types.js';
 import { messageOf, UserError } from './errors.js';
 import { CHECKSUMS_FILE, inspectIndex, recordChecksums, type TableDamage, type Verify } from './index-integrity.js';
@@ -540,8 +541,7 @@ export class IndexStore {
       };
       out.set(row.path, row);
     }
-    const wanted = under && ((file: string) => under.some((p) => file === p || file.startsWith(`${p}/`)));
-    if (!own) for (const [file, row] of this.options.baseFiles ?? []) if (!out.has(file) && (!wanted || wanted(file))) out.set(file, { ...row, chunks: 0 });
+    if (!own) for (const [file, row] of this.options.baseFiles ?? []) if (!out.has(file) && (!under || isAtOrUnder(file, under))) out.set(file, { ...row, chunks: 0 });
     return out;
   }
 

@@ -14,10 +14,10 @@ import {
   STATIC_MODEL_VERSION,
   STATIC_TOKENIZERS,
   type StaticTokenizer,
-  compoundRows,
   decodeTable,
   encodeTable,
   fnv1a,
+  pooledRows,
   poolBag,
   tfFactor,
 } from '../core/embed/static.js';
@@ -256,10 +256,9 @@ export function prepareCorpus(splits: ReadonlyMap<string, readonly TrainingPair[
   const secondRowOfId = new Int32Array(dictionary.tokens.length).fill(-1);
   const vocabIndex = new Map<string, number>(vocabulary.vocab.map((t, i) => [t, i]));
   dictionary.tokens.forEach((token, id) => {
-    const v = vocabIndex.get(token);
-    const parts = v === undefined && options.compounds ? compoundRows(token, vocabIndex) : undefined;
-    if (parts) [rowOfId[id], secondRowOfId[id]] = parts;
-    else rowOfId[id] = v !== undefined ? v : options.hashBuckets > 0 ? vocabulary.vocab.length + (fnv1a(token) % options.hashBuckets) : -1;
+    const rows = pooledRows(token, vocabIndex, vocabulary.vocab.length, options.hashBuckets, options.compounds);
+    if (typeof rows === 'number') rowOfId[id] = rows;
+    else [rowOfId[id], secondRowOfId[id]] = rows;
   });
   const totalRows = vocabulary.vocab.length + options.hashBuckets;
   const out = new Map<string, { queries: Bags; documents: Bags }>();

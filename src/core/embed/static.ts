@@ -124,6 +124,17 @@ export function compoundRows(token: string, vocabIndex: ReadonlyMap<string, numb
   return best;
 }
 
+/**
+ * What a token is pooled as: its vocabulary row; with `compounds`, an unknown compound's two word
+ * rows; else its hash bucket, or -1 (dropped). Inference (Bagger) and training (prepareCorpus)
+ * both read tokens this way.
+ */
+export function pooledRows(token: string, vocabIndex: ReadonlyMap<string, number>, vocabSize: number, hashBuckets: number, compounds: boolean): number | [number, number] {
+  const id = vocabIndex.get(token);
+  if (id !== undefined) return id;
+  return (compounds && compoundRows(token, vocabIndex)) || tokenRow(token, vocabIndex, vocabSize, hashBuckets);
+}
+
 export function tfFactor(count: number, tf: TfScaling): number {
   switch (tf) {
     case 'raw':
@@ -182,14 +193,11 @@ export class Bagger {
       this.counts[row] = (this.counts[row] ?? 0) + 1;
     };
     for (const token of tokens) {
-      const parts = this.compounds && !this.vocabIndex.has(token) ? compoundRows(token, this.vocabIndex) : undefined;
-      if (parts) {
-        count(parts[0]);
-        count(parts[1]);
-        continue;
-      }
-      const row = tokenRow(token, this.vocabIndex, this.vocabSize, this.hashBuckets);
-      if (row >= 0) count(row);
+      const rows = pooledRows(token, this.vocabIndex, this.vocabSize, this.hashBuckets, this.compounds);
+      if (typeof rows !== 'number') {
+        count(rows[0]);
+        count(rows[1]);
+      } else if (rows >= 0) count(rows);
     }
     const rows = new Int32Array(distinct);
     const tf = new Float32Array(distinct);
